@@ -1,0 +1,74 @@
+"""Request dependencies: the app context, a DB transaction, and the authenticated account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from broker.context import AppContext
+from broker.db.models import Account, ApiToken
+from broker.errors import Forbidden, InsufficientScope, TokenExpired, Unauthorized
+from broker.security import (
+    TOKEN_PREFIX,
+    Principal,
+    has_scope,
+    hash_token,
+    hashes_match,
+    token_prefix,
+)
+
+bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer dxgl_sk_...")
+
+
+def get_ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+def get_session(ctx: AppContext = Depends(get_ctx)) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    with ctx.sessions() as session, session.begin():
+        yield session
+
+
+def _as_utc(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def authenticate(session: Session, raw: str | None) -> Principal:
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        raise Unauthorized()
+    digest = hash_token(raw)
+    candidates = session.scalars(select(ApiToken).where(ApiToken.prefix == token_prefix(raw)))
+    token = next((t for t in candidates if hashes_match(t.token_hash, digest)), None)
+    if token is None or token.revoked_at is not None:
+        raise Unauthorized()
+    if token.expires_at is not None and _as_utc(token.expires_at) <= datetime.now(UTC):
+        raise TokenExpired()
+    account = session.get(Account, token.account_id)
+    if account is None:
+        raise Unauthorized()
+    if account.suspended:
+        raise Forbidden()
+    return Principal(account.id, account.is_admin, token.scopes)
+
+
+def require(scope: str) -> Callable[..., Principal]:
+    """A dependency that authenticates the bearer token and checks one scope."""
+
+    def dependency(
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+        ctx: AppContext = Depends(get_ctx),
+    ) -> Principal:
+        with ctx.sessions() as session:
+            principal = authenticate(session, credentials.credentials if credentials else None)
+        if not has_scope(principal.scopes, scope):
+            raise InsufficientScope(f"This token lacks the '{scope}' scope")
+        return principal
+
+    return dependency

@@ -1,0 +1,23 @@
+"""limit/offset as dx.gl documents them: limit defaults to 50 and is capped at 100."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Query
+
+MAX_LIMIT = 100
+MAX_OFFSET = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class Paging:
+    limit: int
+    offset: int
+
+
+def paging(
+    limit: int = Query(50, ge=1, description="Page size; values above 100 are capped at 100."),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+) -> Paging:
+    return Paging(min(limit, MAX_LIMIT), offset)

@@ -1,0 +1,26 @@
+"""GET /v1/account — the caller's account and credit balance."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+
+from broker.api.deps import get_session, require
+from broker.api.views import account_out
+from broker.db.models import Account
+from broker.errors import Unauthorized
+from broker.schemas.resources import AccountOut, Data
+from broker.security import Principal
+
+router = APIRouter(tags=["account"])
+
+
+@router.get("/account", response_model=Data[AccountOut])
+def get_account(
+    principal: Principal = Depends(require("account:read")),
+    session: Session = Depends(get_session),
+) -> Data[AccountOut]:
+    account = session.get(Account, principal.account_id)
+    if account is None:
+        raise Unauthorized()
+    return Data(data=account_out(account))

@@ -1,0 +1,192 @@
+"""/v1/models — upload, dedup pre-flight, list, detail, patch, archive, file, delete."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, StreamingResponse
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from broker.api.deps import get_ctx, get_session, require
+from broker.api.pagination import Paging, paging
+from broker.api.views import model_detail_out, model_out
+from broker.context import AppContext
+from broker.errors import FileNotFound, Sha256Required
+from broker.ingest.multipart import receive_upload
+from broker.ingest.validate import CONTENT_TYPES
+from broker.schemas.resources import (
+    CheckHashIn,
+    CheckHashOut,
+    Data,
+    Meta,
+    ModelDetailOut,
+    ModelOut,
+    ModelPatch,
+    Page,
+    UploadOut,
+)
+from broker.security import Principal
+from broker.services import models as model_service
+from broker.services import renders as render_service
+from broker.services.uploads import store_upload
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "renderSettings": {"type": "string", "description": "JSON object"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("", status_code=201, response_model=Data[UploadOut], openapi_extra=UPLOAD_BODY)
+async def upload_model(
+    request: Request,
+    principal: Principal = Depends(require("models:write")),
+    ctx: AppContext = Depends(get_ctx),
+) -> Data[UploadOut]:
+    staged = await receive_upload(request, ctx.settings.tmp_dir, ctx.settings.max_upload_bytes)
+    try:
+        result = await run_in_threadpool(store_upload, ctx, principal, staged)
+    finally:
+        staged.discard()
+    return Data(
+        data=UploadOut(
+            modelId=result.model_id, renderId=result.render_id, duplicate=result.duplicate
+        )
+    )
+
+
+@router.post("/check-hash", response_model=Data[CheckHashOut])
+def check_hash(
+    body: CheckHashIn,
+    principal: Principal = Depends(require("models:read")),
+    session: Session = Depends(get_session),
+) -> Data[CheckHashOut]:
+    sha = (body.sha256 or "").strip().lower()
+    if not sha:
+        raise Sha256Required()
+    model = model_service.find_by_hash(session, principal.account_id, sha)
+    return Data(data=CheckHashOut(exists=model is not None, modelId=model.id if model else None))
+
+
+@router.get("", response_model=Page[ModelOut])
+def list_models(
+    tags: str | None = Query(None, description="Comma-separated tags (OR filter)"),
+    archived: bool = Query(False, description="true: list archived models instead"),
+    page: Paging = Depends(paging),
+    principal: Principal = Depends(require("models:read")),
+    session: Session = Depends(get_session),
+) -> Page[ModelOut]:
+    wanted = [t.strip().lower() for t in (tags or "").split(",") if t.strip()]
+    rows, total = model_service.list_models(
+        session, principal, tags=wanted, archived=archived, limit=page.limit, offset=page.offset
+    )
+    return Page(
+        data=[model_out(m) for m in rows],
+        meta=Meta(total=total, offset=page.offset, limit=page.limit),
+    )
+
+
+@router.get("/{model_id}", response_model=Data[ModelDetailOut])
+def get_model(
+    model_id: str,
+    principal: Principal = Depends(require("models:read")),
+    session: Session = Depends(get_session),
+) -> Data[ModelDetailOut]:
+    model = model_service.get_model(session, principal, model_id)
+    renders = render_service.renders_of_model(session, model)
+    return Data(data=model_detail_out(model, renders))
+
+
+@router.patch("/{model_id}", response_model=Data[ModelOut])
+def patch_model(
+    model_id: str,
+    body: ModelPatch,
+    principal: Principal = Depends(require("models:write")),
+    session: Session = Depends(get_session),
+) -> Data[ModelOut]:
+    model = model_service.get_model(session, principal, model_id)
+    return Data(data=model_out(model_service.patch_model(session, model, body)))
+
+
+def _set_archived(
+    session: Session, principal: Principal, model_id: str, archived: bool
+) -> Data[ModelOut]:
+    model = model_service.get_model(session, principal, model_id)
+    return Data(data=model_out(model_service.set_archived(model, archived)))
+
+
+@router.patch("/{model_id}/archive", response_model=Data[ModelOut])
+def archive_model(
+    model_id: str,
+    principal: Principal = Depends(require("models:write")),
+    session: Session = Depends(get_session),
+) -> Data[ModelOut]:
+    return _set_archived(session, principal, model_id, True)
+
+
+@router.patch("/{model_id}/unarchive", response_model=Data[ModelOut])
+def unarchive_model(
+    model_id: str,
+    principal: Principal = Depends(require("models:write")),
+    session: Session = Depends(get_session),
+) -> Data[ModelOut]:
+    return _set_archived(session, principal, model_id, False)
+
+
+@router.get(
+    "/{model_id}/file",
+    response_class=Response,
+    responses={200: {"content": {v: {} for v in CONTENT_TYPES.values()}}},
+)
+def download_model_file(
+    model_id: str,
+    principal: Principal = Depends(require("models:read")),
+    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
+) -> Response:
+    model = model_service.get_model(session, principal, model_id)
+    stem = model.original_name.rsplit(".", 1)[0] or "model"
+    filename = f"{stem}.{model.file_format}"
+    media_type = CONTENT_TYPES[model.file_format]
+    local = ctx.store.local_path(model.storage_key)
+    if local is not None:
+        return FileResponse(local, media_type=media_type, filename=filename)
+    size = ctx.store.size(model.storage_key)
+    if size is None:
+        raise FileNotFound()
+    return StreamingResponse(
+        ctx.store.iter_range(model.storage_key),
+        media_type=media_type,
+        headers={
+            "Content-Length": str(size),
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+        },
+    )
+
+
+@router.delete("/{model_id}", response_model=Data[ModelOut])
+def delete_model(
+    model_id: str,
+    principal: Principal = Depends(require("models:write")),
+    session: Session = Depends(get_session),
+) -> Data[ModelOut]:
+    model = model_service.get_model(session, principal, model_id)
+    model_service.soft_delete(model)
+    return Data(data=model_out(model))

@@ -1,0 +1,132 @@
+"""/v1/renders — create, batch, list, get, dismiss, delete (records and credits)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from broker.api.deps import get_ctx, get_session, require
+from broker.api.pagination import Paging, paging
+from broker.api.views import render_out
+from broker.context import AppContext
+from broker.errors import InvalidSettings, ModelIdRequired, ModelNotFound, RendersRequired, TooMany
+from broker.schemas.render_settings import parse_render_settings
+from broker.schemas.resources import (
+    BatchIn,
+    BatchItemOut,
+    Data,
+    Meta,
+    Page,
+    RenderCreateIn,
+    RenderOut,
+)
+from broker.security import Principal
+from broker.services import models as model_service
+from broker.services import renders as render_service
+
+router = APIRouter(prefix="/renders", tags=["renders"])
+MAX_BATCH = 100
+Status = Literal[
+    "pending", "poster-processing", "poster-done", "video-processing", "done", "error", "failed"
+]
+
+
+def _request(
+    session: Session, principal: Principal, item: Any, where: str = ""
+) -> render_service.RenderRequest:
+    if not isinstance(item, dict):
+        raise InvalidSettings(f"{where}each render must be an object")
+    model_id = item.get("modelId")
+    if model_id is None or model_id == "":
+        raise ModelIdRequired(f"{where}Missing modelId field" if where else None)
+    if not isinstance(model_id, str):
+        raise ModelNotFound()
+    unknown = set(item) - {"modelId", "renderSettings"}
+    if unknown:
+        raise InvalidSettings(f"{where}unknown field(s): {', '.join(sorted(unknown))}")
+    model = model_service.get_model(session, principal, model_id)
+    try:
+        settings = parse_render_settings(item.get("renderSettings"), is_admin=principal.is_admin)
+    except InvalidSettings as exc:
+        raise InvalidSettings(f"{where}{exc.detail}") from None
+    return render_service.RenderRequest(model, settings)
+
+
+@router.post("", status_code=201, response_model=Data[RenderOut])
+def create_render(
+    body: RenderCreateIn,
+    principal: Principal = Depends(require("renders:write")),
+    session: Session = Depends(get_session),
+) -> Data[RenderOut]:
+    request = _request(session, principal, body.model_dump())
+    render = render_service.create_renders(session, principal, [request])[0]
+    return Data(data=render_out(render))
+
+
+@router.post("/batch", status_code=201, response_model=Data[list[BatchItemOut]])
+def create_batch(
+    body: BatchIn,
+    principal: Principal = Depends(require("renders:write")),
+    session: Session = Depends(get_session),
+) -> Data[list[BatchItemOut]]:
+    items = body.renders
+    if not isinstance(items, list) or not items:
+        raise RendersRequired()
+    if len(items) > MAX_BATCH:
+        raise TooMany(f"Batch has {len(items)} renders; the maximum is {MAX_BATCH}")
+    requests = [
+        _request(session, principal, item, f"renders[{i}]: ") for i, item in enumerate(items)
+    ]
+    renders = render_service.create_renders(session, principal, requests, batch=True)
+    return Data(data=[BatchItemOut(id=r.id, modelId=r.model_id, status=r.status) for r in renders])
+
+
+@router.get("", response_model=Page[RenderOut])
+def list_renders(
+    model: str | None = Query(None, description="Filter by model ID"),
+    status: Status | None = Query(None, description="Filter by status"),
+    page: Paging = Depends(paging),
+    principal: Principal = Depends(require("renders:read")),
+    session: Session = Depends(get_session),
+) -> Page[RenderOut]:
+    rows, total = render_service.list_renders(
+        session, principal, model_id=model, status=status, limit=page.limit, offset=page.offset
+    )
+    return Page(
+        data=[render_out(r) for r in rows],
+        meta=Meta(total=total, offset=page.offset, limit=page.limit),
+    )
+
+
+@router.get("/{render_id}", response_model=Data[RenderOut])
+def get_render(
+    render_id: str,
+    principal: Principal = Depends(require("renders:read")),
+    session: Session = Depends(get_session),
+) -> Data[RenderOut]:
+    return Data(data=render_out(render_service.get_render(session, principal, render_id)))
+
+
+@router.patch("/{render_id}/dismiss", response_model=Data[RenderOut])
+def dismiss_render(
+    render_id: str,
+    principal: Principal = Depends(require("renders:write")),
+    session: Session = Depends(get_session),
+) -> Data[RenderOut]:
+    render = render_service.get_render(session, principal, render_id)
+    return Data(data=render_out(render_service.dismiss(session, render)))
+
+
+@router.delete("/{render_id}", response_model=Data[RenderOut])
+def delete_render(
+    render_id: str,
+    principal: Principal = Depends(require("renders:write")),
+    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
+) -> Data[RenderOut]:
+    render = render_service.get_render(session, principal, render_id)
+    shown = render_out(render)
+    render_service.delete_render(session, ctx.store, render)
+    return Data(data=shown)

@@ -1,0 +1,44 @@
+"""The FastAPI application: routers under /v1, dx.gl error envelopes everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from broker.api.routes import account, health, models, quote, renders
+from broker.context import AppContext
+from broker.errors import install_error_handlers
+from broker.schemas.resources import ErrorEnvelope
+from workers.config import Settings
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorEnvelope} for code in (400, 401, 402, 403, 404, 409, 500)
+}
+
+
+def create_app(ctx: AppContext | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the app around a context (tests pass their own; ``serve`` builds one)."""
+    context = ctx or AppContext.from_settings(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if ctx is None:
+            context.close()
+
+    app = FastAPI(
+        title="meshfarm",
+        version="1.0.0",
+        description="Self-hosted render farm; a drop-in implementation of the dx.gl v1 API.",
+        lifespan=lifespan,
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+    )
+    app.state.ctx = context
+    install_error_handlers(app)
+    for module in (health, account, models, renders, quote):
+        app.include_router(module.router, prefix="/v1", responses=ERROR_RESPONSES)
+    return app

@@ -1,0 +1,144 @@
+"""The ``meshfarm`` command: run the service and administer accounts and tokens."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
+
+from broker.db.engine import make_engine, make_session_factory, transaction
+from broker.db.migrate import upgrade
+from broker.services import accounts, credits
+from workers.config import Settings
+
+app = typer.Typer(help="meshfarm: a self-hosted render farm with the dx.gl v1 API.")
+admin = typer.Typer(help="Accounts, credits and API tokens.")
+app.add_typer(admin, name="admin")
+err = Console(stderr=True)
+
+
+def _sessions(settings: Settings) -> sessionmaker[Session]:
+    upgrade(settings.resolved_database_url)
+    return make_session_factory(make_engine(settings.resolved_database_url))
+
+
+def _fail(exc: Exception) -> None:
+    err.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Start the broker (API) on the configured database and object store."""
+    import uvicorn
+
+    from broker.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    sessions = _sessions(settings)
+    with transaction(sessions) as session:
+        issued = accounts.bootstrap_admin(
+            session, settings.admin_bootstrap_email, settings.admin_bootstrap_credits
+        )
+    base = f"http://{host}:{port}/v1"
+    if issued is not None:
+        err.print(
+            f"[bold green]First start:[/bold green] admin account {settings.admin_bootstrap_email}"
+            f" with {settings.admin_bootstrap_credits} credits. API token (shown once, store it):"
+        )
+        typer.echo(issued.token)
+        typer.echo(f"curl -H 'Authorization: Bearer {issued.token}' {base}/account")
+    else:
+        err.print(f"meshfarm on {base} (new token: meshfarm admin create-token --email E)")
+    uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="info")
+
+
+@admin.command("create-account")
+def create_account(
+    email: Annotated[str, typer.Option(help="Account email.")],
+    credits_: Annotated[int | None, typer.Option("--credits", help="Initial credits.")] = None,
+    is_admin: Annotated[bool, typer.Option("--admin", help="Admin account.")] = False,
+) -> None:
+    """Create an account; prints its id."""
+    settings = Settings()
+    initial = settings.free_signup_credits if credits_ is None else credits_
+    try:
+        with transaction(_sessions(settings)) as session:
+            account = accounts.create_account(
+                session, email, initial_credits=initial, is_admin=is_admin
+            )
+            typer.echo(account.id)
+    except accounts.AccountError as exc:
+        _fail(exc)
+
+
+@admin.command("create-token")
+def create_token(
+    email: Annotated[str, typer.Option(help="Account email.")],
+    scopes: Annotated[
+        str | None, typer.Option(help="Comma-separated scopes (default all).")
+    ] = None,
+    expires_in_days: Annotated[int | None, typer.Option(help="Expiry in days.")] = None,
+    name: Annotated[str | None, typer.Option(help="A label for the token.")] = None,
+) -> None:
+    """Create an API token; prints only the token (shown once)."""
+    try:
+        with transaction(_sessions(Settings())) as session:
+            account = accounts.find_account(session, email)
+            issued = accounts.issue_token(
+                session, account, scopes=scopes, expires_in_days=expires_in_days, name=name
+            )
+        typer.echo(issued.token)
+    except accounts.AccountError as exc:
+        _fail(exc)
+
+
+@admin.command("revoke-token")
+def revoke_token(
+    prefix: Annotated[str, typer.Argument(help="Token prefix, e.g. dxgl_sk_AbCd1234")],
+) -> None:
+    """Revoke a token by its prefix."""
+    try:
+        with transaction(_sessions(Settings())) as session:
+            count = accounts.revoke_token(session, prefix)
+        err.print(f"revoked {count} token(s)")
+    except accounts.AccountError as exc:
+        _fail(exc)
+
+
+@admin.command()
+def suspend(
+    email: Annotated[str, typer.Option(help="Account email.")],
+    undo: Annotated[bool, typer.Option("--undo", help="Lift the suspension.")] = False,
+) -> None:
+    """Suspend an account (its tokens get 403 forbidden)."""
+    try:
+        with transaction(_sessions(Settings())) as session:
+            accounts.set_suspended(session, email, not undo)
+        err.print(f"{email}: {'active' if undo else 'suspended'}")
+    except accounts.AccountError as exc:
+        _fail(exc)
+
+
+@admin.command("add-credits")
+def add_credits(
+    amount: Annotated[int, typer.Argument(help="Credits to add.", min=1)],
+    email: Annotated[str, typer.Option(help="Account email.")],
+) -> None:
+    """Add credits to an account; prints the new balance."""
+    try:
+        with transaction(_sessions(Settings())) as session:
+            account = accounts.find_account(session, email)
+            credits.grant(session, account.id, amount, "grant", "admin add-credits")
+            session.flush()
+            session.refresh(account)
+            typer.echo(account.balance)
+    except accounts.AccountError as exc:
+        _fail(exc)

@@ -1,0 +1,1 @@
+"""Metadata database: SQLAlchemy models, engine set-up and migrations."""

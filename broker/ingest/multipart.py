@@ -1,0 +1,139 @@
+"""Stream a multipart upload to a staging file while hashing it.
+
+Starlette's form parser spools the whole file before the handler runs; here the file part
+goes straight to disk in chunks, the SHA-256 is computed on the way, and the upload is
+abandoned the moment it passes the size limit, so memory stays flat whatever the size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
+
+from broker.errors import FileTooLarge, InvalidRequest, NoFile
+
+MAX_FIELD_BYTES = 64 * 1024
+
+
+@dataclass
+class StagedUpload:
+    """The upload's file part on local disk plus the small text fields beside it."""
+
+    path: Path | None = None
+    filename: str = ""
+    size: int = 0
+    sha256: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+class _Receiver:
+    def __init__(self, tmp_dir: Path, max_bytes: int) -> None:
+        self.tmp_dir = tmp_dir
+        self.max_bytes = max_bytes
+        self.upload = StagedUpload()
+        self._hasher = hashlib.sha256()
+        self._headers: dict[bytes, bytes] = {}
+        self._header_field = b""
+        self._header_value = b""
+        self._name = ""
+        self._file: IO[bytes] | None = None
+        self._field_buf = bytearray()
+        self._is_file = False
+
+    def on_part_begin(self) -> None:
+        self._headers = {}
+        self._field_buf = bytearray()
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self._headers[self._header_field.lower()] = self._header_value
+        self._header_field = b""
+        self._header_value = b""
+
+    def on_headers_finished(self) -> None:
+        _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
+        self._name = params.get(b"name", b"").decode("utf-8", "replace")
+        filename = params.get(b"filename")
+        self._is_file = self._name == "file" and filename is not None
+        if self._is_file:
+            if self.upload.path is not None:
+                raise InvalidRequest("Only one file per upload")
+            self.upload.filename = (filename or b"").decode("utf-8", "replace")
+            fd, name = tempfile.mkstemp(prefix="upload-", dir=self.tmp_dir)
+            self.upload.path = Path(name)
+            self._file = os.fdopen(fd, "wb")
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        chunk = data[start:end]
+        if self._is_file and self._file is not None:
+            self.upload.size += len(chunk)
+            if self.upload.size > self.max_bytes:
+                raise FileTooLarge(f"File exceeds the {self.max_bytes // (1024 * 1024)} MB limit")
+            self._hasher.update(chunk)
+            self._file.write(chunk)
+        else:
+            self._field_buf += chunk
+            if len(self._field_buf) > MAX_FIELD_BYTES:
+                raise InvalidRequest(f"Form field {self._name!r} is too large")
+
+    def on_part_end(self) -> None:
+        if self._is_file and self._file is not None:
+            self._file.close()
+            self._file = None
+        elif self._name:
+            self.upload.fields[self._name] = self._field_buf.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self.upload.sha256 = self._hasher.hexdigest()
+
+
+async def receive_upload(request: Request, tmp_dir: Path, max_bytes: int) -> StagedUpload:
+    """Parse the request body; raises ``no_file`` / ``file_too_large`` / ``invalid_request``."""
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    if content_type != b"multipart/form-data" or b"boundary" not in params:
+        raise NoFile("Expected multipart/form-data with a 'file' field")
+    receiver = _Receiver(tmp_dir, max_bytes)
+    parser = MultipartParser(
+        params[b"boundary"],
+        {
+            "on_part_begin": receiver.on_part_begin,
+            "on_part_data": receiver.on_part_data,
+            "on_part_end": receiver.on_part_end,
+            "on_header_field": receiver.on_header_field,
+            "on_header_value": receiver.on_header_value,
+            "on_header_end": receiver.on_header_end,
+            "on_headers_finished": receiver.on_headers_finished,
+        },
+    )
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except Exception as exc:
+        receiver.close()
+        receiver.upload.discard()
+        if isinstance(exc, FileTooLarge | InvalidRequest):
+            raise
+        raise InvalidRequest("Malformed multipart body") from exc
+    receiver.close()
+    if receiver.upload.path is None:
+        raise NoFile()
+    return receiver.upload

@@ -1,0 +1,1 @@
+"""Pydantic models at the API boundary (request bodies, response shapes, render settings)."""

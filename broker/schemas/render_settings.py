@@ -1,0 +1,137 @@
+"""dx.gl renderSettings: every field with its documented range, enum and default."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from broker.errors import InvalidSettings
+
+Quality = Literal["share", "standard", "4k", "pro"]
+DatasetQuality = Literal["100x800", "196x1024", "400x2048"]
+Effect = Literal["turntable", "hero-spin", "showcase", "zoom-orbit", "reveal", "dataset"]
+Align = Literal[
+    "top-left",
+    "top-center",
+    "top-right",
+    "center-left",
+    "center",
+    "center-right",
+    "bottom-left",
+    "bottom-center",
+    "bottom-right",
+]
+
+QUALITY_CREDITS: dict[str, int] = {"share": 1, "standard": 4, "4k": 16, "pro": 64}
+DATASET_CREDITS: dict[str, int] = {"100x800": 4, "196x1024": 16, "400x2048": 64}
+MAX_LENGTH = 30.0
+MAX_ADMIN_LENGTH = 600.0
+# Path parameters each effect uses, with dx.gl's documented defaults.
+EFFECT_DEFAULTS: dict[str, dict[str, float]] = {
+    "hero-spin": {"sweepAngle": 540, "easeOutRatio": 0.6},
+    "showcase": {"amplitude": 60},
+    "zoom-orbit": {"zoomStart": 1.0, "zoomEnd": 0.7},
+    "reveal": {"scaleFrom": 0.0, "sweepAngle": 180},
+}
+
+
+class RenderSettings(BaseModel):
+    """Strict: wrong types are refused rather than coerced, unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    quality: Quality = "share"
+    effect: Effect = "turntable"
+    output: Literal["video", "dataset"] = "video"
+    datasetQuality: DatasetQuality | None = None
+    coverage: Literal["hemisphere", "sphere"] | None = None
+    sweepAngle: float | None = Field(None, ge=10, le=1080)
+    easeOutRatio: float | None = Field(None, ge=0, le=1)
+    amplitude: float | None = Field(None, ge=5, le=180)
+    zoomStart: float | None = Field(None, ge=0.1, le=3)
+    zoomEnd: float | None = Field(None, ge=0.1, le=3)
+    scaleFrom: float | None = Field(None, ge=0, le=1)
+    vignette: float = Field(0.0, ge=0, le=1)
+    aspect: Literal["16:9", "1:1", "9:16"] = "16:9"
+    bgColor: str = Field("#ffffff", pattern=r"^#[0-9a-fA-F]{6}$")
+    bgImageId: str | None = Field(None, min_length=1, max_length=64)
+    bgAlign: Align = "top-left"
+    length: float = Field(6.0, ge=3, le=MAX_ADMIN_LENGTH)
+    animation: str | None = Field(None, min_length=1, max_length=200)
+    animationSpeed: float = Field(1.0, gt=0, le=10)
+    shadows: bool = True
+    reflector: bool = False
+    easing: bool = True
+    rotateY: int = Field(0, ge=-180, le=180)
+    tiltX: int = Field(0, ge=-90, le=90)
+    panX: int = Field(0, ge=-180, le=180)
+    rollZ: int = Field(0, ge=-180, le=180)
+    zoom: float = Field(1.0, ge=0.5, le=2.0)
+
+    @model_validator(mode="after")
+    def _normalise(self) -> RenderSettings:
+        if self.effect == "dataset" or self.output == "dataset":
+            self.effect = "dataset"
+            self.output = "dataset"
+            self.datasetQuality = self.datasetQuality or "100x800"
+            self.coverage = self.coverage or "hemisphere"
+        elif self.datasetQuality is not None or self.coverage is not None:
+            raise ValueError("datasetQuality and coverage need output 'dataset'")
+        for name, default in EFFECT_DEFAULTS.get(self.effect, {}).items():
+            if getattr(self, name) is None:
+                setattr(self, name, default)
+        self.bgColor = self.bgColor.lower()
+        return self
+
+    @property
+    def credits(self) -> int:
+        if self.output == "dataset":
+            return DATASET_CREDITS[self.datasetQuality or "100x800"]
+        return QUALITY_CREDITS[self.quality]
+
+    def stored(self) -> dict[str, Any]:
+        """The settings as stored and echoed back: defaults filled in, unused fields left out."""
+        data = self.model_dump(exclude_none=True)
+        if self.output == "dataset":
+            return {
+                k: data[k] for k in ("output", "effect", "datasetQuality", "coverage") if k in data
+            }
+        data.pop("output")
+        return data
+
+
+def _message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        field = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        parts.append(f"renderSettings.{field}: {msg}" if field else f"renderSettings: {msg}")
+    return "; ".join(parts)
+
+
+def parse_render_settings(raw: Any, *, is_admin: bool) -> RenderSettings:
+    """Validate a renderSettings object (None means all defaults); raises invalid_settings."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InvalidSettings("renderSettings must be a JSON object")
+    try:
+        settings = RenderSettings.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidSettings(_message(exc)) from None
+    if settings.length > MAX_LENGTH and not is_admin:
+        raise InvalidSettings(
+            f"renderSettings.length: must be between 3 and {MAX_LENGTH:g} seconds "
+            f"(up to {MAX_ADMIN_LENGTH:g} for admin accounts)"
+        )
+    if settings.bgImageId is not None:
+        raise InvalidSettings(f"renderSettings.bgImageId: overlay {settings.bgImageId!r} not found")
+    return settings
+
+
+def preview_settings() -> dict[str, Any]:
+    """The free system preview: small, short, fast — it doubles as the integrity check."""
+    return RenderSettings(quality="share", length=3).stored()

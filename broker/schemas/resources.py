@@ -1,0 +1,171 @@
+"""Response and request shapes of the v1 API, field names exactly as dx.gl spells them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+
+T = TypeVar("T")
+
+
+def iso(dt: datetime) -> str:
+    """dx.gl's timestamp form: 2026-02-15T20:00:00.000Z."""
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+class Timestamped(BaseModel):
+    createdAt: datetime
+
+    @field_serializer("createdAt", "updatedAt", check_fields=False)
+    def _iso(self, value: datetime) -> str:
+        return iso(value)
+
+
+class Data(BaseModel, Generic[T]):
+    data: T
+
+
+class Meta(BaseModel):
+    total: int
+    offset: int
+    limit: int
+
+
+class Page(BaseModel, Generic[T]):
+    data: list[T]
+    meta: Meta
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    status: int
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+class AccountOut(BaseModel):
+    id: str
+    email: str
+    credits: int
+    isAdmin: bool
+
+
+class HealthOut(BaseModel):
+    status: str
+    database: str
+    storage: str
+
+
+class UploadOut(BaseModel):
+    modelId: str
+    renderId: str
+    duplicate: bool = False
+
+
+class CheckHashIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sha256: str | None = None
+
+
+class CheckHashOut(BaseModel):
+    exists: bool
+    modelId: str | None
+
+
+class RenderSummary(Timestamped):
+    id: str
+    status: str
+    renderSettings: dict[str, Any]
+    is_system_preview: bool
+    updatedAt: datetime
+
+
+class ModelOut(Timestamped):
+    id: str
+    originalName: str
+    title: str | None
+    sku: str | None
+    tags: list[str]
+    fileSize: int
+    sha256: str
+    archived: bool
+
+
+class ModelDetailOut(ModelOut):
+    renders: list[RenderSummary]
+
+
+class ModelPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    title: str | None = Field(None, max_length=500)
+    sku: str | None = Field(None, max_length=200)
+    tags: list[str] | None = Field(None, max_length=20)
+
+    @field_validator("tags")
+    @classmethod
+    def _clean_tags(cls, tags: list[str] | None) -> list[str] | None:
+        if tags is None:
+            return None
+        cleaned: list[str] = []
+        for tag in tags:
+            t = tag.strip().lower()
+            if not t or len(t) > 100:
+                raise ValueError("each tag must be 1-100 characters after trimming")
+            if t not in cleaned:
+                cleaned.append(t)
+        return cleaned
+
+
+class RenderOut(Timestamped):
+    id: str
+    modelId: str
+    status: str
+    renderSettings: dict[str, Any]
+    fileSize: int | None
+    errorMessage: str | None
+    hasWebVariant: bool
+    is_system_preview: bool
+    updatedAt: datetime
+
+
+class RenderCreateIn(BaseModel):
+    """Parsed loosely so that a missing modelId gets its own documented error code."""
+
+    model_config = ConfigDict(extra="forbid")
+    modelId: Any = None
+    renderSettings: Any = None
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    renders: Any = None
+
+
+class BatchItemOut(BaseModel):
+    id: str
+    modelId: str
+    status: str
+
+
+class QuoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    renders: Any = None
+
+
+class QuoteLine(BaseModel):
+    quality: str | None = None
+    datasetQuality: str | None = None
+    credits: int
+
+
+class QuoteOut(BaseModel):
+    creditsRequired: int
+    creditsAvailable: int
+    sufficient: bool
+    breakdown: list[QuoteLine]

@@ -1,0 +1,154 @@
+"""Render records: creation (with their queue jobs and credits), lookup, dismiss, delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from broker.db.models import Job, Model, Render
+from broker.errors import InvalidTransition, RenderNotFound
+from broker.ids import new_id
+from broker.schemas.render_settings import RenderSettings, preview_settings
+from broker.security import Principal
+from broker.services import credits
+from workers.storage import ObjectStore
+
+STATUSES = (
+    "pending",
+    "poster-processing",
+    "poster-done",
+    "video-processing",
+    "done",
+    "error",
+    "failed",
+)
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    model: Model
+    settings: RenderSettings
+
+
+def _new_render(
+    session: Session,
+    model: Model,
+    account_id: str,
+    settings: dict[str, Any],
+    *,
+    credits_cost: int,
+    preview: bool = False,
+    batch_id: str | None = None,
+) -> Render:
+    render = Render(
+        id=new_id(),
+        model_id=model.id,
+        account_id=account_id,
+        status="pending",
+        settings=settings,
+        is_system_preview=preview,
+        credits=credits_cost,
+        batch_id=batch_id,
+        assets={},
+    )
+    session.add(render)
+    kind = (
+        "preview" if preview else ("dataset" if settings.get("output") == "dataset" else "render")
+    )
+    session.add(Job(id=new_id(), render_id=render.id, kind=kind, priority=10 if preview else 0))
+    return render
+
+
+def create_renders(
+    session: Session, principal: Principal, requests: list[RenderRequest], *, batch: bool = False
+) -> list[Render]:
+    """Create the renders and charge their total atomically (all or nothing)."""
+    batch_id = new_id() if batch else None
+    renders = [
+        _new_render(
+            session,
+            r.model,
+            principal.account_id,
+            r.settings.stored(),
+            credits_cost=r.settings.credits,
+            batch_id=batch_id,
+        )
+        for r in requests
+    ]
+    session.flush()
+    credits.charge(session, principal.account_id, [(r.id, r.credits) for r in renders])
+    return renders
+
+
+def create_preview(session: Session, model: Model) -> Render:
+    return _new_render(
+        session, model, model.account_id, preview_settings(), credits_cost=0, preview=True
+    )
+
+
+def get_render(session: Session, principal: Principal, render_id: str) -> Render:
+    render = session.scalar(
+        select(Render).where(
+            Render.id == render_id,
+            Render.account_id == principal.account_id,
+            Render.deleted_at.is_(None),
+        )
+    )
+    if render is None:
+        raise RenderNotFound()
+    return render
+
+
+def list_renders(
+    session: Session,
+    principal: Principal,
+    *,
+    model_id: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Render], int]:
+    query = select(Render).where(
+        Render.account_id == principal.account_id, Render.deleted_at.is_(None)
+    )
+    if model_id is not None:
+        query = query.where(Render.model_id == model_id)
+    if status is not None:
+        query = query.where(Render.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Render.created_at.desc(), Render.id).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def renders_of_model(session: Session, model: Model) -> list[Render]:
+    return list(
+        session.scalars(
+            select(Render)
+            .where(Render.model_id == model.id, Render.deleted_at.is_(None))
+            .order_by(Render.created_at, Render.id)
+        ).all()
+    )
+
+
+def dismiss(session: Session, render: Render) -> Render:
+    if render.status != "error":
+        raise InvalidTransition(
+            f"Only a render in status 'error' can be dismissed (this one is '{render.status}')"
+        )
+    render.status = "failed"
+    render.updated_at = datetime.now(UTC)
+    return render
+
+
+def delete_render(session: Session, store: ObjectStore, render: Render) -> None:
+    """Permanent: the row, its queue job and every file under the render's prefix."""
+    session.execute(delete(Job).where(Job.render_id == render.id))
+    session.delete(render)
+    session.flush()
+    store.delete_prefix(f"renders/{render.id}")

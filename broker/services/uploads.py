@@ -1,0 +1,98 @@
+"""POST /v1/models behind the router: validate, dedup, store, record, charge.
+
+Order matters for "nothing lost, nothing left behind": the file is validated on local
+disk first, stored under its final key second, and the DB rows (model, free preview,
+charged render) are written in one transaction last; if that transaction fails (e.g. no
+credits) the stored object is removed again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from broker.context import AppContext
+from broker.db.engine import transaction
+from broker.errors import FileTooLarge, InvalidFormat, InvalidSettings
+from broker.ingest.multipart import StagedUpload
+from broker.ingest.validate import CONTENT_TYPES, ModelInvalid, accept_model, upload_format
+from broker.ingest.zip_check import ZipTooLarge
+from broker.schemas.render_settings import RenderSettings, parse_render_settings
+from broker.security import Principal
+from broker.services import models as model_service
+from broker.services import renders as render_service
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    model_id: str
+    render_id: str
+    duplicate: bool
+
+
+def settings_from_form(raw: str | None, principal: Principal) -> RenderSettings:
+    data: Any = None
+    if raw is not None and raw.strip():
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InvalidSettings(f"renderSettings is not valid JSON: {exc.msg}") from None
+    return parse_render_settings(data, is_admin=principal.is_admin)
+
+
+def _model_key(model_id: str, file_format: str) -> str:
+    return f"models/{model_id}/original.{file_format}"
+
+
+def store_upload(ctx: AppContext, principal: Principal, staged: StagedUpload) -> UploadResult:
+    """Runs in a worker thread: CPU and disk work stays off the event loop."""
+    file_format = upload_format(staged.filename)
+    if file_format is None:
+        raise InvalidFormat(f"File {staged.filename!r} is not .glb, .gltf, or .zip")
+    settings = settings_from_form(staged.fields.get("renderSettings"), principal)
+    with transaction(ctx.sessions) as session:
+        existing = model_service.find_by_hash(session, principal.account_id, staged.sha256)
+        if existing is not None:
+            request = render_service.RenderRequest(existing, settings)
+            render = render_service.create_renders(session, principal, [request])[0]
+            return UploadResult(existing.id, render.id, duplicate=True)
+    s = ctx.settings
+    try:
+        accepted = accept_model(
+            staged.path or Path(),
+            file_format,
+            tmp_dir=s.tmp_dir,
+            max_json=s.max_gltf_json_bytes,
+            max_unzipped=s.max_unzipped_bytes,
+            max_entries=s.max_zip_entries,
+        )
+    except ZipTooLarge as exc:
+        raise FileTooLarge(f"File is too large: {exc}") from None
+    except ModelInvalid as exc:
+        raise InvalidFormat(f"File is not a valid {file_format.upper()} model: {exc}") from None
+    model_id = model_service.new_model_id()
+    key = _model_key(model_id, accepted.file_format)
+    size = ctx.store.put_file(key, accepted.path, CONTENT_TYPES[accepted.file_format])
+    if accepted.path != staged.path:
+        accepted.path.unlink(missing_ok=True)
+    try:
+        with transaction(ctx.sessions) as session:
+            model = model_service.add_model(
+                session,
+                model_id=model_id,
+                account_id=principal.account_id,
+                original_name=Path(staged.filename.replace("\\", "/")).name,
+                size=size,
+                sha256=staged.sha256,
+                file_format=accepted.file_format,
+                storage_key=key,
+            )
+            render_service.create_preview(session, model)
+            request = render_service.RenderRequest(model, settings)
+            render = render_service.create_renders(session, principal, [request])[0]
+            return UploadResult(model.id, render.id, duplicate=False)
+    except BaseException:
+        ctx.store.delete(key)
+        raise
