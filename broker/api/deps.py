@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from fastapi import Depends, Request
@@ -28,12 +28,6 @@ bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer dxgl_sk
 def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
-
-
-def get_session(ctx: AppContext = Depends(get_ctx)) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
-    with ctx.sessions() as session, session.begin():
-        yield session
 
 
 def _as_utc(dt: datetime) -> datetime:

@@ -344,9 +344,11 @@ def check_document(doc: dict[str, Any], bin_source: _Source | None, base_dir: Pa
         raise ModelInvalid("the model has no geometry (no mesh primitives)")
 
 
-def check_gltf_file(path: Path, *, max_json: int, base_dir: Path | None = None) -> None:
-    """Validate a .glb or .gltf file (by suffix); external URIs resolve under ``base_dir``."""
-    if path.suffix.lower() == ".glb":
+def check_gltf_file(
+    path: Path, *, max_json: int, binary: bool | None = None, base_dir: Path | None = None
+) -> None:
+    """Validate a GLB (``binary``, default: by suffix) or a .gltf; URIs resolve in ``base_dir``."""
+    if binary if binary is not None else path.suffix.lower() == ".glb":
         doc, bin_source = read_glb(path, max_json)
     else:
         if path.stat().st_size > max_json:

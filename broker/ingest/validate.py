@@ -40,10 +40,8 @@ def accept_model(
     if staged.stat().st_size == 0:
         raise ModelInvalid("the file is empty")
     if file_format in ("glb", "gltf"):
-        named = staged.with_name(staged.name + "." + file_format)
-        staged.rename(named)
-        check_gltf_file(named, max_json=max_json)
-        return AcceptedModel(named, file_format, converted=False)
+        check_gltf_file(staged, max_json=max_json, binary=file_format == "glb")
+        return AcceptedModel(staged, file_format, converted=False)
     work = Path(tempfile.mkdtemp(prefix="zip-", dir=tmp_dir))
     try:
         extracted = extract_zip(staged, work, max_bytes=max_unzipped, max_entries=max_entries)

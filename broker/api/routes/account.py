@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
 
-from broker.api.deps import get_session, require
+from broker.api.deps import get_ctx, require
 from broker.api.views import account_out
+from broker.context import AppContext
+from broker.db.engine import transaction
 from broker.db.models import Account
 from broker.errors import Unauthorized
 from broker.schemas.resources import AccountOut, Data
@@ -18,9 +19,10 @@ router = APIRouter(tags=["account"])
 @router.get("/account", response_model=Data[AccountOut])
 def get_account(
     principal: Principal = Depends(require("account:read")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Data[AccountOut]:
-    account = session.get(Account, principal.account_id)
-    if account is None:
-        raise Unauthorized()
-    return Data(data=account_out(account))
+    with transaction(ctx.sessions) as session:
+        account = session.get(Account, principal.account_id)
+        if account is None:
+            raise Unauthorized()
+        return Data(data=account_out(account))

@@ -10,10 +10,11 @@ from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from broker.api.deps import get_ctx, get_session, require
+from broker.api.deps import get_ctx, require
 from broker.api.pagination import Paging, paging
 from broker.api.views import model_detail_out, model_out
 from broker.context import AppContext
+from broker.db.engine import transaction
 from broker.errors import FileNotFound, Sha256Required
 from broker.ingest.multipart import receive_upload
 from broker.ingest.validate import CONTENT_TYPES
@@ -76,13 +77,16 @@ async def upload_model(
 def check_hash(
     body: CheckHashIn,
     principal: Principal = Depends(require("models:read")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Data[CheckHashOut]:
-    sha = (body.sha256 or "").strip().lower()
-    if not sha:
-        raise Sha256Required()
-    model = model_service.find_by_hash(session, principal.account_id, sha)
-    return Data(data=CheckHashOut(exists=model is not None, modelId=model.id if model else None))
+    with transaction(ctx.sessions) as session:
+        sha = (body.sha256 or "").strip().lower()
+        if not sha:
+            raise Sha256Required()
+        model = model_service.find_by_hash(session, principal.account_id, sha)
+        return Data(
+            data=CheckHashOut(exists=model is not None, modelId=model.id if model else None)
+        )
 
 
 @router.get("", response_model=Page[ModelOut])
@@ -91,27 +95,29 @@ def list_models(
     archived: bool = Query(False, description="true: list archived models instead"),
     page: Paging = Depends(paging),
     principal: Principal = Depends(require("models:read")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Page[ModelOut]:
-    wanted = [t.strip().lower() for t in (tags or "").split(",") if t.strip()]
-    rows, total = model_service.list_models(
-        session, principal, tags=wanted, archived=archived, limit=page.limit, offset=page.offset
-    )
-    return Page(
-        data=[model_out(m) for m in rows],
-        meta=Meta(total=total, offset=page.offset, limit=page.limit),
-    )
+    with transaction(ctx.sessions) as session:
+        wanted = [t.strip().lower() for t in (tags or "").split(",") if t.strip()]
+        rows, total = model_service.list_models(
+            session, principal, tags=wanted, archived=archived, limit=page.limit, offset=page.offset
+        )
+        return Page(
+            data=[model_out(m) for m in rows],
+            meta=Meta(total=total, offset=page.offset, limit=page.limit),
+        )
 
 
 @router.get("/{model_id}", response_model=Data[ModelDetailOut])
 def get_model(
     model_id: str,
     principal: Principal = Depends(require("models:read")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Data[ModelDetailOut]:
-    model = model_service.get_model(session, principal, model_id)
-    renders = render_service.renders_of_model(session, model)
-    return Data(data=model_detail_out(model, renders))
+    with transaction(ctx.sessions) as session:
+        model = model_service.get_model(session, principal, model_id)
+        renders = render_service.renders_of_model(session, model)
+        return Data(data=model_detail_out(model, renders))
 
 
 @router.patch("/{model_id}", response_model=Data[ModelOut])
@@ -119,10 +125,11 @@ def patch_model(
     model_id: str,
     body: ModelPatch,
     principal: Principal = Depends(require("models:write")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Data[ModelOut]:
-    model = model_service.get_model(session, principal, model_id)
-    return Data(data=model_out(model_service.patch_model(session, model, body)))
+    with transaction(ctx.sessions) as session:
+        model = model_service.get_model(session, principal, model_id)
+        return Data(data=model_out(model_service.patch_model(session, model, body)))
 
 
 def _set_archived(
@@ -136,18 +143,20 @@ def _set_archived(
 def archive_model(
     model_id: str,
     principal: Principal = Depends(require("models:write")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Data[ModelOut]:
-    return _set_archived(session, principal, model_id, True)
+    with transaction(ctx.sessions) as session:
+        return _set_archived(session, principal, model_id, True)
 
 
 @router.patch("/{model_id}/unarchive", response_model=Data[ModelOut])
 def unarchive_model(
     model_id: str,
     principal: Principal = Depends(require("models:write")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Data[ModelOut]:
-    return _set_archived(session, principal, model_id, False)
+    with transaction(ctx.sessions) as session:
+        return _set_archived(session, principal, model_id, False)
 
 
 @router.get(
@@ -158,35 +167,36 @@ def unarchive_model(
 def download_model_file(
     model_id: str,
     principal: Principal = Depends(require("models:read")),
-    session: Session = Depends(get_session),
     ctx: AppContext = Depends(get_ctx),
 ) -> Response:
-    model = model_service.get_model(session, principal, model_id)
-    stem = model.original_name.rsplit(".", 1)[0] or "model"
-    filename = f"{stem}.{model.file_format}"
-    media_type = CONTENT_TYPES[model.file_format]
-    local = ctx.store.local_path(model.storage_key)
-    if local is not None:
-        return FileResponse(local, media_type=media_type, filename=filename)
-    size = ctx.store.size(model.storage_key)
-    if size is None:
-        raise FileNotFound()
-    return StreamingResponse(
-        ctx.store.iter_range(model.storage_key),
-        media_type=media_type,
-        headers={
-            "Content-Length": str(size),
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-        },
-    )
+    with transaction(ctx.sessions) as session:
+        model = model_service.get_model(session, principal, model_id)
+        stem = model.original_name.rsplit(".", 1)[0] or "model"
+        filename = f"{stem}.{model.file_format}"
+        media_type = CONTENT_TYPES[model.file_format]
+        local = ctx.store.local_path(model.storage_key)
+        if local is not None:
+            return FileResponse(local, media_type=media_type, filename=filename)
+        size = ctx.store.size(model.storage_key)
+        if size is None:
+            raise FileNotFound()
+        return StreamingResponse(
+            ctx.store.iter_range(model.storage_key),
+            media_type=media_type,
+            headers={
+                "Content-Length": str(size),
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            },
+        )
 
 
 @router.delete("/{model_id}", response_model=Data[ModelOut])
 def delete_model(
     model_id: str,
     principal: Principal = Depends(require("models:write")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Data[ModelOut]:
-    model = model_service.get_model(session, principal, model_id)
-    model_service.soft_delete(model)
-    return Data(data=model_out(model))
+    with transaction(ctx.sessions) as session:
+        model = model_service.get_model(session, principal, model_id)
+        model_service.soft_delete(model)
+        return Data(data=model_out(model))

@@ -6,9 +6,10 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy.orm import Session
 
-from broker.api.deps import get_session, require
+from broker.api.deps import get_ctx, require
+from broker.context import AppContext
+from broker.db.engine import transaction
 from broker.db.models import Account
 from broker.errors import InvalidSettings, RendersRequired, TooMany, Unauthorized
 from broker.schemas.render_settings import (
@@ -54,23 +55,24 @@ def _line(index: int, raw: object) -> QuoteLine:
 def quote(
     body: QuoteIn,
     principal: Principal = Depends(require("renders:read")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Data[QuoteOut]:
-    items = body.renders
-    if not isinstance(items, list) or not items:
-        raise RendersRequired()
-    if len(items) > MAX_ITEMS:
-        raise TooMany(f"Quote has {len(items)} items; the maximum is {MAX_ITEMS}")
-    lines = [_line(i, raw) for i, raw in enumerate(items)]
-    account = session.get(Account, principal.account_id)
-    if account is None:
-        raise Unauthorized()
-    required = sum(line.credits for line in lines)
-    return Data(
-        data=QuoteOut(
-            creditsRequired=required,
-            creditsAvailable=account.balance,
-            sufficient=account.balance >= required,
-            breakdown=lines,
+    with transaction(ctx.sessions) as session:
+        items = body.renders
+        if not isinstance(items, list) or not items:
+            raise RendersRequired()
+        if len(items) > MAX_ITEMS:
+            raise TooMany(f"Quote has {len(items)} items; the maximum is {MAX_ITEMS}")
+        lines = [_line(i, raw) for i, raw in enumerate(items)]
+        account = session.get(Account, principal.account_id)
+        if account is None:
+            raise Unauthorized()
+        required = sum(line.credits for line in lines)
+        return Data(
+            data=QuoteOut(
+                creditsRequired=required,
+                creditsAvailable=account.balance,
+                sufficient=account.balance >= required,
+                breakdown=lines,
+            )
         )
-    )

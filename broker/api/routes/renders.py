@@ -7,10 +7,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from broker.api.deps import get_ctx, get_session, require
+from broker.api.deps import get_ctx, require
 from broker.api.pagination import Paging, paging
 from broker.api.views import render_out
 from broker.context import AppContext
+from broker.db.engine import transaction
 from broker.errors import InvalidSettings, ModelIdRequired, ModelNotFound, RendersRequired, TooMany
 from broker.schemas.render_settings import parse_render_settings
 from broker.schemas.resources import (
@@ -58,29 +59,33 @@ def _request(
 def create_render(
     body: RenderCreateIn,
     principal: Principal = Depends(require("renders:write")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Data[RenderOut]:
-    request = _request(session, principal, body.model_dump())
-    render = render_service.create_renders(session, principal, [request])[0]
-    return Data(data=render_out(render))
+    with transaction(ctx.sessions) as session:
+        request = _request(session, principal, body.model_dump())
+        render = render_service.create_renders(session, principal, [request])[0]
+        return Data(data=render_out(render))
 
 
 @router.post("/batch", status_code=201, response_model=Data[list[BatchItemOut]])
 def create_batch(
     body: BatchIn,
     principal: Principal = Depends(require("renders:write")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Data[list[BatchItemOut]]:
-    items = body.renders
-    if not isinstance(items, list) or not items:
-        raise RendersRequired()
-    if len(items) > MAX_BATCH:
-        raise TooMany(f"Batch has {len(items)} renders; the maximum is {MAX_BATCH}")
-    requests = [
-        _request(session, principal, item, f"renders[{i}]: ") for i, item in enumerate(items)
-    ]
-    renders = render_service.create_renders(session, principal, requests, batch=True)
-    return Data(data=[BatchItemOut(id=r.id, modelId=r.model_id, status=r.status) for r in renders])
+    with transaction(ctx.sessions) as session:
+        items = body.renders
+        if not isinstance(items, list) or not items:
+            raise RendersRequired()
+        if len(items) > MAX_BATCH:
+            raise TooMany(f"Batch has {len(items)} renders; the maximum is {MAX_BATCH}")
+        requests = [
+            _request(session, principal, item, f"renders[{i}]: ") for i, item in enumerate(items)
+        ]
+        renders = render_service.create_renders(session, principal, requests, batch=True)
+        return Data(
+            data=[BatchItemOut(id=r.id, modelId=r.model_id, status=r.status) for r in renders]
+        )
 
 
 @router.get("", response_model=Page[RenderOut])
@@ -89,44 +94,47 @@ def list_renders(
     status: Status | None = Query(None, description="Filter by status"),
     page: Paging = Depends(paging),
     principal: Principal = Depends(require("renders:read")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Page[RenderOut]:
-    rows, total = render_service.list_renders(
-        session, principal, model_id=model, status=status, limit=page.limit, offset=page.offset
-    )
-    return Page(
-        data=[render_out(r) for r in rows],
-        meta=Meta(total=total, offset=page.offset, limit=page.limit),
-    )
+    with transaction(ctx.sessions) as session:
+        rows, total = render_service.list_renders(
+            session, principal, model_id=model, status=status, limit=page.limit, offset=page.offset
+        )
+        return Page(
+            data=[render_out(r) for r in rows],
+            meta=Meta(total=total, offset=page.offset, limit=page.limit),
+        )
 
 
 @router.get("/{render_id}", response_model=Data[RenderOut])
 def get_render(
     render_id: str,
     principal: Principal = Depends(require("renders:read")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Data[RenderOut]:
-    return Data(data=render_out(render_service.get_render(session, principal, render_id)))
+    with transaction(ctx.sessions) as session:
+        return Data(data=render_out(render_service.get_render(session, principal, render_id)))
 
 
 @router.patch("/{render_id}/dismiss", response_model=Data[RenderOut])
 def dismiss_render(
     render_id: str,
     principal: Principal = Depends(require("renders:write")),
-    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Data[RenderOut]:
-    render = render_service.get_render(session, principal, render_id)
-    return Data(data=render_out(render_service.dismiss(session, render)))
+    with transaction(ctx.sessions) as session:
+        render = render_service.get_render(session, principal, render_id)
+        return Data(data=render_out(render_service.dismiss(session, render)))
 
 
 @router.delete("/{render_id}", response_model=Data[RenderOut])
 def delete_render(
     render_id: str,
     principal: Principal = Depends(require("renders:write")),
-    session: Session = Depends(get_session),
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[RenderOut]:
-    render = render_service.get_render(session, principal, render_id)
-    shown = render_out(render)
-    render_service.delete_render(session, ctx.store, render)
-    return Data(data=shown)
+    with transaction(ctx.sessions) as session:
+        render = render_service.get_render(session, principal, render_id)
+        shown = render_out(render)
+        render_service.delete_render(session, ctx.store, render)
+        return Data(data=shown)

@@ -1,0 +1,65 @@
+"""Every error, including the framework's own, uses the dx.gl envelope; no stack traces."""
+
+from __future__ import annotations
+
+import shutil
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+
+from broker.app import create_app
+from broker.db.engine import make_session_factory
+
+
+def _envelope(res, status: int, code: str) -> None:
+    assert res.status_code == status
+    body = res.json()
+    assert set(body) == {"error"}
+    assert body["error"]["status"] == status and body["error"]["code"] == code
+    assert "Traceback" not in res.text
+
+
+def test_framework_errors_use_the_envelope(client, user):
+    _envelope(client.get("/v1/nope", headers=user.headers), 404, "not_found")
+    _envelope(client.put("/v1/account", headers=user.headers), 405, "method_not_allowed")
+    _envelope(
+        client.post(
+            "/v1/renders",
+            headers={**user.headers, "Content-Type": "application/json"},
+            content=b"{broken",
+        ),
+        400,
+        "invalid_request",
+    )
+    _envelope(client.post("/v1/renders", headers=user.headers, json=[1, 2]), 400, "invalid_request")
+    _envelope(
+        client.post("/v1/renders", headers=user.headers, json={"modelId": "x", "extra": 1}),
+        400,
+        "invalid_request",
+    )
+
+
+def test_unhandled_exception_is_a_500_without_a_trace(ctx, user):
+    app = create_app(ctx)
+
+    @app.get("/v1/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        res = client.get("/v1/boom")
+    _envelope(res, 500, "internal")
+    assert "secret" not in res.text
+
+
+def test_health_is_503_when_storage_or_database_is_down(ctx, client):
+    shutil.rmtree(ctx.store.root)  # type: ignore[attr-defined]
+    res = client.get("/v1/health")
+    _envelope(res, 503, "service_unavailable")
+    assert "storage: unreachable" in res.json()["error"]["message"]
+    ctx.store.root.mkdir()  # type: ignore[attr-defined]
+    ctx.engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    ctx.sessions = make_session_factory(ctx.engine)
+    res = client.get("/v1/health")
+    _envelope(res, 503, "service_unavailable")
+    assert "database: unreachable" in res.json()["error"]["message"]

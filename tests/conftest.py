@@ -1,0 +1,170 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases, a local object store, the app."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from broker.app import create_app
+from broker.context import AppContext
+from broker.db.engine import transaction
+from broker.db.migrate import upgrade
+from broker.db.models import Base
+from broker.services import accounts
+from workers.config import Settings
+
+ASSETS = Path(__file__).parent / "assets"
+PG_ADMIN_URL = os.environ.get(
+    "MESHFARM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_available() -> bool:
+    try:
+        engine = create_engine(PG_ADMIN_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database for this test session on the local PostgreSQL server."""
+    if not _postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI but {PG_ADMIN_URL} is unreachable")
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    name = f"meshfarm_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every DB-touching test runs on SQLite (file, WAL) and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'meshfarm.db'}"
+        upgrade(url)
+        yield url
+        return
+    url = request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def app_settings(tmp_path: Path, db_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=db_url, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def ctx(app_settings: Settings) -> Iterator[AppContext]:
+    context = AppContext.from_settings(app_settings)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def client(ctx: AppContext) -> Iterator[TestClient]:
+    with TestClient(create_app(ctx), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@dataclass
+class User:
+    account_id: str
+    token: str
+    email: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def make_user(ctx: AppContext):  # type: ignore[no-untyped-def]
+    """Create an account (+ token) directly in the DB, as `meshfarm admin` does."""
+
+    def factory(
+        credits: int = 10, *, admin: bool = False, scopes: str | None = None, email: str = ""
+    ) -> User:
+        email = email or f"user-{uuid.uuid4().hex[:8]}@example.com"
+        with transaction(ctx.sessions) as session:
+            account = accounts.create_account(
+                session, email, initial_credits=credits, is_admin=admin
+            )
+            issued = accounts.issue_token(session, account, scopes=scopes)
+        return User(account.id, issued.token, email)
+
+    return factory
+
+
+@pytest.fixture
+def user(make_user) -> User:  # type: ignore[no-untyped-def]
+    return make_user(credits=100)
+
+
+@pytest.fixture
+def upload(client: TestClient):  # type: ignore[no-untyped-def]
+    """POST /v1/models with a file from disk, as curl -F would."""
+
+    def post(user: User, path: Path, settings_json: str | None = None, name: str | None = None):  # type: ignore[no-untyped-def]
+        data = {"renderSettings": settings_json} if settings_json is not None else {}
+        with path.open("rb") as fh:
+            return client.post(
+                "/v1/models",
+                headers=user.headers,
+                files={"file": (name or path.name, fh, "application/octet-stream")},
+                data=data,
+            )
+
+    return post
+
+
+@pytest.fixture
+def live_server(ctx: AppContext) -> Iterator[str]:
+    """The app on a real uvicorn server on a free loopback port (for concurrency tests)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
