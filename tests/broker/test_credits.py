@@ -5,13 +5,13 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from conftest import ASSETS
 from sqlalchemy import func, select
 
 from broker.db.engine import transaction
 from broker.db.models import Account, CreditEntry
 from broker.services import accounts
 from broker.services.credits import ledger_balance
-from conftest import ASSETS
 
 
 def test_new_account_gets_10_free_credits_in_the_ledger(ctx):
@@ -48,7 +48,10 @@ def test_tier_costs_are_charged(client, make_user, upload):
     res = client.post(
         "/v1/renders",
         headers=u.headers,
-        json={"modelId": mid, "renderSettings": {"output": "dataset", "datasetQuality": "400x2048"}},
+        json={
+            "modelId": mid,
+            "renderSettings": {"output": "dataset", "datasetQuality": "400x2048"},
+        },
     )
     assert res.status_code == 402 and res.json()["error"]["code"] == "no_credits"
 

@@ -82,7 +82,11 @@ def test_patch_tags_are_lowercased_trimmed_and_unicode_safe(client, user, upload
     res = client.patch(
         f"/v1/models/{model_id}",
         headers=user.headers,
-        json={"title": "Ergonomic Chair Pro", "sku": "ECP-2001", "tags": [" Furniture ", "ÉTÉ", "家具"]},
+        json={
+            "title": "Ergonomic Chair Pro",
+            "sku": "ECP-2001",
+            "tags": [" Furniture ", "ÉTÉ", "家具"],
+        },
     )
     assert res.status_code == 200, res.text
     data = res.json()["data"]
@@ -161,7 +165,5 @@ def test_another_accounts_model_is_a_404(client, make_user, upload):
         res = client.request(method, path, headers=bob.headers)
         assert res.status_code == 404, (method, path)
         assert res.json()["error"]["code"] in ("model_not_found", "render_not_found")
-    res = client.post(
-        "/v1/renders", headers=bob.headers, json={"modelId": body["modelId"]}
-    )
+    res = client.post("/v1/renders", headers=bob.headers, json={"modelId": body["modelId"]})
     assert res.status_code == 404 and res.json()["error"]["code"] == "model_not_found"

@@ -1,0 +1,99 @@
+"""The ``meshfarm`` command: admin commands and the first start of ``serve``."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from broker.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, db_url: str, monkeypatch) -> dict[str, str]:
+    monkeypatch.setenv("MESHFARM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MESHFARM_DATABASE_URL", db_url)
+    return {"MESHFARM_DATA_DIR": str(tmp_path / "data"), "MESHFARM_DATABASE_URL": db_url}
+
+
+def _run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
+def test_admin_commands(env):
+    account_id = _run("admin", "create-account", "--email", "Ann@Example.com", "--credits", "5")
+    assert re.fullmatch(r"[A-Za-z0-9]{12}", account_id)
+    token = _run(
+        "admin",
+        "create-token",
+        "--email",
+        "ann@example.com",
+        "--scopes",
+        "account:read",
+        "--expires-in-days",
+        "7",
+        "--name",
+        "ci",
+    )
+    assert re.fullmatch(r"dxgl_sk_[A-Za-z0-9]{40}", token)
+    assert _run("admin", "add-credits", "--email", "ann@example.com", "7") == "12"
+    bad = runner.invoke(app, ["admin", "create-account", "--email", "ann@example.com"])
+    assert bad.exit_code == 1 and "already exists" in bad.output
+    bad = runner.invoke(app, ["admin", "create-token", "--email", "x@y.z"])
+    assert bad.exit_code == 1
+    bad = runner.invoke(
+        app, ["admin", "create-token", "--email", "ann@example.com", "--scopes", "root"]
+    )
+    assert bad.exit_code == 1 and "unknown scope" in bad.output
+    assert runner.invoke(app, ["admin", "suspend", "--email", "ann@example.com"]).exit_code == 0
+    assert runner.invoke(app, ["admin", "revoke-token", token[:16]]).exit_code == 0
+    assert runner.invoke(app, ["admin", "revoke-token", token[:16]]).exit_code == 1
+
+
+@pytest.mark.slow
+def test_serve_first_start_prints_a_working_token_and_curl(env, tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    exe = Path(sys.executable).parent / "meshfarm"
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        token = proc.stdout.readline().strip()
+        curl = proc.stdout.readline().strip()
+        assert re.fullmatch(r"dxgl_sk_[A-Za-z0-9]{40}", token)
+        assert curl.startswith("curl ") and token in curl and f":{port}/v1/account" in curl
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                res = httpx.get(
+                    f"http://127.0.0.1:{port}/v1/account",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        assert res.status_code == 200
+        assert res.json()["data"]["credits"] == 1000 and res.json()["data"]["isAdmin"] is True
+    finally:
+        proc.terminate()
+        proc.wait(20)

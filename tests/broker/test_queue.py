@@ -1,0 +1,91 @@
+"""Render jobs as claimable rows: leases, fencing, expiry, attempts — on both databases."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from conftest import ASSETS
+from sqlalchemy import select, update
+
+from broker import queue
+from broker.db.engine import transaction
+from broker.db.models import Account, Job, Render
+
+
+def _expire_all(ctx) -> None:
+    with transaction(ctx.sessions) as session:
+        session.execute(
+            update(Job)
+            .where(Job.state == "leased")
+            .values(lease_expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+
+
+def test_preview_is_claimed_first_and_a_lease_fences_others(ctx, client, user, upload):
+    upload(user, ASSETS / "Duck.glb")
+    with transaction(ctx.sessions) as session:
+        first = queue.claim(session, "worker-a", lease_seconds=60)
+        second = queue.claim(session, "worker-b", lease_seconds=60)
+    assert first is not None and second is not None
+    assert first.kind == "preview" and second.kind == "render"
+    assert first.attempt == 1
+    with transaction(ctx.sessions) as session:
+        assert queue.claim(session, "worker-c", 60) is None
+        assert queue.renew(session, first, 60) is True
+    _expire_all(ctx)
+    with transaction(ctx.sessions) as session:
+        requeued, failed = queue.requeue_expired(session)
+    assert sorted(requeued) == sorted([first.job_id, second.job_id]) and failed == []
+    with transaction(ctx.sessions) as session:
+        again = queue.claim(session, "worker-c", 60)
+        assert again is not None and again.job_id == first.job_id and again.attempt == 2
+        # the old holder lost its lease: it can neither renew nor finish
+        assert queue.renew(session, first, 60) is False
+        assert queue.finish(session, first) is False
+        assert queue.finish(session, again) is True
+
+
+def test_third_expiry_ends_in_error_with_one_refund(ctx, client, make_user, upload):
+    u = make_user(credits=10)
+    render_id = upload(u, ASSETS / "Duck.glb", '{"quality": "standard"}').json()["data"]["renderId"]
+    with ctx.sessions() as session:
+        assert session.get(Account, u.account_id).balance == 6
+    for attempt in range(1, 4):
+        with transaction(ctx.sessions) as session:
+            leases = [queue.claim(session, "w", 60), queue.claim(session, "w", 60)]
+        lease = next(x for x in leases if x and x.render_id == render_id)
+        assert lease.attempt == attempt
+        _expire_all(ctx)
+        with transaction(ctx.sessions) as session:
+            queue.requeue_expired(session)
+    with ctx.sessions() as session:
+        render = session.get(Render, render_id)
+        assert render.status == "error" and "interrupted 3 times" in render.error_message
+        assert session.get(Account, u.account_id).balance == 10
+        job = session.scalar(select(Job).where(Job.render_id == render_id))
+        assert job.state == "finished"
+
+
+def test_concurrent_claims_never_hand_out_a_job_twice(ctx, client, make_user, upload):
+    u = make_user(credits=100)
+    mid = upload(u, ASSETS / "Duck.glb").json()["data"]["modelId"]
+    client.post(
+        "/v1/renders/batch",
+        headers=u.headers,
+        json={"renders": [{"modelId": mid}] * 30},
+    )
+
+    def worker(name: str) -> list[str]:
+        got = []
+        while True:
+            with transaction(ctx.sessions) as session:
+                lease = queue.claim(session, name, 60)
+            if lease is None:
+                return got
+            got.append(lease.job_id)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(worker, ["a", "b", "c", "d"]))
+    claimed = [j for r in results for j in r]
+    assert len(claimed) == 32 and len(set(claimed)) == 32
