@@ -5,13 +5,13 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from conftest import ASSETS
 from sqlalchemy import func, select
 
 from broker.db.engine import transaction
 from broker.db.models import Account, CreditEntry
 from broker.services import accounts
 from broker.services.credits import ledger_balance
+from conftest import ASSETS
 
 
 def test_new_account_gets_10_free_credits_in_the_ledger(ctx):

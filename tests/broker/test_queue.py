@@ -5,12 +5,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from conftest import ASSETS
 from sqlalchemy import select, update
 
 from broker import queue
 from broker.db.engine import transaction
 from broker.db.models import Account, Job, Render
+from conftest import ASSETS
 
 
 def _expire_all(ctx) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ASSETS
 from sqlalchemy import select
 
 from broker.db.models import Job, Render
 from broker.queue import fail_render
+from conftest import ASSETS
 
 
 @pytest.fixture

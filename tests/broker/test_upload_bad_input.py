@@ -7,10 +7,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ASSETS
 from sqlalchemy import func, select
 
 from broker.db.models import Model, Render
+from conftest import ASSETS
 
 
 def _assert_nothing_left(ctx, client, user) -> None:
