@@ -1,0 +1,38 @@
+"""meshfarm's renderer: glTF in, numpy frames out (headless OpenGL through EGL).
+
+The public surface other packages code against; see docs/renderer.md for decisions.
+"""
+
+from renderer.camera import Camera
+from renderer.camera_path import CameraPath
+from renderer.errors import (
+    InvalidModel,
+    InvalidSettings,
+    ModelTooLarge,
+    RenderTimeout,
+    SceneError,
+    UnsupportedModel,
+)
+from renderer.frame_renderer import Renderer
+from renderer.gltf_loader import load_scene
+from renderer.layers import Layers, render_layers
+from renderer.scene import Scene
+from renderer.settings import RenderSettings, settings_from_dxgl
+
+__all__ = [
+    "Camera",
+    "CameraPath",
+    "InvalidModel",
+    "InvalidSettings",
+    "Layers",
+    "ModelTooLarge",
+    "RenderSettings",
+    "RenderTimeout",
+    "Renderer",
+    "Scene",
+    "SceneError",
+    "UnsupportedModel",
+    "load_scene",
+    "render_layers",
+    "settings_from_dxgl",
+]

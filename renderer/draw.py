@@ -1,0 +1,139 @@
+"""Drawing a posed :class:`~renderer.gl_scene.GpuScene` in one of three passes.
+
+- ``color``: lit PBR into the supersampled colour buffer (opaque and masked first,
+  then blended back to front without depth writes)
+- ``depth``: the shadow map (depth only, alpha-tested)
+- ``layers``: world normals and view depth for dataset layers
+
+The caller binds the framebuffer and sets pass-wide uniforms through ``shared``; this
+module sets per-draw state: matrices, material, textures, morph weights, culling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import moderngl
+import numpy as np
+
+from renderer.animation import Pose
+from renderer.gl_context import get_program, set_uniform
+from renderer.gl_scene import (
+    JOINT_UNIT,
+    MORPH_UNIT,
+    SLOT_UNITS,
+    SRGB_SLOTS,
+    DrawItem,
+    GpuScene,
+)
+from renderer.scene import MIRRORED_REPEAT
+
+FRAGMENT = {"color": "pbr.frag", "depth": "depth_only.frag", "layers": "pbr.frag"}
+
+
+def normal_matrix(model: np.ndarray) -> np.ndarray:
+    m3 = model[:3, :3]
+    det = np.linalg.det(m3)
+    if abs(det) < 1e-30:
+        return np.eye(3)
+    return np.linalg.inv(m3).T
+
+
+def draw_meshes(
+    gpu: GpuScene,
+    pose: Pose,
+    kind: str,
+    view: np.ndarray,
+    shared: Callable[[moderngl.Program], None],
+    extra: np.ndarray | None = None,
+) -> None:
+    """Draw every primitive instance of ``gpu`` in pass ``kind`` with ``pose``.
+
+    ``extra`` pre-multiplies model matrices (the mirror for the reflection pass); winding
+    is flipped wherever the final matrix mirrors, so culling stays correct.
+    """
+    ctx = gpu.ctx
+    extra = np.eye(4) if extra is None else extra
+    opaque = [i for i in gpu.items if i.gpu.material.alpha_mode != "BLEND"]
+    blended = [i for i in gpu.items if i.gpu.material.alpha_mode == "BLEND"]
+    if kind == "color" and blended:
+        blended.sort(key=lambda it: _view_depth(it, pose, extra, view), reverse=True)
+    prepared: set[int] = set()
+    for group, depth_write in ((opaque, True), (blended, kind != "color")):
+        ctx.fbo.depth_mask = depth_write
+        for item in group:
+            _draw_item(gpu, item, pose, kind, extra, shared, prepared)
+    ctx.fbo.depth_mask = True
+    ctx.front_face = "ccw"
+
+
+def _view_depth(item: DrawItem, pose: Pose, extra: np.ndarray, view: np.ndarray) -> float:
+    world = extra @ pose.world[item.node] @ np.append(item.centroid, 1.0)
+    return float(-(view @ world)[2])
+
+
+def _draw_item(
+    gpu: GpuScene,
+    item: DrawItem,
+    pose: Pose,
+    kind: str,
+    extra: np.ndarray,
+    shared: Callable[[moderngl.Program], None],
+    prepared: set[int],
+) -> None:
+    ctx = gpu.ctx
+    gp = item.gpu
+    defines = dict(gp.defines)
+    if kind == "layers":
+        defines["LAYERS"] = True
+    program = get_program("primitive.vert", FRAGMENT[kind], defines)
+    if program.glo not in prepared:
+        shared(program)
+        prepared.add(program.glo)
+    model = extra if item.skin is not None else extra @ pose.world[item.node]
+    set_uniform(program, "u_model", model)
+    set_uniform(program, "u_normal_matrix", normal_matrix(model))
+    _bind_material(gpu, program, item)
+    if item.skin is not None:
+        gpu.joint_textures[item.skin].use(JOINT_UNIT)
+        set_uniform(program, "u_joint_tex", JOINT_UNIT)
+    if gp.morph_texture is not None:
+        gp.morph_texture.use(MORPH_UNIT)
+        set_uniform(program, "u_morph_tex", MORPH_UNIT)
+        set_uniform(program, "u_morph_vertex_count", len(gp.primitive.positions))
+        n = len(gp.primitive.targets)
+        weights = pose.morph_weights.get(item.node, np.zeros(n))
+        set_uniform(program, "u_morph_weights", np.asarray(weights, dtype=np.float32))
+    mirrored = np.linalg.det(model[:3, :3]) < 0
+    if item.skin is not None:
+        joints = pose.joint_matrices[item.skin]
+        mirrored ^= bool(np.linalg.det(joints[0][:3, :3]) < 0) if len(joints) else False
+    ctx.front_face = "cw" if mirrored else "ccw"
+    if gp.material.double_sided:
+        ctx.disable(moderngl.CULL_FACE)
+    else:
+        ctx.enable(moderngl.CULL_FACE)
+    gp.vertex_array(ctx, program).render(moderngl.TRIANGLES)
+
+
+def _bind_material(gpu: GpuScene, program: moderngl.Program, item: DrawItem) -> None:
+    m = item.gpu.material
+    set_uniform(program, "u_base_color_factor", tuple(m.base_color_factor))
+    set_uniform(program, "u_metallic_factor", m.metallic_factor)
+    set_uniform(program, "u_roughness_factor", m.roughness_factor)
+    set_uniform(program, "u_normal_scale", m.normal_scale)
+    set_uniform(program, "u_occlusion_strength", m.occlusion_strength)
+    set_uniform(program, "u_emissive_factor", tuple(m.emissive_factor))
+    set_uniform(program, "u_alpha_cutoff", m.alpha_cutoff if m.alpha_mode == "MASK" else 0.5)
+    for slot, ref in m.textures().items():
+        if f"HAS_{slot.upper()}_MAP" not in item.gpu.defines:
+            continue
+        unit = SLOT_UNITS[slot]
+        gpu.texture(ref, srgb=slot in SRGB_SLOTS).use(unit)
+        set_uniform(program, f"u_{slot}_tex", unit)
+        set_uniform(program, f"u_{slot}_uvt", ref.uv_transform.astype(np.float64))
+        mirror = (
+            float(ref.sampler.wrap_s == MIRRORED_REPEAT),
+            float(ref.sampler.wrap_t == MIRRORED_REPEAT),
+        )
+        set_uniform(program, f"u_{slot}_mirror", mirror)

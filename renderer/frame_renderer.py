@@ -1,0 +1,311 @@
+"""Frames of a video: shadow map, supersampled lit pass, resolve, double-buffered read-back.
+
+Per frame: pose the scene (nodes, joints, morph weights), draw the key light's shadow
+map only when the pose changed, draw the reflection / shadow catcher / model into the 2×
+colour buffer (premultiplied, tone-mapped sRGB), then resolve to output size on the GPU
+(box filter, background, vignette) and read the result back through two pixel-pack
+buffers, so frame N+1 is being drawn while frame N is copied out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import moderngl
+import numpy as np
+
+from renderer.animation import Pose, clip_time, evaluate_pose
+from renderer.background import background_pixels
+from renderer.camera import Camera
+from renderer.camera_path import CameraPath
+from renderer.draw import draw_meshes
+from renderer.errors import RenderTimeout
+from renderer.framing import Bounds, stage
+from renderer.gl_context import get_context, get_program, set_uniform
+from renderer.gl_scene import GpuScene
+from renderer.ibl import IBL, get_ibl
+from renderer.lighting import (
+    GROUND_EXTENT,
+    LIGHT_COLOR,
+    LIGHT_DIRECTION,
+    REFLECTION_STRENGTH,
+    SHADOW_MAP_SIZE,
+    SHADOW_OPACITY,
+    light_view_proj,
+    mirror_matrix,
+)
+from renderer.scene import Animation, Scene
+from renderer.settings import RenderSettings
+
+SHADOW_UNIT, ENV_UNIT, LUT_UNIT = 5, 6, 7
+EXPOSURE = 1.0
+SHADOW_SOFTNESS = 2.5
+
+
+def lighting_uniforms(
+    program: moderngl.Program,
+    camera: Camera,
+    ibl: IBL,
+    shadow_view_proj: np.ndarray | None,
+) -> None:
+    """Camera, IBL and key-light uniforms shared by every lit draw of a pass."""
+    view = camera.view_matrix()
+    set_uniform(program, "u_view", view)
+    set_uniform(program, "u_view_proj", camera.projection_matrix() @ view)
+    set_uniform(program, "u_camera_pos", tuple(float(x) for x in camera.position))
+    set_uniform(program, "u_exposure", EXPOSURE)
+    set_uniform(program, "u_env_specular", ENV_UNIT)
+    set_uniform(program, "u_brdf_lut", LUT_UNIT)
+    set_uniform(program, "u_env_sh", ibl.sh)
+    set_uniform(program, "u_env_max_lod", ibl.max_lod)
+    set_uniform(program, "u_env_intensity", 1.0)
+    set_uniform(program, "u_light_dir", tuple(float(x) for x in LIGHT_DIRECTION))
+    set_uniform(program, "u_light_color", LIGHT_COLOR)
+    set_uniform(program, "u_shadow_map", SHADOW_UNIT)
+    set_uniform(program, "u_shadows_enabled", 1.0 if shadow_view_proj is not None else 0.0)
+    set_uniform(program, "u_shadow_softness", SHADOW_SOFTNESS)
+    set_uniform(program, "u_mirror", 0.0)
+    if shadow_view_proj is not None:
+        set_uniform(program, "u_light_view_proj", shadow_view_proj)
+
+
+@dataclass
+class _Job:
+    """One scene being rendered: its GPU copy, framing and the last pose drawn."""
+
+    scene: Scene
+    gpu: GpuScene
+    animation: Animation | None
+    root: np.ndarray
+    bounds: Bounds
+    path: CameraPath
+    pose: Pose | None = None
+    pose_key: tuple[float, bytes] | None = None
+    shadow_key: tuple[float, bytes] | None = None
+
+
+class Renderer:
+    """Renders videos of scenes with one :class:`RenderSettings`.
+
+    GPU buffers for the output size live as long as the renderer; a scene's GPU copy
+    lives until another scene is rendered or :meth:`close` is called. ``time_limit_s``
+    bounds the wall time from construction; past it, the next frame raises
+    :class:`~renderer.errors.RenderTimeout`.
+    """
+
+    def __init__(self, settings: RenderSettings, *, time_limit_s: float | None = None) -> None:
+        self.settings = settings
+        self.ctx = get_context()
+        self.ibl = get_ibl()
+        self._deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
+        ctx = self.ctx
+        w, h = settings.width, settings.height
+        self._color = ctx.texture((2 * w, 2 * h), 4)
+        self._color.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self._color.repeat_x = self._color.repeat_y = False
+        self._depth = ctx.depth_renderbuffer((2 * w, 2 * h))
+        self._fbo = ctx.framebuffer([self._color], self._depth)
+        self._out = ctx.renderbuffer((w, h), 4)
+        self._out_fbo = ctx.framebuffer([self._out])
+        self._background = ctx.texture((w, h), 4, background_pixels(settings).tobytes())
+        self._background.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self._shadow = ctx.depth_texture((SHADOW_MAP_SIZE, SHADOW_MAP_SIZE))
+        self._shadow.compare_func = "<="
+        self._shadow.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self._shadow.repeat_x = self._shadow.repeat_y = False
+        self._shadow_fbo = ctx.framebuffer(depth_attachment=self._shadow)
+        self._readback = [ctx.buffer(reserve=w * h * 4) for _ in range(2)]
+        self._ground_program = get_program("ground.vert", "ground.frag", {})
+        quad = np.array([-1, -1, 1, -1, -1, 1, 1, 1], dtype=np.float32)
+        self._ground_vbo = ctx.buffer(quad.tobytes())
+        self._ground_vao = ctx.vertex_array(
+            self._ground_program, [(self._ground_vbo, "2f", "a_xz")]
+        )
+        self._resolve_program = get_program("fullscreen.vert", "resolve.frag", {})
+        self._resolve_vao = ctx.vertex_array(self._resolve_program, [])
+        self._job: _Job | None = None
+
+    @property
+    def frame_count(self) -> int:
+        return self.settings.frame_count
+
+    def camera_path(self, scene: Scene) -> CameraPath:
+        """The framing this renderer uses for ``scene`` (also useful on its own)."""
+        return self._prepare(scene).path
+
+    def frames(self, scene: Scene) -> Iterator[np.ndarray]:
+        """Every frame of the video, in order, as H×W×4 uint8 (straight alpha)."""
+        job = self._prepare(scene)
+        pending: int | None = None
+        for index in range(self.frame_count):
+            self._draw(job, index)
+            self._out_fbo.read_into(self._readback[index % 2], components=4)
+            if pending is not None:
+                yield self._collect(pending)
+            pending = index
+        if pending is not None:
+            yield self._collect(pending)
+
+    def render_frame(self, scene: Scene, frame_index: int) -> np.ndarray:
+        """One frame (any index; the turntable's frame N is its frame 0 again)."""
+        job = self._prepare(scene)
+        self._draw(job, frame_index)
+        self._out_fbo.read_into(self._readback[0], components=4)
+        return self._collect(0)
+
+    def close(self) -> None:
+        """Release every GL object this renderer made (the shared context stays)."""
+        self._drop_job()
+        objects: list[
+            moderngl.Buffer
+            | moderngl.Texture
+            | moderngl.Renderbuffer
+            | moderngl.Framebuffer
+            | moderngl.VertexArray
+        ] = [
+            self._fbo,
+            self._color,
+            self._depth,
+            self._out_fbo,
+            self._out,
+            self._background,
+            self._shadow_fbo,
+            self._shadow,
+            *self._readback,
+            self._ground_vao,
+            self._ground_vbo,
+            self._resolve_vao,
+        ]
+        for obj in objects:
+            obj.release()
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals --------------------------------------------------------------------
+
+    def _collect(self, slot: int) -> np.ndarray:
+        s = self.settings
+        frame = np.empty((s.height, s.width, 4), dtype=np.uint8)
+        self._readback[slot % 2].read_into(frame)
+        return frame
+
+    def _drop_job(self) -> None:
+        if self._job is not None:
+            self._job.gpu.release()
+            self._job = None
+
+    def _prepare(self, scene: Scene) -> _Job:
+        if self._job is not None and self._job.scene is scene:
+            return self._job
+        self._drop_job()
+        root, bounds = stage(scene, self.settings)
+        self._job = _Job(
+            scene=scene,
+            gpu=GpuScene(self.ctx, scene),
+            animation=scene.find_animation(self.settings.animation),
+            root=root,
+            bounds=bounds,
+            path=CameraPath(self.settings, bounds),
+        )
+        return self._job
+
+    def _draw(self, job: _Job, frame: int) -> None:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise RenderTimeout("rendering took longer than the job's time limit")
+        s = self.settings
+        t = clip_time(job.animation, frame / s.fps, s.animation_speed)
+        model = job.path.model_matrix(frame)
+        key = (t, model.tobytes())
+        if job.pose_key != key or job.pose is None:
+            job.pose = evaluate_pose(job.scene, job.animation, t, model @ job.root)
+            job.gpu.update_pose(job.pose)
+            job.pose_key = key
+        pose = job.pose
+        shadow_vp = light_view_proj(job.bounds) if s.shadows else None
+        if shadow_vp is not None and job.shadow_key != key:
+            self._shadow_pass(job, pose, shadow_vp)
+            job.shadow_key = key
+        camera = job.path.camera(frame)
+        self._color_pass(job, pose, camera, shadow_vp)
+        self._resolve()
+
+    def _shadow_pass(self, job: _Job, pose: Pose, light_vp: np.ndarray) -> None:
+        ctx = self.ctx
+        self._shadow_fbo.use()
+        self._shadow_fbo.clear(depth=1.0)
+        ctx.enable(moderngl.DEPTH_TEST)
+        ctx.disable(moderngl.BLEND)
+
+        def shared(program: moderngl.Program) -> None:
+            set_uniform(program, "u_view", np.eye(4))
+            set_uniform(program, "u_view_proj", light_vp)
+
+        draw_meshes(job.gpu, pose, "depth", np.eye(4), shared)
+        ctx.disable(moderngl.CULL_FACE)
+
+    def _color_pass(
+        self, job: _Job, pose: Pose, camera: Camera, shadow_vp: np.ndarray | None
+    ) -> None:
+        ctx, s, bounds = self.ctx, self.settings, job.bounds
+        self._fbo.use()
+        self._fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        ctx.enable(moderngl.DEPTH_TEST | moderngl.BLEND)
+        ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
+        self.ibl.specular.use(ENV_UNIT)
+        self.ibl.brdf_lut.use(LUT_UNIT)
+        self._shadow.use(SHADOW_UNIT)
+        ground_y = float(bounds.lo[1])
+        view = camera.view_matrix()
+        if s.reflector:
+            fade = max(0.5 * float(bounds.hi[1] - bounds.lo[1]), 1e-6)
+
+            def mirrored(program: moderngl.Program) -> None:
+                lighting_uniforms(program, camera, self.ibl, shadow_vp)
+                set_uniform(program, "u_mirror", REFLECTION_STRENGTH)
+                set_uniform(program, "u_ground_y", ground_y)
+                set_uniform(program, "u_reflect_fade", fade)
+
+            draw_meshes(job.gpu, pose, "color", view, mirrored, extra=mirror_matrix(ground_y))
+        if shadow_vp is not None:
+            self._draw_ground(camera, bounds, shadow_vp)
+
+        def direct(program: moderngl.Program) -> None:
+            lighting_uniforms(program, camera, self.ibl, shadow_vp)
+
+        draw_meshes(job.gpu, pose, "color", view, direct)
+        ctx.disable(moderngl.CULL_FACE)
+
+    def _draw_ground(self, camera: Camera, bounds: Bounds, shadow_vp: np.ndarray) -> None:
+        ctx, program = self.ctx, self._ground_program
+        ctx.disable(moderngl.CULL_FACE)
+        ctx.fbo.depth_mask = False
+        set_uniform(program, "u_center", tuple(float(x) for x in bounds.center))
+        set_uniform(program, "u_extent", GROUND_EXTENT * bounds.radius)
+        set_uniform(program, "u_ground_y", float(bounds.lo[1]))
+        set_uniform(program, "u_view_proj", camera.projection_matrix() @ camera.view_matrix())
+        set_uniform(program, "u_shadow_opacity", SHADOW_OPACITY)
+        set_uniform(program, "u_shadow_map", SHADOW_UNIT)
+        set_uniform(program, "u_light_view_proj", shadow_vp)
+        set_uniform(program, "u_shadow_softness", SHADOW_SOFTNESS * 1.5)
+        set_uniform(program, "u_shadows_enabled", 1.0)
+        self._ground_vao.render(moderngl.TRIANGLE_STRIP)
+        ctx.fbo.depth_mask = True
+
+    def _resolve(self) -> None:
+        ctx, s, program = self.ctx, self.settings, self._resolve_program
+        self._out_fbo.use()
+        ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)
+        self._color.use(0)
+        self._background.use(1)
+        set_uniform(program, "u_scene", 0)
+        set_uniform(program, "u_background", 1)
+        set_uniform(program, "u_transparent", s.transparent)
+        set_uniform(program, "u_vignette", s.vignette)
+        set_uniform(program, "u_output_size", (float(s.width), float(s.height)))
+        self._resolve_vao.render(moderngl.TRIANGLES, vertices=3)

@@ -1,0 +1,67 @@
+"""The process-wide GL context and the compiled-program cache.
+
+Creating an EGL context costs tens of milliseconds and drivers leak when contexts churn,
+so one is made per process on first use and reused by every job. Programs are cached by
+(stage files, defines): they are few (one per material feature set) and cheap to keep.
+Per-job objects (buffers, textures, framebuffers) are owned and released by the job.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import moderngl
+import numpy as np
+
+from renderer.errors import SceneError
+from renderer.shader_source import compose, describe_compile_error
+
+_lock = threading.Lock()
+_context: moderngl.Context | None = None
+_programs: dict[tuple[str, str, tuple[tuple[str, object], ...]], moderngl.Program] = {}
+
+
+class GLUnavailable(SceneError):
+    """No OpenGL 3.3+ context could be created (no EGL driver on this machine)."""
+
+
+def get_context() -> moderngl.Context:
+    """The shared headless context (EGL: Mesa llvmpipe on CPUs, the vendor driver on GPUs)."""
+    global _context
+    with _lock:
+        if _context is None:
+            try:
+                _context = moderngl.create_standalone_context(require=330, backend="egl")  # type: ignore[arg-type]
+            except Exception as exc:  # moderngl raises plain Exception for driver failures
+                raise GLUnavailable(f"cannot create an EGL OpenGL context: {exc}") from None
+        return _context
+
+
+def get_program(vertex: str, fragment: str, defines: dict[str, object]) -> moderngl.Program:
+    """Compile (once) the program made of shader files ``vertex`` and ``fragment``."""
+    key = (vertex, fragment, tuple(sorted(defines.items())))
+    program = _programs.get(key)
+    if program is None:
+        ctx = get_context()
+        vs, fs = compose(vertex, defines), compose(fragment, defines)
+        try:
+            program = ctx.program(vertex_shader=vs, fragment_shader=fs)
+        except moderngl.Error as exc:
+            message = describe_compile_error(fragment, str(exc))
+            raise RuntimeError(f"shader {vertex}+{fragment} failed to build: {message}") from exc
+        _programs[key] = program
+    return program
+
+
+def set_uniform(program: moderngl.Program, name: str, value: Any) -> None:
+    """Set ``name`` if the compiled program kept it (drivers drop unused uniforms)."""
+    if name not in program:
+        return
+    member = program[name]
+    if isinstance(value, np.ndarray) and value.ndim == 2:
+        member.write(np.ascontiguousarray(value.T, dtype=np.float32).tobytes())  # type: ignore[union-attr]
+    elif isinstance(value, np.ndarray):
+        member.write(np.ascontiguousarray(value, dtype=np.float32).tobytes())  # type: ignore[union-attr]
+    else:
+        member.value = value  # type: ignore[union-attr]

@@ -1,0 +1,221 @@
+"""A :class:`~renderer.scene.Scene` uploaded to the GPU, owned by one job.
+
+Holds every GL object made for the scene (vertex and index buffers, material textures
+with mipmaps, morph-target and joint-matrix textures, vertex arrays per program) and
+releases them all in :meth:`GpuScene.release`, so a worker rendering model after model
+does not grow. Per frame only joint matrices are written (``update_pose``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import moderngl
+import numpy as np
+
+from renderer.animation import Pose
+from renderer.framing import reachable_nodes
+from renderer.scene import CLAMP_TO_EDGE, Material, Primitive, Scene, TextureRef
+
+MORPH_TEX_WIDTH = 4096
+SRGB8_ALPHA8 = 0x8C43
+DEFAULT_MATERIAL = Material()
+SLOT_UNITS = {"base_color": 0, "metallic_roughness": 1, "normal": 2, "occlusion": 3, "emissive": 4}
+SRGB_SLOTS = ("base_color", "emissive")
+JOINT_UNIT, MORPH_UNIT = 8, 9
+
+
+@dataclass
+class GpuPrimitive:
+    """One primitive's buffers, and its vertex arrays keyed by program."""
+
+    primitive: Primitive
+    material: Material
+    defines: dict[str, object]
+    buffers: dict[str, moderngl.Buffer]
+    index_buffer: moderngl.Buffer
+    morph_texture: moderngl.Texture | None = None
+    vaos: dict[int, moderngl.VertexArray] = field(default_factory=dict)
+
+    def vertex_array(
+        self, ctx: moderngl.Context, program: moderngl.Program
+    ) -> moderngl.VertexArray:
+        vao = self.vaos.get(program.glo)
+        if vao is None:
+            content = [
+                (buf, f"{_WIDTHS[name]}f", name)
+                for name, buf in self.buffers.items()
+                if name in program
+            ]
+            vao = ctx.vertex_array(program, content, self.index_buffer, index_element_size=4)
+            self.vaos[program.glo] = vao
+        return vao
+
+
+_WIDTHS = {
+    "a_position": 3,
+    "a_normal": 3,
+    "a_tangent": 4,
+    "a_uv0": 2,
+    "a_uv1": 2,
+    "a_color0": 4,
+    "a_joints": 4,
+    "a_weights": 4,
+}
+
+
+@dataclass
+class DrawItem:
+    """One primitive instance: which node draws it and with what."""
+
+    node: int
+    gpu: GpuPrimitive
+    skin: int | None
+    centroid: np.ndarray  # object-space centre, for sorting blended draws
+
+
+class GpuScene:
+    """GPU copy of a scene. Create with a context; call :meth:`release` when done."""
+
+    def __init__(self, ctx: moderngl.Context, scene: Scene) -> None:
+        self.ctx = ctx
+        self.scene = scene
+        self._textures: dict[tuple[int, bool, object], moderngl.Texture] = {}
+        self._prims: dict[tuple[int, int, bool], GpuPrimitive] = {}
+        self.joint_textures = [
+            ctx.texture((4 * len(skin.joints), 1), 4, dtype="f4") for skin in scene.skins
+        ]
+        for tex in self.joint_textures:
+            tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.items: list[DrawItem] = []
+        for index in reachable_nodes(scene):
+            node = scene.nodes[index]
+            if node.mesh is None:
+                continue
+            for p_index, prim in enumerate(scene.meshes[node.mesh].primitives):
+                skinned = node.skin is not None and prim.joints is not None
+                key = (node.mesh, p_index, skinned)
+                if key not in self._prims:
+                    self._prims[key] = self._upload(prim, skinned)
+                centroid = (prim.positions.min(axis=0) + prim.positions.max(axis=0)) / 2.0
+                self.items.append(
+                    DrawItem(index, self._prims[key], node.skin if skinned else None, centroid)
+                )
+
+    def texture(self, ref: TextureRef, srgb: bool) -> moderngl.Texture:
+        key = (ref.image, srgb, ref.sampler)
+        tex = self._textures.get(key)
+        if tex is None:
+            pixels = self.scene.images[ref.image].pixels
+            h, w = pixels.shape[:2]
+            tex = self.ctx.texture(
+                (w, h),
+                4,
+                np.ascontiguousarray(pixels).tobytes(),
+                internal_format=SRGB8_ALPHA8 if srgb else None,
+            )
+            s = ref.sampler
+            mipmapped = s.min_filter not in (moderngl.NEAREST, moderngl.LINEAR)
+            if mipmapped:
+                tex.build_mipmaps()
+            tex.filter = (s.min_filter, s.mag_filter)
+            tex.repeat_x = s.wrap_s != CLAMP_TO_EDGE
+            tex.repeat_y = s.wrap_t != CLAMP_TO_EDGE
+            self._textures[key] = tex
+        return tex
+
+    def update_pose(self, pose: Pose) -> None:
+        """Write this frame's joint matrices (column-major texels, 4 per joint)."""
+        for tex, mats in zip(self.joint_textures, pose.joint_matrices, strict=True):
+            tex.write(np.ascontiguousarray(mats.transpose(0, 2, 1), dtype=np.float32).tobytes())
+
+    def release(self) -> None:
+        for gp in self._prims.values():
+            for vao in gp.vaos.values():
+                vao.release()
+            for buf in gp.buffers.values():
+                buf.release()
+            gp.index_buffer.release()
+            if gp.morph_texture is not None:
+                gp.morph_texture.release()
+        for tex in [*self._textures.values(), *self.joint_textures]:
+            tex.release()
+        self._prims.clear()
+        self._textures.clear()
+        self.items.clear()
+
+    def _upload(self, prim: Primitive, skinned: bool) -> GpuPrimitive:
+        material = (
+            self.scene.materials[prim.material] if prim.material is not None else DEFAULT_MATERIAL
+        )
+        defines = material_defines(prim, material, skinned)
+        arrays: dict[str, np.ndarray | None] = {
+            "a_position": prim.positions,
+            "a_normal": prim.normals,
+            "a_tangent": prim.tangents if "HAS_TANGENT" in defines else None,
+            "a_uv0": prim.uv0,
+            "a_uv1": prim.uv1,
+            "a_color0": prim.color0,
+            "a_joints": prim.joints if skinned else None,
+            "a_weights": prim.weights if skinned else None,
+        }
+        buffers = {
+            name: self.ctx.buffer(np.ascontiguousarray(arr, dtype=np.float32).tobytes())
+            for name, arr in arrays.items()
+            if arr is not None
+        }
+        gp = GpuPrimitive(
+            primitive=prim,
+            material=material,
+            defines=defines,
+            buffers=buffers,
+            index_buffer=self.ctx.buffer(np.ascontiguousarray(prim.indices, np.uint32).tobytes()),
+        )
+        if prim.targets:
+            gp.morph_texture = self._morph_texture(prim)
+        return gp
+
+    def _morph_texture(self, prim: Primitive) -> moderngl.Texture:
+        n = len(prim.positions)
+        rows = []
+        for t in prim.targets:
+            rows.append(t.position)
+            rows.append(t.normal if t.normal is not None else np.zeros((n, 3), np.float32))
+        data = np.concatenate(rows).astype(np.float32)
+        height = -(-len(data) // MORPH_TEX_WIDTH)
+        padded = np.zeros((height * MORPH_TEX_WIDTH, 3), np.float32)
+        padded[: len(data)] = data
+        tex = self.ctx.texture((MORPH_TEX_WIDTH, height), 3, padded.tobytes(), dtype="f4")
+        tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        return tex
+
+
+def material_defines(prim: Primitive, material: Material, skinned: bool) -> dict[str, object]:
+    """Shader feature switches for one primitive with its material."""
+    d: dict[str, object] = {}
+    uv_sets = {0: prim.uv0 is not None, 1: prim.uv1 is not None}
+    if uv_sets[0]:
+        d["HAS_UV0"] = True
+    if uv_sets[1]:
+        d["HAS_UV1"] = True
+    if prim.color0 is not None:
+        d["HAS_COLOR0"] = True
+    if skinned:
+        d["HAS_SKIN"] = True
+    if prim.targets:
+        d["MORPH_TARGETS"] = len(prim.targets)
+    for slot, ref in material.textures().items():
+        if uv_sets.get(ref.tex_coord):
+            d[f"HAS_{slot.upper()}_MAP"] = True
+            d[f"{slot.upper()}_UV"] = ref.tex_coord
+    if "HAS_NORMAL_MAP" in d and prim.tangents is not None:
+        d["HAS_TANGENT"] = True
+    if material.alpha_mode == "MASK":
+        d["ALPHA_MASK"] = True
+    elif material.alpha_mode == "BLEND":
+        d["ALPHA_BLEND"] = True
+    if material.unlit:
+        d["UNLIT"] = True
+    if material.specular_glossiness:
+        d["SPECULAR_GLOSSINESS"] = True
+    return d

@@ -1,0 +1,561 @@
+"""glTF 2.0 document → :class:`~renderer.scene.Scene`.
+
+Reads the JSON by hand (pygltflib would accept the same broken files silently) and checks
+what it reads: references in range, node graph acyclic, positions finite, sizes under
+:mod:`renderer.limits`. Geometry is converted to float32 triangle lists here so the GPU
+side never branches on component types, strips or compression.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from renderer import limits
+from renderer.accessors import BufferReader, int_field, item
+from renderer.errors import InvalidModel, ModelTooLarge, SceneError, UnsupportedModel
+from renderer.geometry import flat_normals, tangents, unweld
+from renderer.gltf_source import GltfSource, open_source
+from renderer.images import decode_image
+from renderer.scene import (
+    Animation,
+    Channel,
+    Image,
+    Material,
+    Mesh,
+    MorphTarget,
+    Node,
+    Primitive,
+    Sampler,
+    Scene,
+    Skin,
+    TextureRef,
+)
+
+SUPPORTED_EXTENSIONS = frozenset(
+    {
+        "KHR_texture_transform",
+        "KHR_mesh_quantization",
+        "KHR_draco_mesh_compression",
+        "KHR_materials_pbrSpecularGlossiness",
+        "KHR_materials_emissive_strength",
+        "KHR_materials_unlit",
+        "EXT_texture_webp",
+    }
+)
+TRIANGLES, TRIANGLE_STRIP, TRIANGLE_FAN = 4, 5, 6
+
+
+def load_scene(path: str | Path) -> Scene:
+    """Load a .glb, .gltf (with data: URIs or files beside it) or a .zip holding one glTF.
+
+    Raises a :class:`~renderer.errors.SceneError` subclass whose message says what is
+    wrong with the file; unknown but optional extensions only add to ``scene.warnings``.
+    """
+    source = open_source(path)
+    try:
+        return _Loader(source).load()
+    except SceneError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise InvalidModel(f"{source.name} is not valid glTF: {exc!r}") from None
+
+
+class _Loader:
+    def __init__(self, source: GltfSource) -> None:
+        self.source = source
+        self.doc = source.document
+        self.reader = BufferReader(source)
+        self.warnings: list[str] = []
+        self._image_index: dict[int, int] = {}
+        self.images: list[Image] = []
+
+    def load(self) -> Scene:
+        self._check_extensions()
+        roots = self._roots()
+        nodes = [self._node(i, n) for i, n in enumerate(self.doc.get("nodes", []))]
+        if len(nodes) > limits.MAX_NODES:
+            raise ModelTooLarge(
+                f"the model has {len(nodes)} nodes; the limit is {limits.MAX_NODES}"
+            )
+        _check_tree(nodes, roots)
+        self._check_size(nodes)
+        materials = [self._material(m) for m in self.doc.get("materials", [])]
+        meshes = [self._mesh(i, m, materials) for i, m in enumerate(self.doc.get("meshes", []))]
+        for node in nodes:
+            if node.mesh is not None and not 0 <= node.mesh < len(meshes):
+                raise InvalidModel(f"node {node.name!r} references a missing mesh")
+        skins = [self._skin(s, len(nodes)) for s in self.doc.get("skins", [])]
+        for node in nodes:
+            if node.skin is not None and not 0 <= node.skin < len(skins):
+                raise InvalidModel(f"node {node.name!r} references a missing skin")
+        animations = [
+            self._animation(i, a, nodes) for i, a in enumerate(self.doc.get("animations", []))
+        ]
+        scene = Scene(
+            nodes=nodes,
+            roots=roots,
+            meshes=meshes,
+            materials=materials,
+            images=self.images,
+            skins=skins,
+            animations=animations,
+            warnings=self.warnings,
+            source_name=self.source.name,
+        )
+        if scene.triangle_count == 0 or not _reachable_mesh(nodes, roots):
+            raise InvalidModel("the model has no triangle geometry to render")
+        return scene
+
+    # -- document level -------------------------------------------------------------
+
+    def _check_extensions(self) -> None:
+        required = set(self.doc.get("extensionsRequired", []))
+        missing = sorted(required - SUPPORTED_EXTENSIONS)
+        if missing:
+            raise UnsupportedModel(
+                f"the model requires glTF extensions we cannot render: {', '.join(missing)}"
+            )
+        for ext in sorted(set(self.doc.get("extensionsUsed", [])) - SUPPORTED_EXTENSIONS):
+            self.warnings.append(f"extension {ext} is not supported and was ignored")
+
+    def _roots(self) -> list[int]:
+        scenes = self.doc.get("scenes")
+        n_nodes = len(self.doc.get("nodes", []))
+        if scenes:
+            index = self.doc.get("scene", 0)
+            roots = list(item(self.doc, "scenes", index).get("nodes", []))
+        else:
+            children = {c for n in self.doc.get("nodes", []) for c in n.get("children", [])}
+            roots = [i for i in range(n_nodes) if i not in children]
+        for r in roots:
+            if not isinstance(r, int) or not 0 <= r < n_nodes:
+                raise InvalidModel(f"the scene references a missing node {r!r}")
+        return roots
+
+    def _check_size(self, nodes: list[Node]) -> None:
+        """Refuse over-limit models from accessor counts, before decoding anything."""
+        meshes = self.doc.get("meshes", [])
+        tri_per_mesh: list[int] = []
+        vertices = 0
+        for mesh in meshes:
+            tris = 0
+            for prim in mesh.get("primitives", []):
+                count = self._declared_count(prim)
+                tris += count // 3 if prim.get("mode", TRIANGLES) == TRIANGLES else count
+                pos = prim.get("attributes", {}).get("POSITION")
+                if isinstance(pos, int):
+                    vertices += int(item(self.doc, "accessors", pos).get("count", 0))
+            tri_per_mesh.append(tris)
+        total = sum(
+            tri_per_mesh[n.mesh] for n in nodes if n.mesh is not None and n.mesh < len(meshes)
+        )
+        if total > limits.MAX_TRIANGLES:
+            raise ModelTooLarge(
+                f"the model draws {total:,} triangles; the limit is {limits.MAX_TRIANGLES:,}"
+            )
+        if vertices > limits.MAX_VERTICES:
+            raise ModelTooLarge(
+                f"the model has {vertices:,} vertices; the limit is {limits.MAX_VERTICES:,}"
+            )
+
+    def _declared_count(self, prim: dict[str, Any]) -> int:
+        acc = prim.get("indices", prim.get("attributes", {}).get("POSITION"))
+        if not isinstance(acc, int):
+            return 0
+        count = item(self.doc, "accessors", acc).get("count", 0)
+        return count if isinstance(count, int) else 0
+
+    # -- nodes, skins, animations -------------------------------------------------
+
+    def _node(self, index: int, n: dict[str, Any]) -> Node:
+        node = Node(
+            name=str(n.get("name", f"node{index}")),
+            children=list(n.get("children", [])),
+            mesh=n.get("mesh"),
+            skin=n.get("skin"),
+        )
+        if "matrix" in n:
+            m = np.array(n["matrix"], dtype=np.float64)
+            if m.shape != (16,) or not np.all(np.isfinite(m)):
+                raise InvalidModel(f"node {index} has an invalid matrix")
+            node.matrix = m.reshape(4, 4).T
+        else:
+            node.translation = _vec(n.get("translation", [0, 0, 0]), 3, f"node {index}")
+            node.rotation = _vec(n.get("rotation", [0, 0, 0, 1]), 4, f"node {index}")
+            node.scale = _vec(n.get("scale", [1, 1, 1]), 3, f"node {index}")
+        if "weights" in n:
+            node.weights = np.array(n["weights"], dtype=np.float32)
+        return node
+
+    def _skin(self, s: dict[str, Any], n_nodes: int) -> Skin:
+        joints = list(s.get("joints", []))
+        if not joints or len(joints) > limits.MAX_JOINTS:
+            raise UnsupportedModel(f"a skin has {len(joints)} joints (1..{limits.MAX_JOINTS})")
+        if any(not isinstance(j, int) or not 0 <= j < n_nodes for j in joints):
+            raise InvalidModel("a skin references a missing joint node")
+        if "inverseBindMatrices" in s:
+            ibm = self.reader.float_accessor(s["inverseBindMatrices"])
+            if ibm.shape != (len(joints), 16):
+                raise InvalidModel("a skin's inverseBindMatrices do not match its joints")
+            mats = ibm.reshape(-1, 4, 4).transpose(0, 2, 1).astype(np.float64)
+        else:
+            mats = np.tile(np.eye(4), (len(joints), 1, 1))
+        return Skin(joints=joints, inverse_bind_matrices=mats)
+
+    def _animation(self, index: int, a: dict[str, Any], nodes: list[Node]) -> Animation:
+        samplers = a.get("samplers", [])
+        channels: list[Channel] = []
+        for ch in a.get("channels", []):
+            target = ch.get("target", {})
+            node, path = target.get("node"), target.get("path")
+            if node is None or path not in ("translation", "rotation", "scale", "weights"):
+                continue  # e.g. KHR_animation_pointer targets
+            if not isinstance(node, int) or not 0 <= node < len(nodes):
+                raise InvalidModel(f"animation {index} targets a missing node")
+            sampler = samplers[int_field(ch, "sampler")]
+            times = self.reader.float_accessor(int_field(sampler, "input")).reshape(-1)
+            values = self.reader.float_accessor(int_field(sampler, "output"))
+            interp = sampler.get("interpolation", "LINEAR")
+            if interp not in ("LINEAR", "STEP", "CUBICSPLINE"):
+                raise InvalidModel(f"animation {index} uses interpolation {interp!r}")
+            if not np.all(np.isfinite(times)) or not np.all(np.isfinite(values)):
+                raise InvalidModel(f"animation {index} has non-finite keyframes")
+            keys = len(times) * (3 if interp == "CUBICSPLINE" else 1)
+            if keys == 0 or len(values) % keys:
+                raise InvalidModel(f"animation {index} has mismatched input/output counts")
+            values = values.reshape(keys, -1)
+            channels.append(Channel(node, path, times, values, interp))
+        return Animation(name=str(a.get("name", f"animation{index}")), channels=channels)
+
+    # -- materials and textures ---------------------------------------------------
+
+    def _material(self, m: dict[str, Any]) -> Material:
+        ext = m.get("extensions", {})
+        pbr = m.get("pbrMetallicRoughness", {})
+        mat = Material(
+            name=str(m.get("name", "")),
+            base_color_factor=_tuple(pbr.get("baseColorFactor", [1, 1, 1, 1]), 4),
+            base_color_texture=self._texture(pbr.get("baseColorTexture")),
+            metallic_factor=float(pbr.get("metallicFactor", 1.0)),
+            roughness_factor=float(pbr.get("roughnessFactor", 1.0)),
+            metallic_roughness_texture=self._texture(pbr.get("metallicRoughnessTexture")),
+            normal_texture=self._texture(m.get("normalTexture")),
+            normal_scale=float(m.get("normalTexture", {}).get("scale", 1.0)),
+            occlusion_texture=self._texture(m.get("occlusionTexture")),
+            occlusion_strength=float(m.get("occlusionTexture", {}).get("strength", 1.0)),
+            emissive_factor=_tuple(m.get("emissiveFactor", [0, 0, 0]), 3),
+            emissive_texture=self._texture(m.get("emissiveTexture")),
+            alpha_mode=str(m.get("alphaMode", "OPAQUE")),
+            alpha_cutoff=float(m.get("alphaCutoff", 0.5)),
+            double_sided=bool(m.get("doubleSided", False)),
+            unlit="KHR_materials_unlit" in ext,
+        )
+        if mat.alpha_mode not in ("OPAQUE", "MASK", "BLEND"):
+            raise InvalidModel(f"material {mat.name!r} has alphaMode {mat.alpha_mode!r}")
+        strength = ext.get("KHR_materials_emissive_strength", {}).get("emissiveStrength", 1.0)
+        mat.emissive_factor = tuple(float(c) * float(strength) for c in mat.emissive_factor)  # type: ignore[assignment]
+        if "KHR_materials_pbrSpecularGlossiness" in ext:
+            self._apply_spec_gloss(mat, ext["KHR_materials_pbrSpecularGlossiness"])
+        return mat
+
+    def _apply_spec_gloss(self, mat: Material, sg: dict[str, Any]) -> None:
+        """Approximate specular-glossiness with metallic-roughness (documented).
+
+        Diffuse becomes base colour; roughness = 1 − glossiness (per texel when a
+        specularGlossinessTexture exists: gloss lives in its alpha); a bright specular
+        colour is read as metal, tinting the base colour with it.
+        """
+        specular = _tuple(sg.get("specularFactor", [1, 1, 1]), 3)
+        metallic = min(1.0, max(0.0, (max(specular) - 0.04) / 0.96))
+        diffuse = _tuple(sg.get("diffuseFactor", [1, 1, 1, 1]), 4)
+        rgb = [
+            d * (1 - metallic) + s * metallic for d, s in zip(diffuse[:3], specular, strict=True)
+        ]
+        mat.base_color_factor = (rgb[0], rgb[1], rgb[2], diffuse[3])
+        mat.base_color_texture = self._texture(sg.get("diffuseTexture"))
+        mat.metallic_factor = metallic if "specularGlossinessTexture" not in sg else 0.0
+        mat.roughness_factor = 1.0 - float(sg.get("glossinessFactor", 1.0))
+        mat.metallic_roughness_texture = self._texture(sg.get("specularGlossinessTexture"))
+        mat.specular_glossiness = mat.metallic_roughness_texture is not None
+
+    def _texture(self, info: dict[str, Any] | None) -> TextureRef | None:
+        if info is None:
+            return None
+        tex = item(self.doc, "textures", int_field(info, "index"))
+        source = tex.get("source")
+        webp = tex.get("extensions", {}).get("EXT_texture_webp", {}).get("source")
+        if webp is not None:
+            source = webp
+        if source is None:
+            self.warnings.append("a texture has no image we can decode; it was ignored")
+            return None
+        sampler = Sampler()
+        if "sampler" in tex:
+            s = item(self.doc, "samplers", int_field(tex, "sampler"))
+            sampler = Sampler(
+                mag_filter=s.get("magFilter", sampler.mag_filter),
+                min_filter=s.get("minFilter", sampler.min_filter),
+                wrap_s=s.get("wrapS", sampler.wrap_s),
+                wrap_t=s.get("wrapT", sampler.wrap_t),
+            )
+        ref = TextureRef(image=self._image(source), sampler=sampler)
+        ref.tex_coord = int(info.get("texCoord", 0))
+        transform = info.get("extensions", {}).get("KHR_texture_transform")
+        if transform is not None:
+            ref.uv_transform = _uv_transform(transform)
+            ref.tex_coord = int(transform.get("texCoord", ref.tex_coord))
+        if ref.tex_coord not in (0, 1):
+            self.warnings.append(f"texCoord {ref.tex_coord} is not supported; using 0")
+            ref.tex_coord = 0
+        return ref
+
+    def _image(self, index: int) -> int:
+        if index not in self._image_index:
+            img = item(self.doc, "images", index)
+            label = f"image {index} ({img.get('name') or img.get('uri') or 'embedded'})"
+            if "bufferView" in img:
+                data = bytes(self.reader.view_bytes(int_field(img, "bufferView"))[0])
+            elif "uri" in img:
+                data = self.source.resolve(str(img["uri"]))
+            else:
+                raise InvalidModel(f"{label} has neither uri nor bufferView")
+            self._image_index[index] = len(self.images)
+            self.images.append(Image(pixels=decode_image(data, label), name=label))
+        return self._image_index[index]
+
+    # -- meshes ---------------------------------------------------------------------
+
+    def _mesh(self, index: int, m: dict[str, Any], materials: list[Material]) -> Mesh:
+        prims: list[Primitive] = []
+        for p in m.get("primitives", []):
+            mode = p.get("mode", TRIANGLES)
+            if mode not in (TRIANGLES, TRIANGLE_STRIP, TRIANGLE_FAN):
+                self.warnings.append(f"mesh {index}: point/line primitives are not drawn")
+                continue
+            prim = self._primitive(index, p, mode, materials)
+            if prim is not None:
+                prims.append(prim)
+        weights = np.array(m.get("weights", []), dtype=np.float32)
+        return Mesh(name=str(m.get("name", f"mesh{index}")), primitives=prims, weights=weights)
+
+    def _primitive(
+        self, mesh: int, p: dict[str, Any], mode: int, materials: list[Material]
+    ) -> Primitive | None:
+        label = f"mesh {mesh}"
+        draco = p.get("extensions", {}).get("KHR_draco_mesh_compression")
+        indices: np.ndarray | None
+        if draco is not None:
+            attrs, indices = self._draco(draco, p)
+        else:
+            attrs = {
+                name: self.reader.accessor(acc) for name, acc in p.get("attributes", {}).items()
+            }
+            indices = (
+                self.reader.accessor(p["indices"]).astype(np.int64).reshape(-1)
+                if "indices" in p
+                else None
+            )
+        if "POSITION" not in attrs:
+            raise InvalidModel(f"{label} has a primitive without POSITION")
+        positions = np.asarray(attrs["POSITION"], dtype=np.float32).reshape(-1, 3)
+        n = len(positions)
+        if not np.all(np.isfinite(positions)):
+            raise InvalidModel(f"{label} has NaN or infinite vertex positions")
+        if indices is None:
+            indices = np.arange(n, dtype=np.int64)
+        if indices.size and (indices.min() < 0 or indices.max() >= n):
+            raise InvalidModel(f"{label} has indices pointing past its {n} vertices")
+        indices = _triangulate(indices, mode)
+        if indices.size == 0:
+            return None
+        arrays: dict[str, np.ndarray] = {"POSITION": positions}
+        for name, width in (("NORMAL", 3), ("TANGENT", 4), ("TEXCOORD_0", 2), ("TEXCOORD_1", 2)):
+            if name in attrs:
+                arrays[name] = _float_attr(attrs[name], n, width, label, name)
+        if "COLOR_0" in attrs:
+            color = _float_attr(attrs["COLOR_0"], n, None, label, "COLOR_0")
+            if color.shape[1] == 3:
+                color = np.concatenate([color, np.ones((n, 1), np.float32)], axis=1)
+            arrays["COLOR_0"] = color
+        if "JOINTS_0" in attrs and "WEIGHTS_0" in attrs:
+            arrays["JOINTS_0"] = _float_attr(attrs["JOINTS_0"], n, 4, label, "JOINTS_0")
+            arrays["WEIGHTS_0"] = _float_attr(attrs["WEIGHTS_0"], n, 4, label, "WEIGHTS_0")
+        targets = self._targets(p, n, label)
+        for i, t in enumerate(targets):
+            arrays[f"T{i}P"] = t.position
+            if t.normal is not None:
+                arrays[f"T{i}N"] = t.normal
+        if "NORMAL" not in arrays:
+            arrays = unweld(arrays, indices)
+            indices = np.arange(len(indices), dtype=np.int64)
+            arrays["NORMAL"] = flat_normals(arrays["POSITION"], indices)
+        normals = arrays["NORMAL"]
+        lengths = np.linalg.norm(normals, axis=1, keepdims=True)
+        normals = np.where(lengths > 1e-12, normals / np.maximum(lengths, 1e-30), [0.0, 1.0, 0.0])
+        material_index = p.get("material")
+        if material_index is not None and not 0 <= material_index < len(materials):
+            raise InvalidModel(f"{label} references a missing material")
+        tangent_array = arrays.get("TANGENT")
+        if tangent_array is None and material_index is not None:
+            normal_tex = materials[material_index].normal_texture
+            uv = arrays.get(f"TEXCOORD_{normal_tex.tex_coord}") if normal_tex else None
+            if uv is not None:
+                tangent_array = tangents(arrays["POSITION"], normals, uv, indices)
+        return Primitive(
+            positions=arrays["POSITION"],
+            normals=normals.astype(np.float32),
+            indices=indices.astype(np.uint32),
+            material=material_index,
+            tangents=tangent_array,
+            uv0=arrays.get("TEXCOORD_0"),
+            uv1=arrays.get("TEXCOORD_1"),
+            color0=arrays.get("COLOR_0"),
+            joints=arrays.get("JOINTS_0"),
+            weights=arrays.get("WEIGHTS_0"),
+            targets=[
+                MorphTarget(position=arrays[f"T{i}P"], normal=arrays.get(f"T{i}N"))
+                for i in range(len(targets))
+            ],
+        )
+
+    def _targets(self, p: dict[str, Any], n: int, label: str) -> list[MorphTarget]:
+        targets = p.get("targets", [])
+        if len(targets) > limits.MAX_MORPH_TARGETS:
+            raise UnsupportedModel(f"{label} has {len(targets)} morph targets (max 64)")
+        out = []
+        for t in targets:
+            zero = np.zeros((n, 3), np.float32)
+            pos = (
+                _float_attr(self.reader.accessor(t["POSITION"]), n, 3, label, "target")
+                if ("POSITION" in t)
+                else zero
+            )
+            nrm = (
+                _float_attr(self.reader.accessor(t["NORMAL"]), n, 3, label, "target")
+                if "NORMAL" in t
+                else None
+            )
+            if not np.all(np.isfinite(pos)):
+                raise InvalidModel(f"{label} has non-finite morph target positions")
+            out.append(MorphTarget(position=pos, normal=nrm))
+        return out
+
+    def _draco(
+        self, draco: dict[str, Any], p: dict[str, Any]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        import DracoPy  # heavy optional codec: imported only for Draco files
+
+        data = bytes(self.reader.view_bytes(int_field(draco, "bufferView"))[0])
+        try:
+            decoded = DracoPy.decode(data)
+        except Exception as exc:  # DracoPy raises its own untyped errors
+            raise InvalidModel(f"a Draco-compressed mesh cannot be decoded: {exc}") from None
+        attrs: dict[str, np.ndarray] = {}
+        for name, unique_id in draco.get("attributes", {}).items():
+            attr = decoded.get_attribute_by_unique_id(unique_id)
+            if attr is None:
+                raise InvalidModel(f"Draco attribute {name} (id {unique_id}) is missing")
+            values = np.asarray(attr["data"])
+            acc_index = p.get("attributes", {}).get(name)
+            if acc_index is not None and item(self.doc, "accessors", acc_index).get("normalized"):
+                values = _normalize_ints(values)
+            attrs[name] = values
+        faces = np.asarray(decoded.faces, dtype=np.int64).reshape(-1)
+        return attrs, faces
+
+
+def _normalize_ints(values: np.ndarray) -> np.ndarray:
+    if values.dtype.kind not in "iu":
+        return values
+    info = np.iinfo(values.dtype)
+    out = values.astype(np.float32) / np.float32(info.max)
+    return np.maximum(out, -1.0) if info.min < 0 else out
+
+
+def _float_attr(values: np.ndarray, n: int, width: int | None, label: str, name: str) -> np.ndarray:
+    arr = np.asarray(values, dtype=np.float32)
+    arr = arr.reshape(len(arr), -1)
+    if len(arr) != n or (width is not None and arr.shape[1] != width):
+        raise InvalidModel(f"{label}: {name} does not match the vertex count or width")
+    if not np.all(np.isfinite(arr)):
+        raise InvalidModel(f"{label}: {name} holds NaN or infinite values")
+    return np.ascontiguousarray(arr)
+
+
+def _triangulate(indices: np.ndarray, mode: int) -> np.ndarray:
+    if mode == TRIANGLES:
+        return indices[: len(indices) - len(indices) % 3]
+    if len(indices) < 3:
+        return indices[:0]
+    k = np.arange(len(indices) - 2)
+    if mode == TRIANGLE_STRIP:
+        even = k % 2 == 0
+        a = indices[k]
+        b = np.where(even, indices[k + 1], indices[k + 2])
+        c = np.where(even, indices[k + 2], indices[k + 1])
+    else:
+        a, b, c = np.full_like(k, indices[0]), indices[k + 1], indices[k + 2]
+    return np.stack([a, b, c], axis=1).reshape(-1)
+
+
+def _uv_transform(t: dict[str, Any]) -> np.ndarray:
+    ox, oy = _tuple(t.get("offset", [0, 0]), 2)
+    sx, sy = _tuple(t.get("scale", [1, 1]), 2)
+    r = float(t.get("rotation", 0.0))
+    c, s = math.cos(r), math.sin(r)
+    translation = np.array([[1, 0, ox], [0, 1, oy], [0, 0, 1]], dtype=np.float64)
+    rotation = np.array([[c, s, 0], [-s, c, 0], [0, 0, 1]], dtype=np.float64)
+    scale = np.diag([sx, sy, 1.0])
+    return (translation @ rotation @ scale).astype(np.float32)
+
+
+def _tuple(values: Any, n: int) -> Any:
+    """A length-``n`` tuple of floats (typed Any: callers know which length they asked)."""
+    arr = _vec(values, n, "a factor")
+    return tuple(float(v) for v in arr)
+
+
+def _vec(values: Any, n: int, label: str) -> np.ndarray:
+    arr = np.array(values, dtype=np.float64).reshape(-1)
+    if arr.shape != (n,) or not np.all(np.isfinite(arr)):
+        raise InvalidModel(f"{label} has an invalid vector {values!r}")
+    return arr
+
+
+def _check_tree(nodes: list[Node], roots: list[int]) -> None:
+    """Every node has at most one parent and the graph has no cycles."""
+    parent: dict[int, int] = {}
+    for i, node in enumerate(nodes):
+        for c in node.children:
+            if not isinstance(c, int) or not 0 <= c < len(nodes):
+                raise InvalidModel(f"node {i} has a missing child {c!r}")
+            if c in parent or c == i:
+                raise InvalidModel(
+                    f"node {c} has more than one parent (the node graph has a cycle)"
+                )
+            parent[c] = i
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        i = stack.pop()
+        if i in seen:
+            raise InvalidModel("the node hierarchy has a cycle")
+        seen.add(i)
+        stack.extend(nodes[i].children)
+    for r in roots:
+        if r in parent:
+            raise InvalidModel(f"scene root {r} is also a child of another node")
+
+
+def _reachable_mesh(nodes: list[Node], roots: list[int]) -> bool:
+    stack = list(roots)
+    while stack:
+        node = nodes[stack.pop()]
+        if node.mesh is not None:
+            return True
+        stack.extend(node.children)
+    return False

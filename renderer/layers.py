@@ -1,0 +1,126 @@
+"""Dataset layers from an explicit camera: colour, depth, normals and coverage mask.
+
+For NeRF / Gaussian-splatting exports: the dataset writer chooses the cameras, this
+module draws what each sees. Only the model is drawn (no shadow catcher, reflector or
+vignette); the model is posed at its rest pose (no animation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import moderngl
+import numpy as np
+
+from renderer.animation import evaluate_pose
+from renderer.camera import Camera
+from renderer.draw import draw_meshes
+from renderer.frame_renderer import ENV_UNIT, LUT_UNIT, lighting_uniforms
+from renderer.gl_context import get_context, set_uniform
+from renderer.gl_scene import GpuScene
+from renderer.ibl import get_ibl
+from renderer.scene import Scene
+
+
+@dataclass
+class Layers:
+    """What one camera sees. All arrays are H×W, top row first.
+
+    - ``rgba``: H×W×4 uint8, sRGB, 2× SSAA, transparent background; colour is straight
+      (un-premultiplied) alpha computed from premultiplied averages, so edges carry no
+      dark or background fringe. Composite over white with ``rgb·a + 255·(1−a)``.
+    - ``depth``: H×W float32 planar z-depth (distance along the camera's viewing axis) in
+      scene units, one exact sample per pixel centre (not supersampled); 0 = background.
+    - ``normal``: H×W×3 float32 world-space unit normals after normal mapping, facing the
+      camera on double-sided surfaces; 0 for background.
+    - ``mask``: H×W uint8 anti-aliased coverage 0..255 (= ``rgba[..., 3]``).
+    """
+
+    rgba: np.ndarray
+    depth: np.ndarray
+    normal: np.ndarray
+    mask: np.ndarray
+
+
+def render_layers(
+    scene: Scene,
+    camera: Camera,
+    width: int,
+    height: int,
+    *,
+    bg_color: tuple[float, float, float] = (1.0, 1.0, 1.0),
+) -> Layers:
+    """Render the four layers of ``scene`` from ``camera`` at width×height.
+
+    ``camera.near``/``far`` must enclose the model (they bound the depth range).
+    ``bg_color`` is accepted for symmetry with the video settings but the returned
+    ``rgba`` is transparent: composite it where the background is known.
+    """
+    del bg_color  # rgba is returned transparent; see the docstring
+    ctx = get_context()
+    ibl = get_ibl()
+    gpu = GpuScene(ctx, scene)
+    pose = evaluate_pose(scene, None, 0.0)
+    gpu.update_pose(pose)
+    objects: list[moderngl.Texture | moderngl.Renderbuffer | moderngl.Framebuffer] = []
+    try:
+        color = ctx.texture((2 * width, 2 * height), 4)
+        depth_rb = ctx.depth_renderbuffer((2 * width, 2 * height))
+        fbo = ctx.framebuffer([color], depth_rb)
+        objects += [color, depth_rb, fbo]
+        fbo.use()
+        fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        ctx.enable(moderngl.DEPTH_TEST | moderngl.BLEND)
+        ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
+        ibl.specular.use(ENV_UNIT)
+        ibl.brdf_lut.use(LUT_UNIT)
+        view = camera.view_matrix()
+
+        def lit(program: moderngl.Program) -> None:
+            lighting_uniforms(program, camera, ibl, None)
+
+        draw_meshes(gpu, pose, "color", view, lit)
+        rgba = _downsample(color, width, height)
+
+        normal_tex = ctx.texture((width, height), 4, dtype="f4")
+        depth_tex = ctx.texture((width, height), 1, dtype="f4")
+        depth_rb1 = ctx.depth_renderbuffer((width, height))
+        layer_fbo = ctx.framebuffer([normal_tex, depth_tex], depth_rb1)
+        objects += [normal_tex, depth_tex, depth_rb1, layer_fbo]
+        layer_fbo.use()
+        layer_fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        ctx.disable(moderngl.BLEND)
+
+        def plain(program: moderngl.Program) -> None:
+            set_uniform(program, "u_view", view)
+            set_uniform(program, "u_view_proj", camera.projection_matrix() @ view)
+
+        draw_meshes(gpu, pose, "layers", view, plain)
+        ctx.disable(moderngl.CULL_FACE)
+        normal = np.frombuffer(layer_fbo.read(components=4, dtype="f4", attachment=0), np.float32)
+        depth = np.frombuffer(layer_fbo.read(components=1, dtype="f4", attachment=1), np.float32)
+    finally:
+        for obj in objects:
+            obj.release()
+        gpu.release()
+    normal = np.flipud(normal.reshape(height, width, 4))[..., :3]
+    depth = np.flipud(depth.reshape(height, width))
+    length = np.linalg.norm(normal, axis=2, keepdims=True)
+    normal = np.divide(normal, length, out=np.zeros_like(normal), where=length > 0)
+    return Layers(
+        rgba=rgba,
+        depth=np.ascontiguousarray(depth, dtype=np.float32),
+        normal=np.ascontiguousarray(normal, dtype=np.float32),
+        mask=rgba[..., 3].copy(),
+    )
+
+
+def _downsample(color: moderngl.Texture, width: int, height: int) -> np.ndarray:
+    """2×2 box average of the premultiplied buffer, then un-premultiply (CPU, once)."""
+    raw = np.frombuffer(color.read(), np.uint8).reshape(2 * height, 2 * width, 4)
+    avg = raw.astype(np.float32).reshape(height, 2, width, 2, 4).mean(axis=(1, 3))
+    avg = np.flipud(avg)
+    alpha = avg[..., 3:4]
+    rgb = np.divide(avg[..., :3] * 255.0, alpha, out=np.zeros_like(avg[..., :3]), where=alpha > 0)
+    out = np.concatenate([np.clip(rgb, 0, 255), alpha], axis=2)
+    return np.round(out).astype(np.uint8)

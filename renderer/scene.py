@@ -1,0 +1,209 @@
+"""The loaded scene: plain numpy data, no GL objects.
+
+The loader fills these dataclasses; the GPU side (:mod:`renderer.gl_scene`) uploads them
+and owns every GL object, so a :class:`Scene` can be built, inspected and tested without a
+context, and rendered by many jobs.
+
+Conventions: glTF's (right-handed, +Y up, +Z front, metres). Vertex attributes are
+float32 arrays with one row per vertex; indices are uint32 triangle lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# GL sampler enums as glTF writes them.
+NEAREST = 9728
+LINEAR = 9729
+LINEAR_MIPMAP_LINEAR = 9987
+REPEAT = 10497
+CLAMP_TO_EDGE = 33071
+MIRRORED_REPEAT = 33648
+
+
+@dataclass(frozen=True)
+class Sampler:
+    """Filtering and wrapping of one texture reference (glTF ``samplers[i]``)."""
+
+    mag_filter: int = LINEAR
+    min_filter: int = LINEAR_MIPMAP_LINEAR
+    wrap_s: int = REPEAT
+    wrap_t: int = REPEAT
+
+
+@dataclass
+class TextureRef:
+    """A material slot's texture: which image, how sampled, which UV set, UV transform.
+
+    ``uv_transform`` is the 3×3 matrix of KHR_texture_transform (identity without it),
+    applied as ``uv' = M @ (u, v, 1)``.
+    """
+
+    image: int
+    sampler: Sampler = field(default_factory=Sampler)
+    tex_coord: int = 0
+    uv_transform: np.ndarray = field(default_factory=lambda: np.eye(3, dtype=np.float32))
+
+
+@dataclass
+class Material:
+    """glTF metallic-roughness material, with the extensions we honour folded in."""
+
+    name: str = ""
+    base_color_factor: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+    base_color_texture: TextureRef | None = None
+    metallic_factor: float = 1.0
+    roughness_factor: float = 1.0
+    metallic_roughness_texture: TextureRef | None = None
+    normal_texture: TextureRef | None = None
+    normal_scale: float = 1.0
+    occlusion_texture: TextureRef | None = None
+    occlusion_strength: float = 1.0
+    emissive_factor: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    emissive_texture: TextureRef | None = None
+    alpha_mode: str = "OPAQUE"
+    alpha_cutoff: float = 0.5
+    double_sided: bool = False
+    unlit: bool = False
+    specular_glossiness: bool = False
+    """The metallic_roughness_texture is a specular-glossiness map (gloss in alpha)."""
+
+    def textures(self) -> dict[str, TextureRef]:
+        """The slots that have a texture, by shader name."""
+        slots = {
+            "base_color": self.base_color_texture,
+            "metallic_roughness": self.metallic_roughness_texture,
+            "normal": self.normal_texture,
+            "occlusion": self.occlusion_texture,
+            "emissive": self.emissive_texture,
+        }
+        return {k: v for k, v in slots.items() if v is not None}
+
+
+@dataclass
+class MorphTarget:
+    """Per-vertex deltas of one morph target (N×3 float32; normal may be absent)."""
+
+    position: np.ndarray
+    normal: np.ndarray | None = None
+
+
+@dataclass
+class Primitive:
+    """One drawable triangle list with its attributes (N vertices, M/3 triangles)."""
+
+    positions: np.ndarray
+    normals: np.ndarray
+    indices: np.ndarray
+    material: int | None = None
+    tangents: np.ndarray | None = None
+    uv0: np.ndarray | None = None
+    uv1: np.ndarray | None = None
+    color0: np.ndarray | None = None
+    joints: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    targets: list[MorphTarget] = field(default_factory=list)
+
+    @property
+    def triangle_count(self) -> int:
+        return len(self.indices) // 3
+
+
+@dataclass
+class Mesh:
+    name: str
+    primitives: list[Primitive]
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+
+
+@dataclass
+class Node:
+    """A node's rest transform as TRS (a ``matrix`` is decomposed at load time)."""
+
+    name: str = ""
+    children: list[int] = field(default_factory=list)
+    mesh: int | None = None
+    skin: int | None = None
+    translation: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    rotation: np.ndarray = field(default_factory=lambda: np.array([0.0, 0.0, 0.0, 1.0]))
+    scale: np.ndarray = field(default_factory=lambda: np.ones(3))
+    matrix: np.ndarray | None = None
+    """Set when the file gave a matrix that TRS cannot express exactly (used as is)."""
+    weights: np.ndarray | None = None
+
+
+@dataclass
+class Skin:
+    joints: list[int]
+    inverse_bind_matrices: np.ndarray  # J×4×4, column vectors (M @ v)
+
+
+@dataclass
+class Channel:
+    """One animated property: node, path (translation/rotation/scale/weights), keys."""
+
+    node: int
+    path: str
+    times: np.ndarray
+    values: np.ndarray  # K×C, or 3K×C for CUBICSPLINE (in-tangent, value, out-tangent)
+    interpolation: str = "LINEAR"
+
+
+@dataclass
+class Animation:
+    name: str
+    channels: list[Channel]
+
+    @property
+    def duration(self) -> float:
+        return max((float(c.times[-1]) for c in self.channels if len(c.times)), default=0.0)
+
+
+@dataclass
+class Image:
+    """Decoded RGBA8 pixels of one glTF image (top row first, as stored in files)."""
+
+    pixels: np.ndarray
+    name: str = ""
+
+
+@dataclass
+class Scene:
+    """A loaded glTF scene, ready to upload; ``warnings`` lists what was ignored."""
+
+    nodes: list[Node]
+    roots: list[int]
+    meshes: list[Mesh]
+    materials: list[Material]
+    images: list[Image]
+    skins: list[Skin]
+    animations: list[Animation]
+    warnings: list[str] = field(default_factory=list)
+    source_name: str = ""
+
+    @property
+    def triangle_count(self) -> int:
+        """Triangles drawn per frame (mesh instances counted once per node)."""
+        return sum(
+            sum(p.triangle_count for p in self.meshes[n.mesh].primitives)
+            for n in self.nodes
+            if n.mesh is not None
+        )
+
+    def find_animation(self, name: str | None) -> Animation | None:
+        """The clip ``name`` picks: ``None`` → no animation, ``"*"`` → the first clip.
+
+        An unknown name falls back to no animation (recorded in ``warnings``), the way a
+        viewer shows the model still rather than failing the whole render.
+        """
+        if name is None or not self.animations:
+            return None
+        if name == "*":
+            return self.animations[0]
+        for anim in self.animations:
+            if anim.name == name:
+                return anim
+        self.warnings.append(f"animation {name!r} not found; rendering the model still")
+        return None

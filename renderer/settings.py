@@ -1,0 +1,204 @@
+"""Render settings: the dx.gl ``renderSettings`` object as a typed, validated dataclass.
+
+The API speaks camelCase JSON with per-field defaults (see the Render Settings table of
+the dx.gl spec); the renderer wants snake_case values that are already checked and
+resolved (output size from ``quality`` and ``aspect``, colours as floats). This module is
+the one place that translation happens.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from renderer.errors import InvalidSettings
+
+EFFECTS = ("turntable", "hero-spin", "showcase", "zoom-orbit", "reveal")
+ASPECTS = {"16:9": (16, 9), "1:1": (1, 1), "9:16": (9, 16)}
+BG_ALIGNS = (
+    "top-left",
+    "top-center",
+    "top-right",
+    "center-left",
+    "center",
+    "center-right",
+    "bottom-left",
+    "bottom-center",
+    "bottom-right",
+)
+QUALITY_LONG_SIDE = {"share": 960, "standard": 1920, "4k": 3840, "pro": 3840}
+FPS = 30
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """Everything that decides the pixels of a render, validated.
+
+    ``width``/``height`` are the OUTPUT size; the renderer draws at twice that (2× SSAA).
+    ``bg_color`` is an sRGB-encoded RGB triple in 0..1 (what ``#rrggbb`` means), so
+    ``(1, 1, 1)`` is white and the background pixels equal ``round(255 * bg_color)``.
+    ``bg_image`` (H×W×3 or H×W×4 uint8, sRGB) replaces ``bg_color``; it is scaled to
+    cover the frame and cropped from the ``bg_align`` anchor.
+    """
+
+    effect: str = "turntable"
+    sweep_angle: float | None = None
+    ease_out_ratio: float = 0.6
+    amplitude: float = 60.0
+    zoom_start: float = 1.0
+    zoom_end: float = 0.7
+    scale_from: float = 0.0
+    vignette: float = 0.0
+    aspect: str = "16:9"
+    width: int = 960
+    height: int = 540
+    bg_color: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    bg_image: np.ndarray | None = None
+    bg_align: str = "top-left"
+    length: float = 6.0
+    animation: str | None = None
+    animation_speed: float = 1.0
+    shadows: bool = True
+    reflector: bool = False
+    easing: bool = True
+    rotate_y: float = 0.0
+    tilt_x: float = 0.0
+    pan_x: float = 0.0
+    roll_z: float = 0.0
+    zoom: float = 1.0
+    transparent: bool = False
+    fps: int = FPS
+
+    def __post_init__(self) -> None:
+        _check(self.effect in EFFECTS, f"effect must be one of {', '.join(EFFECTS)}")
+        _check(self.aspect in ASPECTS, "aspect must be 16:9, 1:1 or 9:16")
+        _check(self.bg_align in BG_ALIGNS, f"bgAlign must be one of {', '.join(BG_ALIGNS)}")
+        _check(
+            0 < self.width <= 8192 and 0 < self.height <= 8192,
+            "output size must be between 1 and 8192 pixels per side",
+        )
+        _check(0.0 <= self.vignette <= 1.0, "vignette must be between 0 and 1")
+        _check(0.0 < self.length <= 600.0, "length must be between 0 and 600 seconds")
+        _check(0.5 <= self.zoom <= 2.0, "zoom must be between 0.5 and 2.0")
+        _check(0.0 <= self.ease_out_ratio <= 1.0, "easeOutRatio must be between 0 and 1")
+        _check(0.1 <= self.zoom_start <= 3 and 0.1 <= self.zoom_end <= 3, "zoom range 0.1-3")
+        _check(0.0 <= self.scale_from <= 1.0, "scaleFrom must be between 0 and 1")
+        _check(5.0 <= self.amplitude <= 180.0, "amplitude must be between 5 and 180")
+        _check(
+            self.sweep_angle is None or 10.0 <= self.sweep_angle <= 1080.0,
+            "sweepAngle must be between 10 and 1080",
+        )
+        _check(self.animation_speed > 0, "animationSpeed must be positive")
+        _check(self.fps > 0, "fps must be positive")
+        _check(all(0.0 <= c <= 1.0 for c in self.bg_color), "bg_color channels must be 0..1")
+        if self.bg_image is not None:
+            img = self.bg_image
+            _check(
+                img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] in (3, 4),
+                "bg_image must be an H×W×3 or H×W×4 uint8 array",
+            )
+
+    @property
+    def frame_count(self) -> int:
+        """Frames in the video: ``round(length × fps)`` (at least one)."""
+        return max(1, round(self.length * self.fps))
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise InvalidSettings(message)
+
+
+def output_size(quality: str, aspect: str) -> tuple[int, int]:
+    """Output (width, height) for a tier and aspect: the long side is the tier's."""
+    _check(quality in QUALITY_LONG_SIDE, "quality must be share, standard, 4k or pro")
+    _check(aspect in ASPECTS, "aspect must be 16:9, 1:1 or 9:16")
+    long_side = QUALITY_LONG_SIDE[quality]
+    aw, ah = ASPECTS[aspect]
+    short = 2 * round(long_side * min(aw, ah) / max(aw, ah) / 2)  # even, for the encoders
+    return (long_side, short) if aw >= ah else (short, long_side)
+
+
+def parse_hex_color(value: Any) -> tuple[float, float, float]:
+    """``"#rrggbb"`` → sRGB floats in 0..1."""
+    if not (isinstance(value, str) and len(value) == 7 and value[0] == "#"):
+        raise InvalidSettings(f"bgColor must look like #rrggbb, got {value!r}")
+    try:
+        rgb = [int(value[i : i + 2], 16) for i in (1, 3, 5)]
+    except ValueError:
+        raise InvalidSettings(f"bgColor must look like #rrggbb, got {value!r}") from None
+    return (rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0)
+
+
+_NUMBER_FIELDS = {
+    "sweepAngle": "sweep_angle",
+    "easeOutRatio": "ease_out_ratio",
+    "amplitude": "amplitude",
+    "zoomStart": "zoom_start",
+    "zoomEnd": "zoom_end",
+    "scaleFrom": "scale_from",
+    "vignette": "vignette",
+    "length": "length",
+    "animationSpeed": "animation_speed",
+    "rotateY": "rotate_y",
+    "tiltX": "tilt_x",
+    "panX": "pan_x",
+    "rollZ": "roll_z",
+    "zoom": "zoom",
+}
+_BOOL_FIELDS = {"shadows": "shadows", "reflector": "reflector", "easing": "easing"}
+_ANGLE_RANGES = {"rotateY": 180.0, "tiltX": 90.0, "panX": 180.0, "rollZ": 180.0}
+
+
+def settings_from_dxgl(
+    d: dict[str, Any],
+    *,
+    quality: str | None = None,
+    bg_image: np.ndarray | None = None,
+) -> RenderSettings:
+    """Build :class:`RenderSettings` from a dx.gl ``renderSettings`` dict (any subset).
+
+    ``quality`` overrides ``d["quality"]`` (the worker renders one job's tiers from one
+    settings dict); the default tier is ``share``. ``pro`` means transparent output.
+    Keys the renderer does not use (``bgImageId``, ``output``…) are ignored here: the
+    worker resolves ``bgImageId`` to pixels and passes them as ``bg_image``.
+    """
+    tier = quality if quality is not None else d.get("quality", "share")
+    aspect = d.get("aspect", "16:9")
+    width, height = output_size(tier, aspect)
+    kwargs: dict[str, Any] = {}
+    for key, field_name in _NUMBER_FIELDS.items():
+        if key in d and d[key] is not None:
+            value = d[key]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidSettings(f"{key} must be a number")
+            if not math.isfinite(value):
+                raise InvalidSettings(f"{key} must be finite")
+            limit = _ANGLE_RANGES.get(key)
+            if limit is not None and abs(value) > limit:
+                raise InvalidSettings(f"{key} must be between {-limit:g} and {limit:g}")
+            kwargs[field_name] = float(value)
+    for key, field_name in _BOOL_FIELDS.items():
+        if key in d and d[key] is not None:
+            if not isinstance(d[key], bool):
+                raise InvalidSettings(f"{key} must be true or false")
+            kwargs[field_name] = d[key]
+    effect = d.get("effect", "turntable")
+    animation = d.get("animation")
+    if animation is not None and not isinstance(animation, str):
+        raise InvalidSettings("animation must be a clip name or '*'")
+    return RenderSettings(
+        effect=effect,
+        aspect=aspect,
+        width=width,
+        height=height,
+        bg_color=parse_hex_color(d.get("bgColor", "#ffffff")),
+        bg_image=bg_image,
+        bg_align=d.get("bgAlign", "top-left"),
+        animation=animation or None,
+        transparent=tier == "pro",
+        **kwargs,
+    )

@@ -1,0 +1,44 @@
+// Cook-Torrance microfacet terms: GGX distribution, height-correlated Smith visibility,
+// Schlick Fresnel. Roughness is perceptual (alpha = roughness^2).
+
+const float PI = 3.14159265358979;
+
+float d_ggx(float n_dot_h, float alpha) {
+    float a2 = alpha * alpha;
+    float f = n_dot_h * n_dot_h * (a2 - 1.0) + 1.0;
+    return a2 / (PI * f * f);
+}
+
+float v_smith_ggx(float n_dot_l, float n_dot_v, float alpha) {
+    float a2 = alpha * alpha;
+    float gv = n_dot_l * sqrt(n_dot_v * n_dot_v * (1.0 - a2) + a2);
+    float gl = n_dot_v * sqrt(n_dot_l * n_dot_l * (1.0 - a2) + a2);
+    float sum = gv + gl;
+    return sum > 0.0 ? 0.5 / sum : 0.0;
+}
+
+vec3 f_schlick(vec3 f0, float v_dot_h) {
+    return f0 + (1.0 - f0) * pow(clamp(1.0 - v_dot_h, 0.0, 1.0), 5.0);
+}
+
+// Hammersley point i of n, for importance sampling in the precompute passes.
+vec2 hammersley(uint i, uint n) {
+    uint bits = (i << 16u) | (i >> 16u);
+    bits = ((bits & 0x55555555u) << 1u) | ((bits & 0xAAAAAAAAu) >> 1u);
+    bits = ((bits & 0x33333333u) << 2u) | ((bits & 0xCCCCCCCCu) >> 2u);
+    bits = ((bits & 0x0F0F0F0Fu) << 4u) | ((bits & 0xF0F0F0F0u) >> 4u);
+    bits = ((bits & 0x00FF00FFu) << 8u) | ((bits & 0xFF00FF00u) >> 8u);
+    return vec2(float(i) / float(n), float(bits) * 2.3283064365386963e-10);
+}
+
+// GGX half vector around normal n for sample xi.
+vec3 importance_sample_ggx(vec2 xi, vec3 n, float alpha) {
+    float phi = 2.0 * PI * xi.x;
+    float cos_theta = sqrt((1.0 - xi.y) / (1.0 + (alpha * alpha - 1.0) * xi.y));
+    float sin_theta = sqrt(1.0 - cos_theta * cos_theta);
+    vec3 h = vec3(sin_theta * cos(phi), sin_theta * sin(phi), cos_theta);
+    vec3 up = abs(n.z) < 0.999 ? vec3(0.0, 0.0, 1.0) : vec3(1.0, 0.0, 0.0);
+    vec3 t = normalize(cross(up, n));
+    vec3 b = cross(n, t);
+    return normalize(t * h.x + b * h.y + n * h.z);
+}

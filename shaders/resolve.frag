@@ -1,0 +1,31 @@
+// 2× SSAA resolve at output size: one bilinear fetch at the centre of each 2×2 block of
+// the supersampled buffer is their exact box average. Then the background (colour or
+// cover-cropped image) goes under the premultiplied result, or, for transparent output,
+// the colour is un-premultiplied. The vignette darkens towards the corners. Rows are
+// written top-first so the read-back needs no flip.
+
+uniform sampler2D u_scene;       // premultiplied sRGB, 2× output size, linear filtering
+uniform sampler2D u_background;  // output size, top row first, sRGB bytes
+uniform bool u_transparent;
+uniform float u_vignette;
+uniform vec2 u_output_size;
+out vec4 f_color;
+
+void main() {
+    // Framebuffer row k is read back as memory row k: treat it as image row k from the top.
+    vec2 pixel = gl_FragCoord.xy;
+    vec2 scene_uv = vec2(pixel.x / u_output_size.x, 1.0 - pixel.y / u_output_size.y);
+    vec4 scene = texture(u_scene, scene_uv);
+    vec4 result;
+    if (u_transparent) {
+        result = vec4(scene.a > 0.0 ? scene.rgb / scene.a : vec3(0.0), scene.a);
+    } else {
+        vec3 bg = texelFetch(u_background, ivec2(pixel), 0).rgb;
+        result = vec4(scene.rgb + bg * (1.0 - scene.a), 1.0);
+    }
+    vec2 centered = (pixel / u_output_size) * 2.0 - 1.0;
+    float r = length(centered) / sqrt(2.0);
+    float darken = 0.65 * smoothstep(0.35, 1.0, r);
+    result.rgb *= mix(1.0, 1.0 - darken, u_vignette);
+    f_color = result;
+}

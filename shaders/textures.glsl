@@ -1,0 +1,24 @@
+// Material texture sampling: one macro per slot keeps every slot's UV set, KHR_texture_
+// transform matrix and mirrored wrap handled the same way. A slot exists only when the
+// loader defines HAS_<SLOT>_MAP; <SLOT>_UV picks v_uv0 or v_uv1.
+
+vec2 mirror_wrap(vec2 uv, bvec2 mirrored) {
+    vec2 folded = 1.0 - abs(mod(uv, 2.0) - 1.0);
+    return vec2(mirrored.x ? folded.x : uv.x, mirrored.y ? folded.y : uv.y);
+}
+
+vec4 sample_slot(sampler2D tex, mat3 transform, vec2 mirror_flags, vec2 uv) {
+    vec2 t = (transform * vec3(uv, 1.0)).xy;
+    bvec2 mirrored = greaterThan(mirror_flags, vec2(0.5));
+    if (any(mirrored)) {
+        return textureGrad(tex, mirror_wrap(t, mirrored), dFdx(t), dFdy(t));
+    }
+    return texture(tex, t);
+}
+
+#define DECLARE_SLOT(name) \
+    uniform sampler2D u_##name##_tex; \
+    uniform mat3 u_##name##_uvt; \
+    uniform vec2 u_##name##_mirror;
+
+#define SAMPLE_SLOT(name, uv) sample_slot(u_##name##_tex, u_##name##_uvt, u_##name##_mirror, uv)
