@@ -34,11 +34,16 @@ def _fail(exc: Exception) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int | None, typer.Option(help="Local worker processes (default MESHFARM_WORKERS=1).")
+    ] = None,
 ) -> None:
-    """Start the broker (API) on the configured database and object store."""
+    """Start the broker (API + dispatcher) and local worker processes."""
     import uvicorn
 
     from broker.app import create_app
+    from broker.dispatcher import Dispatcher
+    from workers.local_executor import LocalExecutor
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
@@ -57,7 +62,15 @@ def serve(
         typer.echo(f"curl -H 'Authorization: Bearer {issued.token}' {base}/account")
     else:
         err.print(f"meshfarm on {base} (new token: meshfarm admin create-token --email E)")
-    uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="info")
+    app_ = create_app(settings=settings)
+    dispatcher = Dispatcher(
+        app_.state.ctx, LocalExecutor(settings, settings.workers if workers is None else workers)
+    )
+    dispatcher.start()
+    try:
+        uvicorn.run(app_, host=host, port=port, log_level="info")
+    finally:
+        dispatcher.stop()
 
 
 @admin.command("create-account")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from broker.db.models import Job, Render
 from broker.services import credits
+from workers.jobs import JobKind
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class Lease:
 
     job_id: str
     render_id: str
-    kind: str
+    kind: JobKind
     owner: str
     version: int
     attempt: int
@@ -62,7 +64,8 @@ def claim(session: Session, owner: str, lease_seconds: int) -> Lease | None:
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    return Lease(job.id, job.render_id, job.kind, owner, job.version + 1, job.attempts + 1)
+    kind = cast(JobKind, job.kind)
+    return Lease(job.id, job.render_id, kind, owner, job.version + 1, job.attempts + 1)
 
 
 def _guard(lease: Lease) -> tuple[ColumnElement[bool], ...]:

@@ -1,0 +1,135 @@
+"""Moves jobs from the DB queue to an executor and records what the workers report.
+
+Runs as one thread in the broker process. The DB stays the source of truth: a job is
+claimed with a lease only when a slot is free, the lease is renewed while it runs, and a
+job whose worker died has its lease expired at once so that it is retried (or fails after
+its last attempt, with its credits refunded once).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from broker import queue
+from broker.context import AppContext
+from broker.db.engine import transaction
+from broker.db.models import Job, Model, Render
+from broker.transitions import apply_event
+from workers.executor import Executor
+from workers.jobs import JobEvent, JobSpec, output_prefix
+
+log = logging.getLogger("meshfarm.dispatcher")
+
+
+class Dispatcher:
+    def __init__(self, ctx: AppContext, executor: Executor, *, poll_seconds: float = 0.2):
+        self.ctx = ctx
+        self.executor = executor
+        self.poll_seconds = poll_seconds
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.leases: dict[str, queue.Lease] = {}
+        self._last_renewal = time.monotonic()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- one round -------------------------------------------------------------------
+    def run_once(self) -> None:
+        lease_seconds = self.ctx.settings.lease_seconds
+        with transaction(self.ctx.sessions) as session:
+            queue.requeue_expired(session)
+        for job_id in self.executor.lost_jobs():
+            self._expire(job_id)
+        while self.executor.free_slots() > 0:
+            with transaction(self.ctx.sessions) as session:
+                lease = queue.claim(session, self.owner, lease_seconds)
+                spec = self._spec(session, lease) if lease else None
+            if lease is None:
+                break
+            if spec is None:
+                continue
+            self.leases[lease.job_id] = lease
+            self.executor.submit(spec)
+        for event in self.executor.poll(self.poll_seconds):
+            self._record(event)
+        if time.monotonic() - self._last_renewal > lease_seconds / 3:
+            self._renew(lease_seconds)
+
+    def _spec(self, session: Session, lease: queue.Lease) -> JobSpec | None:
+        render = session.get(Render, lease.render_id)
+        model = session.get(Model, render.model_id) if render else None
+        if render is None or model is None:
+            queue.finish(session, lease)
+            return None
+        return JobSpec(
+            job_id=lease.job_id,
+            render_id=render.id,
+            kind=lease.kind,
+            attempt=lease.attempt,
+            lease_version=lease.version,
+            model_key=model.storage_key,
+            model_format=model.file_format,
+            settings=dict(render.settings),
+            output_prefix=output_prefix(render.id, lease.attempt),
+        )
+
+    def _record(self, event: JobEvent) -> None:
+        lease = self.leases.get(event.job_id)
+        if lease is None:
+            return
+        with transaction(self.ctx.sessions) as session:
+            applied = apply_event(session, lease, event)
+        if event.kind in ("done", "error"):
+            self.leases.pop(event.job_id, None)
+            if applied and event.kind == "done":
+                for attempt in range(1, lease.attempt):
+                    self.ctx.store.delete_prefix(output_prefix(lease.render_id, attempt))
+        if not applied:
+            log.info("ignored %s event for job %s (lease lost)", event.kind, event.job_id)
+
+    def _expire(self, job_id: str) -> None:
+        lease = self.leases.pop(job_id, None)
+        if lease is None:
+            return
+        log.warning("worker of job %s died; retrying it", job_id)
+        with transaction(self.ctx.sessions) as session:
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.version == lease.version, Job.state == "leased")
+                .values(lease_expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+            queue.requeue_expired(session)
+
+    def _renew(self, lease_seconds: int) -> None:
+        self._last_renewal = time.monotonic()
+        with transaction(self.ctx.sessions) as session:
+            for job_id, lease in list(self.leases.items()):
+                if not queue.renew(session, lease, lease_seconds):
+                    self.leases.pop(job_id, None)
+
+    # --- thread ----------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="dispatcher", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("dispatcher round failed; retrying")
+                time.sleep(1)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.executor.shutdown()

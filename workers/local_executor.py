@@ -1,0 +1,115 @@
+"""Worker processes on this machine: the embedded default executor.
+
+Each slot is one spawned process holding its own EGL context, running one job at a time;
+a process that dies (killed, crashed driver) is replaced and its job reported lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import queue
+from dataclasses import dataclass
+from multiprocessing.context import SpawnProcess
+from typing import Any
+
+from workers.config import Settings
+from workers.executor import Executor
+from workers.jobs import JobEvent, JobSpec
+
+log = logging.getLogger("meshfarm.workers")
+_ctx = mp.get_context("spawn")
+
+
+def _worker_main(settings_json: str, tasks: Any, events: Any) -> None:
+    from workers.pipeline import run_job
+    from workers.storage import open_store
+
+    settings = Settings.model_validate_json(settings_json)
+    store = open_store(settings)
+    while True:
+        raw = tasks.get()
+        if raw is None:
+            return
+        run_job(
+            JobSpec.model_validate_json(raw),
+            store,
+            settings,
+            lambda event: events.put(event.model_dump_json()),
+        )
+
+
+@dataclass
+class _Slot:
+    process: SpawnProcess
+    tasks: Any
+    job_id: str | None = None
+
+
+class LocalExecutor(Executor):
+    def __init__(self, settings: Settings, workers: int) -> None:
+        self._settings_json = settings.model_dump_json()
+        self._events: Any = _ctx.Queue()
+        self._slots = [self._spawn() for _ in range(workers)]
+        self._lost: list[str] = []
+
+    def _spawn(self) -> _Slot:
+        tasks: Any = _ctx.Queue()
+        process = _ctx.Process(
+            target=_worker_main,
+            args=(self._settings_json, tasks, self._events),
+            daemon=True,
+            name="meshfarm-worker",
+        )
+        process.start()
+        return _Slot(process, tasks)
+
+    def pids(self) -> list[int]:
+        return [s.process.pid for s in self._slots if s.process.pid is not None]
+
+    def _reap(self) -> None:
+        for i, slot in enumerate(self._slots):
+            if slot.process.is_alive():
+                continue
+            log.warning("worker %s exited (%s)", slot.process.pid, slot.process.exitcode)
+            if slot.job_id is not None:
+                self._lost.append(slot.job_id)
+            self._slots[i] = self._spawn()
+
+    def free_slots(self) -> int:
+        self._reap()
+        return sum(1 for s in self._slots if s.job_id is None)
+
+    def submit(self, spec: JobSpec) -> None:
+        slot = next(s for s in self._slots if s.job_id is None and s.process.is_alive())
+        slot.job_id = spec.job_id
+        slot.tasks.put(spec.model_dump_json())
+
+    def poll(self, timeout: float) -> list[JobEvent]:
+        events: list[JobEvent] = []
+        try:
+            events.append(JobEvent.model_validate_json(self._events.get(timeout=timeout)))
+            while True:
+                events.append(JobEvent.model_validate_json(self._events.get_nowait()))
+        except queue.Empty:
+            pass
+        for event in events:
+            if event.kind in ("done", "error"):
+                for slot in self._slots:
+                    if slot.job_id == event.job_id:
+                        slot.job_id = None
+        return events
+
+    def lost_jobs(self) -> list[str]:
+        self._reap()
+        lost, self._lost = self._lost, []
+        return lost
+
+    def shutdown(self) -> None:
+        for slot in self._slots:
+            if slot.process.is_alive():
+                slot.tasks.put(None)
+        for slot in self._slots:
+            slot.process.join(timeout=5)
+            if slot.process.is_alive():
+                slot.process.kill()

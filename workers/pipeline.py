@@ -1,0 +1,128 @@
+"""One render job, start to finish: model → frames → encoded files → object store.
+
+Status events follow dx.gl's flow: poster-processing when frames start, poster-done as soon
+as the first frame's posters are uploaded (they are downloadable while the video encodes),
+video-processing, then done with every asset's key. A bad model ends in an ``error`` event
+with a human message; the worker process itself never dies from one.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from workers.config import Settings
+from workers.jobs import Asset, EventKind, JobEvent, JobSpec
+from workers.storage import ObjectStore
+
+log = logging.getLogger("meshfarm.workers")
+Emit = Callable[[JobEvent], None]
+PREVIEW_SCALE = 2  # the free preview renders at half the share size: 480×270
+
+
+def hex_to_rgb(value: str) -> tuple[int, int, int]:
+    value = value.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+class _Job:
+    """Event helpers bound to one spec."""
+
+    def __init__(self, spec: JobSpec, store: ObjectStore, emit: Emit) -> None:
+        self.spec = spec
+        self.store = store
+        self.emit = emit
+        self.timings: dict[str, float] = {}
+
+    def event(self, kind: EventKind, **fields: Any) -> None:
+        self.emit(
+            JobEvent(
+                job_id=self.spec.job_id,
+                render_id=self.spec.render_id,
+                lease_version=self.spec.lease_version,
+                kind=kind,
+                **fields,
+            )
+        )
+
+    def upload(self, name: str, path: Path, content_type: str) -> Asset:
+        key = f"{self.spec.output_prefix}/{path.name}"
+        started = time.monotonic()
+        size = self.store.put_file(key, path, content_type)
+        self.timings["upload"] = self.timings.get("upload", 0.0) + time.monotonic() - started
+        return Asset(key=key, content_type=content_type, size=size)
+
+
+def _render_video(job: _Job, model_path: Path, workdir: Path) -> None:
+    from encoders import encode_render
+    from renderer import Renderer, load_scene, settings_from_dxgl
+
+    spec = job.spec
+    quality = str(spec.settings.get("quality", "share"))
+    scene = load_scene(model_path)
+    render_settings = settings_from_dxgl(spec.settings, quality=quality)
+    if spec.kind == "preview":
+        render_settings = replace(
+            render_settings,
+            width=render_settings.width // PREVIEW_SCALE,
+            height=render_settings.height // PREVIEW_SCALE,
+        )
+    job.event("status", status="poster-processing")
+
+    def on_poster(files: dict[str, Any]) -> None:
+        assets = {
+            name: job.upload(name, f.path, f.content_type)
+            for name, f in files.items()
+            if name in ("poster", "poster_full")
+        }
+        job.event("status", status="poster-done", assets=assets)
+        job.event("status", status="video-processing")
+
+    started = time.monotonic()
+    with Renderer(render_settings) as renderer:
+        files = encode_render(
+            renderer.frames(scene),
+            workdir / "out",
+            quality=quality,
+            bg_color=hex_to_rgb(str(spec.settings.get("bgColor", "#ffffff"))),
+            total_frames=renderer.frame_count,
+            on_poster=on_poster,
+        )
+    job.timings["render_encode"] = time.monotonic() - started
+    assets = {
+        name: job.upload(name, f.path, f.content_type)
+        for name, f in files.items()
+        if name in ("video", "web", "thumb")
+    }
+    job.event(
+        "done",
+        assets=assets,
+        file_size=assets["video"].size,
+        has_web_variant="web" in assets,
+        timings=job.timings,
+    )
+
+
+def run_job(spec: JobSpec, store: ObjectStore, settings: Settings, emit: Emit) -> None:
+    """Run one job, reporting through ``emit``; every failure becomes an ``error`` event."""
+    from encoders.errors import EncodeError
+    from renderer.errors import SceneError
+
+    job = _Job(spec, store, emit)
+    with tempfile.TemporaryDirectory(prefix="job-", dir=settings.tmp_dir) as tmp:
+        workdir = Path(tmp)
+        try:
+            started = time.monotonic()
+            model_path = store.download(spec.model_key, workdir / f"model.{spec.model_format}")
+            job.timings["download"] = time.monotonic() - started
+            _render_video(job, model_path, workdir)
+        except (SceneError, EncodeError) as exc:
+            job.event("error", message=str(exc))
+        except Exception as exc:
+            log.exception("job %s failed", spec.job_id)
+            job.event("error", message=f"Internal error while rendering ({type(exc).__name__})")
