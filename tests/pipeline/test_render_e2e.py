@@ -1,0 +1,187 @@
+"""Upload → preview → share render → downloads, through HTTP with real worker processes."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import struct
+import time
+import zipfile
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from broker.db.engine import transaction
+from broker.db.models import CreditEntry, Job
+from broker.services import accounts
+from conftest import ASSETS
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def user_headers(farm_ctx):
+    with transaction(farm_ctx.sessions) as session:
+        account = accounts.create_account(session, "e2e@example.com", initial_credits=200)
+        token = accounts.issue_token(session, account).token
+    return {"Authorization": f"Bearer {token}"}, account.id
+
+
+def _decode(data: bytes) -> tuple[str, int, int, str, list[np.ndarray]]:
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+        return stream.codec_context.name, stream.width, stream.height, stream.pix_fmt, frames
+
+
+def test_share_render_end_to_end(farm, farm_ctx, user_headers, wait_for):
+    headers, _ = user_headers
+    with (ASSETS / "BoxTextured.glb").open("rb") as fh:
+        res = farm.post(
+            "/v1/models",
+            headers=headers,
+            files={"file": ("box.glb", fh)},
+            data={"renderSettings": json.dumps({"length": 6, "bgColor": "#336699"})},
+        )
+    assert res.status_code == 201, res.text
+    body = res.json()["data"]
+    model = farm.get(f"/v1/models/{body['modelId']}", headers=headers).json()["data"]
+    preview_id = next(r["id"] for r in model["renders"] if r["is_system_preview"])
+    preview = wait_for(preview_id, headers)
+    assert preview["status"] == "done", preview["errorMessage"]
+
+    seen = set()
+    deadline = time.monotonic() + 600
+    while True:
+        data = farm.get(f"/v1/renders/{body['renderId']}", headers=headers).json()["data"]
+        seen.add(data["status"])
+        if data["status"] == "poster-done":
+            poster = farm.get(f"/v1/renders/{body['renderId']}/poster", headers=headers)
+            assert poster.status_code == 200
+        if data["status"] in ("done", "error"):
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert data["status"] == "done", data["errorMessage"]
+    assert data["hasWebVariant"] is True and data["fileSize"] > 0
+
+    video = farm.get(f"/v1/renders/{body['renderId']}/video", headers=headers)
+    assert video.headers["content-type"] == "video/mp4"
+    assert len(video.content) == data["fileSize"]
+    codec, width, height, _, frames = _decode(video.content)
+    assert (codec, width, height, len(frames)) == ("h264", 960, 540, 180)
+
+    full = np.asarray(
+        Image.open(
+            io.BytesIO(
+                farm.get(
+                    f"/v1/renders/{body['renderId']}/poster?quality=full", headers=headers
+                ).content
+            )
+        ).convert("RGB")
+    )
+    assert full.shape == (540, 960, 3)
+    assert np.abs(full.astype(int) - frames[0].astype(int)).mean() < 6
+    corner = frames[0][5, 5].astype(int)
+    assert np.abs(corner - [0x33, 0x66, 0x99]).max() < 12
+
+    small = Image.open(
+        io.BytesIO(farm.get(f"/v1/renders/{body['renderId']}/poster", headers=headers).content)
+    )
+    assert max(small.size) <= 480
+    _, ww, wh, _, _ = _decode(
+        farm.get(f"/v1/renders/{body['renderId']}/video?quality=web", headers=headers).content
+    )
+    assert max(ww, wh) <= 1280
+    thumb = farm.get(f"/v1/renders/{body['renderId']}/thumb", headers=headers)
+    assert _decode(thumb.content)[1:3] == (480, 270)
+
+    part = farm.get(
+        f"/v1/renders/{body['renderId']}/video", headers={**headers, "Range": "bytes=100-1099"}
+    )
+    assert part.status_code == 206 and part.content == video.content[100:1100]
+
+    bundle = farm.get(f"/v1/renders/{body['renderId']}/bundle", headers=headers)
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as zf:
+        assert sorted(zf.namelist()) == ["poster.png", "thumb.mp4", "video.mp4", "web.mp4"]
+        assert zf.read("video.mp4") == video.content
+
+
+def _glb_requiring(extension: str) -> bytes:
+    """A valid box GLB that requires an extension no renderer implements."""
+    raw = (ASSETS / "BoxTextured.glb").read_bytes()
+    json_len = struct.unpack("<I", raw[12:16])[0]
+    doc = json.loads(raw[20 : 20 + json_len])
+    doc["extensionsUsed"] = [*doc.get("extensionsUsed", []), extension]
+    doc["extensionsRequired"] = [extension]
+    chunk = json.dumps(doc).encode()
+    chunk += b" " * (-len(chunk) % 4)
+    rest = raw[20 + json_len :]
+    total = 12 + 8 + len(chunk) + len(rest)
+    return (
+        b"glTF"
+        + struct.pack("<II", 2, total)
+        + struct.pack("<II", len(chunk), 0x4E4F534A)
+        + (chunk + rest)
+    )
+
+
+def test_a_model_that_cannot_render_ends_in_error_with_credits_back(
+    farm, farm_ctx, user_headers, wait_for
+):
+    headers, _ = user_headers
+    payload = _glb_requiring("EXT_made_up_by_a_test")
+    res = farm.post(
+        "/v1/models",
+        headers=headers,
+        files={"file": ("odd.glb", payload)},
+        data={"renderSettings": '{"quality": "standard"}'},
+    )
+    assert res.status_code == 201, res.text
+    assert farm.get("/v1/account", headers=headers).json()["data"]["credits"] == 196
+    data = wait_for(res.json()["data"]["renderId"], headers)
+    assert data["status"] == "error"
+    assert "EXT_made_up_by_a_test" in data["errorMessage"]
+    assert farm.get("/v1/account", headers=headers).json()["data"]["credits"] == 200
+    res = farm.patch(f"/v1/renders/{data['id']}/dismiss", headers=headers)
+    assert res.json()["data"]["status"] == "failed"
+
+
+def test_a_killed_worker_is_retried_and_charged_once(
+    farm, farm_ctx, dispatcher, user_headers, wait_for
+):
+    headers, account_id = user_headers
+    with (ASSETS / "Duck.glb").open("rb") as fh:
+        body = farm.post("/v1/models", headers=headers, files={"file": ("duck.glb", fh)}).json()[
+            "data"
+        ]
+    # the preview runs first; wait until the worker is busy with the charged render
+    deadline = time.monotonic() + 300
+    while True:
+        with farm_ctx.sessions() as session:
+            job = session.scalar(select(Job).where(Job.render_id == body["renderId"]))
+        if job.state == "leased":
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    time.sleep(1.0)
+    for pid in dispatcher.executor.pids():  # type: ignore[attr-defined]
+        os.kill(pid, signal.SIGKILL)
+    data = wait_for(body["renderId"], headers)
+    assert data["status"] == "done", data["errorMessage"]
+    with farm_ctx.sessions() as session:
+        job = session.scalar(select(Job).where(Job.render_id == body["renderId"]))
+        assert job.attempts == 2
+        charges = session.scalar(
+            select(func.count()).where(
+                CreditEntry.account_id == account_id, CreditEntry.kind == "charge"
+            )
+        )
+        assert charges == 1
+    outputs = farm_ctx.settings.data_dir / "objects" / "renders" / body["renderId"]
+    assert [p.name for p in outputs.iterdir()] == ["attempt-2"]
