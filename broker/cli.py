@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -154,4 +155,24 @@ def add_credits(
             session.refresh(account)
             typer.echo(account.balance)
     except accounts.AccountError as exc:
+        _fail(exc)
+
+
+@app.command()
+def render(
+    model: Annotated[Path, typer.Argument(help="A .glb, .gltf or .zip model.", exists=True)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="OUT.png, OUT.mp4 or OUT.mov")],
+    quality: Annotated[
+        str | None, typer.Option(help="share | standard | 4k | pro (overrides --settings)")
+    ] = None,
+    settings: Annotated[str | None, typer.Option(help="renderSettings as JSON.")] = None,
+    frame: Annotated[int, typer.Option(help="Frame to render for a PNG.", min=0)] = 0,
+) -> None:
+    """Render a model locally, without a server: one frame to PNG, or the whole video."""
+    from broker.errors import ApiError
+    from broker.local import render_locally
+
+    try:
+        render_locally(model, output, settings, quality=quality, frame=frame)
+    except (ApiError, ValueError) as exc:
         _fail(exc)

@@ -58,22 +58,45 @@ class _Job:
         return Asset(key=key, content_type=content_type, size=size)
 
 
-def _render_video(job: _Job, model_path: Path, workdir: Path) -> None:
+def render_and_encode(
+    model_path: Path,
+    settings: dict[str, Any],
+    out_dir: Path,
+    *,
+    preview: bool = False,
+    on_poster: Callable[[dict[str, Any]], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> dict[str, Any]:
+    """Render a dx.gl render's frames and encode every output file into ``out_dir``.
+
+    Frames stream from the renderer into the encoders: a long video never sits in memory.
+    Shared by the worker pipeline and the local ``meshfarm render`` command.
+    """
     from encoders import encode_render
     from renderer import Renderer, load_scene, settings_from_dxgl
 
-    spec = job.spec
-    quality = str(spec.settings.get("quality", "share"))
+    quality = str(settings.get("quality", "share"))
     scene = load_scene(model_path)
-    render_settings = settings_from_dxgl(spec.settings, quality=quality)
-    if spec.kind == "preview":
+    render_settings = settings_from_dxgl(settings, quality=quality)
+    if preview:
         render_settings = replace(
             render_settings,
             width=render_settings.width // PREVIEW_SCALE,
             height=render_settings.height // PREVIEW_SCALE,
         )
-    job.event("status", status="poster-processing")
+    with Renderer(render_settings) as renderer:
+        return encode_render(
+            renderer.frames(scene),
+            out_dir,
+            quality=quality,
+            bg_color=hex_to_rgb(str(settings.get("bgColor", "#ffffff"))),
+            total_frames=renderer.frame_count,
+            on_poster=on_poster,
+            progress=progress,
+        )
 
+
+def _render_video(job: _Job, model_path: Path, workdir: Path) -> None:
     def on_poster(files: dict[str, Any]) -> None:
         assets = {
             name: job.upload(name, f.path, f.content_type)
@@ -83,16 +106,15 @@ def _render_video(job: _Job, model_path: Path, workdir: Path) -> None:
         job.event("status", status="poster-done", assets=assets)
         job.event("status", status="video-processing")
 
+    job.event("status", status="poster-processing")
     started = time.monotonic()
-    with Renderer(render_settings) as renderer:
-        files = encode_render(
-            renderer.frames(scene),
-            workdir / "out",
-            quality=quality,
-            bg_color=hex_to_rgb(str(spec.settings.get("bgColor", "#ffffff"))),
-            total_frames=renderer.frame_count,
-            on_poster=on_poster,
-        )
+    files = render_and_encode(
+        model_path,
+        job.spec.settings,
+        workdir / "out",
+        preview=job.spec.kind == "preview",
+        on_poster=on_poster,
+    )
     job.timings["render_encode"] = time.monotonic() - started
     assets = {
         name: job.upload(name, f.path, f.content_type)

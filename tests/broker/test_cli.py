@@ -97,3 +97,32 @@ def test_serve_first_start_prints_a_working_token_and_curl(env, tmp_path):
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_render_command_writes_a_png(tmp_path):
+    from PIL import Image
+
+    from conftest import ASSETS
+
+    out = tmp_path / "duck.png"
+    result = runner.invoke(
+        app,
+        [
+            "render",
+            str(ASSETS / "Duck.glb"),
+            "-o",
+            str(out),
+            "--settings",
+            '{"bgColor": "#336699", "aspect": "1:1"}',
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    image = Image.open(out)
+    assert image.size == (960, 960) and image.mode == "RGB"
+    assert image.getpixel((0, 0)) == (0x33, 0x66, 0x99)
+    bad = runner.invoke(
+        app, ["render", str(ASSETS / "Duck.glb"), "-o", str(out), "--settings", '{"zoom": 9}']
+    )
+    assert bad.exit_code == 1 and "renderSettings.zoom" in bad.output
+    bad = runner.invoke(app, ["render", str(ASSETS / "Duck.glb"), "-o", str(tmp_path / "x.gif")])
+    assert bad.exit_code == 1 and ".png, .mp4 or .mov" in bad.output

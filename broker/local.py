@@ -1,0 +1,68 @@
+"""``meshfarm render`` / ``meshfarm dataset``: the farm's work on local files, no server.
+
+Settings are validated exactly as the API validates them (same codes, same messages).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from broker.errors import InvalidSettings
+from broker.schemas.render_settings import parse_render_settings
+
+VIDEO_SUFFIXES = {".mp4": "video", ".mov": "video"}
+
+
+def _settings(raw: str | None, quality: str | None) -> dict[str, Any]:
+    data: Any = {}
+    if raw:
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InvalidSettings(f"--settings is not valid JSON: {exc.msg}") from None
+    if quality is not None and isinstance(data, dict):
+        data = {**data, "quality": quality}
+    return parse_render_settings(data, is_admin=True).stored()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+    )
+
+
+def render_locally(
+    model: Path, output: Path, raw_settings: str | None, *, quality: str | None, frame: int
+) -> None:
+    settings = _settings(raw_settings, quality)
+    suffix = output.suffix.lower()
+    if suffix == ".png":
+        from workers.local_render import render_png
+
+        render_png(model, output, settings, frame)
+        return
+    if suffix not in VIDEO_SUFFIXES:
+        raise ValueError("the output must be a .png, .mp4 or .mov file")
+    expected = ".mov" if settings["quality"] == "pro" else ".mp4"
+    if suffix != expected:
+        raise ValueError(f"quality {settings['quality']!r} produces a {expected} file")
+    from workers.pipeline import render_and_encode
+
+    with tempfile.TemporaryDirectory(prefix="meshfarm-render-") as tmp, _progress() as bar:
+        task = bar.add_task("rendering", total=None)
+
+        def progress(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        files = render_and_encode(model, settings, Path(tmp), progress=progress)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(files["video"].path), output)

@@ -1,0 +1,167 @@
+"""The worker fleet on Ray: one long-lived actor per GPU (or per configured CPU slot).
+
+Each actor holds one EGL context (its process lives as long as the actor) and runs one job
+at a time, uploading its outputs to the object store itself: no video bytes travel back
+through Ray or the broker, only small progress events, which the dispatcher drains by
+polling (streaming generators do not survive Ray Client). ``ray.util.ActorPool`` is not
+used: it hands dead actors back out (ray issue 50313); this pool tracks its actors itself,
+and Ray restarts a dead one (``max_restarts=-1``) while its job is reported lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import ray
+from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
+
+from workers.config import Settings
+from workers.executor import Executor
+from workers.jobs import JobEvent, JobSpec
+
+log = logging.getLogger("meshfarm.ray")
+
+
+class RenderWorker:
+    """The actor body. Threaded (max_concurrency=2) so ``drain`` answers during ``run``."""
+
+    def __init__(self, settings_json: str) -> None:
+        from workers.storage import open_store
+
+        self.settings = Settings.model_validate_json(settings_json)
+        self.store = open_store(self.settings)
+        self.events: list[str] = []
+        self.lock = threading.Lock()
+        self.jobs_done = 0
+        self.current: str | None = None
+        self.heartbeat = time.time()
+
+    def run(self, spec_json: str) -> None:
+        from workers.pipeline import run_job
+
+        spec = JobSpec.model_validate_json(spec_json)
+        self.current = spec.job_id
+
+        def emit(event: JobEvent) -> None:
+            with self.lock:
+                self.events.append(event.model_dump_json())
+
+        try:
+            run_job(spec, self.store, self.settings, emit)
+        finally:
+            self.current = None
+            self.jobs_done += 1
+
+    def drain(self) -> list[str]:
+        self.heartbeat = time.time()
+        with self.lock:
+            events, self.events = self.events, []
+        return events
+
+    def info(self) -> dict[str, Any]:
+        ctx = ray.get_runtime_context()
+        return {
+            "actorId": ctx.get_actor_id(),
+            "nodeId": ctx.get_node_id(),
+            "gpuIds": [str(g) for g in ray.get_gpu_ids()],
+            "pid": os.getpid(),
+            "currentJob": self.current,
+            "jobsDone": self.jobs_done,
+            "lastHeartbeat": self.heartbeat,
+        }
+
+
+@dataclass
+class _Slot:
+    actor: Any
+    job_id: str | None = None
+    run_ref: Any = None
+    pending_events: list[JobEvent] = field(default_factory=list)
+
+
+class RayExecutor(Executor):
+    def __init__(
+        self, settings: Settings, *, address: str | None = None, cpu_workers: int | None = None
+    ) -> None:
+        if not ray.is_initialized():
+            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        gpus = int(ray.cluster_resources().get("GPU", 0))
+        count = gpus if gpus > 0 else (cpu_workers or settings.workers or 1)
+        options: dict[str, Any] = {
+            "max_restarts": -1,
+            "max_task_retries": 0,
+            "max_concurrency": 2,
+            "num_cpus": 1,
+        }
+        if gpus > 0:
+            options["num_gpus"] = 1
+        actor_class = ray.remote(RenderWorker).options(**options)
+        settings_json = settings.model_dump_json()
+        self._slots = [_Slot(actor_class.remote(settings_json)) for _ in range(count)]
+        self._lost: list[str] = []
+        self._draining = False
+
+    def free_slots(self) -> int:
+        if self._draining:
+            return 0
+        return sum(1 for s in self._slots if s.job_id is None)
+
+    def drain_mode(self, draining: bool = True) -> None:
+        """Graceful drain: running jobs finish, no new ones are taken."""
+        self._draining = draining
+
+    def submit(self, spec: JobSpec) -> None:
+        slot = next(s for s in self._slots if s.job_id is None)
+        slot.job_id = spec.job_id
+        slot.run_ref = slot.actor.run.remote(spec.model_dump_json())
+
+    def poll(self, timeout: float) -> list[JobEvent]:
+        busy = [s for s in self._slots if s.job_id is not None]
+        if busy:
+            ray.wait([s.run_ref for s in busy], num_returns=1, timeout=timeout)
+        else:
+            time.sleep(timeout)
+        events: list[JobEvent] = []
+        for slot in busy:
+            finished, _ = ray.wait([slot.run_ref], timeout=0)
+            events += self._drain(slot)  # after the check: a finished job's last events are in
+            if not finished:
+                continue
+            try:
+                ray.get(slot.run_ref)
+            except (RayActorError, RayTaskError) as exc:
+                log.warning("actor died during job %s: %s", slot.job_id, exc)
+                if not any(e.kind in ("done", "error") for e in events if e.job_id == slot.job_id):
+                    self._lost.append(slot.job_id or "")
+            slot.job_id = None
+            slot.run_ref = None
+        return events
+
+    def _drain(self, slot: _Slot) -> list[JobEvent]:
+        try:
+            raw = ray.get(slot.actor.drain.remote(), timeout=10)
+        except (RayActorError, GetTimeoutError):
+            return []
+        return [JobEvent.model_validate_json(r) for r in raw]
+
+    def lost_jobs(self) -> list[str]:
+        lost, self._lost = self._lost, []
+        return lost
+
+    def workers(self) -> list[dict[str, Any]]:
+        infos = []
+        for slot in self._slots:
+            try:
+                infos.append(ray.get(slot.actor.info.remote(), timeout=5))
+            except (RayActorError, GetTimeoutError):
+                infos.append({"actorId": None, "alive": False, "currentJob": slot.job_id})
+        return infos
+
+    def shutdown(self) -> None:
+        for slot in self._slots:
+            ray.kill(slot.actor, no_restart=True)
