@@ -18,6 +18,8 @@ from workers.config import Settings
 app = typer.Typer(help="meshfarm: a self-hosted render farm with the dx.gl v1 API.")
 admin = typer.Typer(help="Accounts, credits and API tokens.")
 app.add_typer(admin, name="admin")
+worker = typer.Typer(help="The worker fleet.")
+app.add_typer(worker, name="worker")
 err = Console(stderr=True)
 
 
@@ -176,3 +178,23 @@ def render(
         render_locally(model, output, settings, quality=quality, frame=frame)
     except (ApiError, ValueError) as exc:
         _fail(exc)
+
+
+@worker.command()
+def drain() -> None:
+    """Let running jobs finish and take no new ones (fleet-wide, until `worker resume`)."""
+    from broker.fleet import set_draining
+
+    with transaction(_sessions(Settings())) as session:
+        set_draining(session, True)
+    err.print("draining: running jobs finish, no new jobs are started")
+
+
+@worker.command()
+def resume() -> None:
+    """Take new jobs again after a drain."""
+    from broker.fleet import set_draining
+
+    with transaction(_sessions(Settings())) as session:
+        set_draining(session, False)
+    err.print("resumed: workers take new jobs")

@@ -23,6 +23,14 @@ from broker import queue
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Job, Model, Render
+from broker.fleet import is_draining
+from broker.metrics import (
+    ENCODE_SECONDS,
+    JOBS_FINISHED,
+    JOBS_LOST,
+    JOBS_STARTED,
+    RENDER_SECONDS,
+)
 from broker.transitions import apply_event
 from workers.executor import Executor
 from workers.jobs import JobEvent, JobSpec, output_prefix
@@ -48,7 +56,9 @@ class Dispatcher:
             queue.requeue_expired(session)
         for job_id in self.executor.lost_jobs():
             self._expire(job_id)
-        while self.executor.free_slots() > 0:
+        with transaction(self.ctx.sessions) as session:
+            draining = is_draining(session)
+        while not draining and self.executor.free_slots() > 0:
             with transaction(self.ctx.sessions) as session:
                 lease = queue.claim(session, self.owner, lease_seconds)
                 spec = self._spec(session, lease) if lease else None
@@ -58,6 +68,7 @@ class Dispatcher:
                 continue
             self.leases[lease.job_id] = lease
             self.executor.submit(spec)
+            JOBS_STARTED.labels(lease.kind).inc()
         for event in self.executor.poll(self.poll_seconds):
             self._record(event)
         if time.monotonic() - self._last_renewal > lease_seconds / 3:
@@ -89,6 +100,11 @@ class Dispatcher:
             applied = apply_event(session, lease, event)
         if event.kind in ("done", "error"):
             self.leases.pop(event.job_id, None)
+            JOBS_FINISHED.labels(lease.kind, event.kind).inc()
+            if "render" in event.timings:
+                RENDER_SECONDS.labels(lease.kind).observe(event.timings["render"])
+            if "encode" in event.timings:
+                ENCODE_SECONDS.labels(lease.kind).observe(event.timings["encode"])
             if applied and event.kind == "done":
                 for attempt in range(1, lease.attempt):
                     self.ctx.store.delete_prefix(output_prefix(lease.render_id, attempt))
@@ -100,6 +116,7 @@ class Dispatcher:
         if lease is None:
             return
         log.warning("worker of job %s died; retrying it", job_id)
+        JOBS_LOST.inc()
         with transaction(self.ctx.sessions) as session:
             session.execute(
                 update(Job)

@@ -7,6 +7,7 @@ and reports back through events, so the same job specs run locally or on a fleet
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 from workers.jobs import JobEvent, JobSpec
 
@@ -27,6 +28,11 @@ class Executor(ABC):
     @abstractmethod
     def lost_jobs(self) -> list[str]:
         """Job ids whose worker died mid-job since the last call (they must be retried)."""
+
+    @abstractmethod
+    def workers(self) -> list[dict[str, Any]]:
+        """One dict per slot for /v1/admin/workers (id, node, gpu, pid, alive, currentJob,
+        jobsDone, lastHeartbeat)."""
 
     @abstractmethod
     def shutdown(self) -> None:

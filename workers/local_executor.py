@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import queue
+import socket
+import time
 from dataclasses import dataclass
 from multiprocessing.context import SpawnProcess
 from typing import Any
@@ -44,6 +46,8 @@ class _Slot:
     process: SpawnProcess
     tasks: Any
     job_id: str | None = None
+    jobs_done: int = 0
+    last_event: float | None = None
 
 
 class LocalExecutor(Executor):
@@ -94,16 +98,34 @@ class LocalExecutor(Executor):
         except queue.Empty:
             pass
         for event in events:
-            if event.kind in ("done", "error"):
-                for slot in self._slots:
-                    if slot.job_id == event.job_id:
-                        slot.job_id = None
+            for slot in self._slots:
+                if slot.job_id != event.job_id:
+                    continue
+                slot.last_event = time.time()
+                if event.kind in ("done", "error"):
+                    slot.job_id = None
+                    slot.jobs_done += 1
         return events
 
     def lost_jobs(self) -> list[str]:
         self._reap()
         lost, self._lost = self._lost, []
         return lost
+
+    def workers(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": f"local-{i}",
+                "node": socket.gethostname(),
+                "gpu": None,
+                "pid": slot.process.pid,
+                "alive": slot.process.is_alive(),
+                "currentJob": slot.job_id,
+                "jobsDone": slot.jobs_done,
+                "lastHeartbeat": slot.last_event,
+            }
+            for i, slot in enumerate(self._slots)
+        ]
 
     def shutdown(self) -> None:
         for slot in self._slots:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,7 @@ def render_and_encode(
     preview: bool = False,
     on_poster: Callable[[dict[str, Any]], None] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Render a dx.gl render's frames and encode every output file into ``out_dir``.
 
@@ -84,9 +85,11 @@ def render_and_encode(
             width=render_settings.width // PREVIEW_SCALE,
             height=render_settings.height // PREVIEW_SCALE,
         )
+    clock = timings if timings is not None else {}
+    started = time.monotonic()
     with Renderer(render_settings) as renderer:
-        return encode_render(
-            renderer.frames(scene),
+        files = encode_render(
+            _timed(renderer.frames(scene), clock),
             out_dir,
             quality=quality,
             bg_color=hex_to_rgb(str(settings.get("bgColor", "#ffffff"))),
@@ -94,6 +97,22 @@ def render_and_encode(
             on_poster=on_poster,
             progress=progress,
         )
+    clock["encode"] = max(0.0, time.monotonic() - started - clock.get("render", 0.0))
+    return files
+
+
+def _timed(frames: Iterator[Any], clock: dict[str, float]) -> Iterator[Any]:
+    """Pass frames through, adding the time spent producing them to ``clock["render"]``."""
+    clock["render"] = 0.0
+    while True:
+        started = time.monotonic()
+        try:
+            frame = next(frames)
+        except StopIteration:
+            clock["render"] += time.monotonic() - started
+            return
+        clock["render"] += time.monotonic() - started
+        yield frame
 
 
 def _render_video(job: _Job, model_path: Path, workdir: Path) -> None:
@@ -107,15 +126,14 @@ def _render_video(job: _Job, model_path: Path, workdir: Path) -> None:
         job.event("status", status="video-processing")
 
     job.event("status", status="poster-processing")
-    started = time.monotonic()
     files = render_and_encode(
         model_path,
         job.spec.settings,
         workdir / "out",
         preview=job.spec.kind == "preview",
         on_poster=on_poster,
+        timings=job.timings,
     )
-    job.timings["render_encode"] = time.monotonic() - started
     assets = {
         name: job.upload(name, f.path, f.content_type)
         for name, f in files.items()

@@ -65,11 +65,13 @@ class RenderWorker:
 
     def info(self) -> dict[str, Any]:
         ctx = ray.get_runtime_context()
+        gpus = [str(g) for g in ray.get_gpu_ids()]
         return {
-            "actorId": ctx.get_actor_id(),
-            "nodeId": ctx.get_node_id(),
-            "gpuIds": [str(g) for g in ray.get_gpu_ids()],
+            "id": ctx.get_actor_id(),
+            "node": ctx.get_node_id(),
+            "gpu": ",".join(gpus) or None,
             "pid": os.getpid(),
+            "alive": True,
             "currentJob": self.current,
             "jobsDone": self.jobs_done,
             "lastHeartbeat": self.heartbeat,
@@ -159,7 +161,7 @@ class RayExecutor(Executor):
             try:
                 infos.append(ray.get(slot.actor.info.remote(), timeout=5))
             except (RayActorError, GetTimeoutError):
-                infos.append({"actorId": None, "alive": False, "currentJob": slot.job_id})
+                infos.append({"alive": False, "currentJob": slot.job_id})
         return infos
 
     def shutdown(self) -> None:

@@ -148,3 +148,13 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     render: Mapped[Render] = relationship()
+
+
+class FleetFlag(Base):
+    """Fleet-wide switches the dispatcher reads every round (e.g. ``draining``)."""
+
+    __tablename__ = "fleet_flags"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -169,3 +169,23 @@ class QuoteOut(BaseModel):
     creditsAvailable: int
     sufficient: bool
     breakdown: list[QuoteLine]
+
+
+class WorkerOut(BaseModel):
+    """One worker slot (a local process or a Ray actor)."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str | None = None
+    node: str | None = None
+    gpu: str | None = None
+    pid: int | None = None
+    alive: bool = True
+    currentJob: str | None = None
+    jobsDone: int = 0
+    lastHeartbeat: float | None = None
+
+
+class FleetOut(BaseModel):
+    executor: str | None
+    draining: bool
+    workers: list[WorkerOut]

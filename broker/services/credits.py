@@ -6,12 +6,13 @@ so concurrent requests can never overdraw, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from broker.db.models import Account, CreditEntry, Render
 from broker.errors import NoCredits
+from broker.metrics import CREDITS_CHARGED
 
 
 def grant(session: Session, account_id: str, amount: int, kind: str, note: str = "") -> None:
@@ -35,6 +36,7 @@ def charge(session: Session, account_id: str, costs: list[tuple[str, int]]) -> i
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise NoCredits(f"This needs {total} credits; your balance is lower")
+    session.info["credits_charged"] = session.info.get("credits_charged", 0) + total
     session.add_all(
         CreditEntry(account_id=account_id, delta=-cost, kind="charge", render_id=render_id)
         for render_id, cost in costs
@@ -74,3 +76,16 @@ def ledger_balance(session: Session, account_id: str) -> int:
         )
     )
     return int(total or 0)
+
+
+@event.listens_for(Session, "after_commit")
+def _count_committed_charges(session: Session) -> None:
+    """Count charges for /metrics only once they are committed (a rollback charged nothing)."""
+    charged = session.info.pop("credits_charged", 0)
+    if charged:
+        CREDITS_CHARGED.inc(charged)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_charges(session: Session) -> None:
+    session.info.pop("credits_charged", None)
