@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -28,7 +28,7 @@ def _sessions(settings: Settings) -> sessionmaker[Session]:
     return make_session_factory(make_engine(settings.resolved_database_url))
 
 
-def _fail(exc: Exception) -> None:
+def _fail(exc: Exception) -> NoReturn:
     err.print(f"[red]error:[/red] {exc}")
     raise typer.Exit(1)
 
@@ -38,7 +38,15 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[
-        int | None, typer.Option(help="Local worker processes (default MESHFARM_WORKERS=1).")
+        int | None,
+        typer.Option(help="Local worker processes, or CPU actors on a GPU-less Ray cluster."),
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(help="local (worker processes here) or ray (the fleet).")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="auto, ray://host:10001, ...; default: start a local Ray instance."),
     ] = None,
 ) -> None:
     """Start the broker (API + dispatcher) and local worker processes."""
@@ -46,6 +54,7 @@ def serve(
 
     from broker.app import create_app
     from broker.dispatcher import Dispatcher
+    from workers.executor import Executor
     from workers.local_executor import LocalExecutor
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -66,9 +75,17 @@ def serve(
     else:
         err.print(f"meshfarm on {base} (new token: meshfarm admin create-token --email E)")
     app_ = create_app(settings=settings)
-    dispatcher = Dispatcher(
-        app_.state.ctx, LocalExecutor(settings, settings.workers if workers is None else workers)
-    )
+    count = settings.workers if workers is None else workers
+    if executor == "ray":
+        from workers.ray_executor import RayExecutor
+
+        pool: Executor = RayExecutor(settings, address=ray_address, cpu_workers=count)
+    elif executor == "local":
+        pool = LocalExecutor(settings, count)
+    else:
+        _fail(ValueError(f"unknown executor {executor!r} (local or ray)"))
+    dispatcher = Dispatcher(app_.state.ctx, pool)
+    app_.state.dispatcher = dispatcher
     dispatcher.start()
     try:
         uvicorn.run(app_, host=host, port=port, log_level="info")

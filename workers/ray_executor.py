@@ -88,11 +88,20 @@ class _Slot:
 
 class RayExecutor(Executor):
     def __init__(
-        self, settings: Settings, *, address: str | None = None, cpu_workers: int | None = None
+        self,
+        settings: Settings,
+        *,
+        address: str | None = None,
+        cpu_workers: int | None = None,
+        use_gpus: bool | None = None,
     ) -> None:
+        """One actor per GPU of the cluster; ``cpu_workers`` actors where it has none.
+
+        ``use_gpus=False`` forces CPU actors even on a cluster with GPUs (tests, benches).
+        """
         if not ray.is_initialized():
             ray.init(address=address, include_dashboard=False, log_to_driver=False)
-        gpus = int(ray.cluster_resources().get("GPU", 0))
+        gpus = int(ray.cluster_resources().get("GPU", 0)) if use_gpus is not False else 0
         count = gpus if gpus > 0 else (cpu_workers or settings.workers or 1)
         options: dict[str, Any] = {
             "max_restarts": -1,
