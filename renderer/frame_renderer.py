@@ -23,7 +23,7 @@ from renderer.camera_path import CameraPath
 from renderer.draw import draw_meshes
 from renderer.errors import RenderTimeout
 from renderer.framing import Bounds, stage
-from renderer.gl_context import get_context, get_program, set_uniform
+from renderer.gl_context import get_context, get_program, release, set_uniform
 from renderer.gl_scene import GpuScene
 from renderer.ibl import IBL, get_ibl
 from renderer.lighting import (
@@ -158,13 +158,7 @@ class Renderer:
     def close(self) -> None:
         """Release every GL object this renderer made (the shared context stays)."""
         self._drop_job()
-        objects: list[
-            moderngl.Buffer
-            | moderngl.Texture
-            | moderngl.Renderbuffer
-            | moderngl.Framebuffer
-            | moderngl.VertexArray
-        ] = [
+        release(
             self._fbo,
             self._color,
             self._depth,
@@ -177,9 +171,7 @@ class Renderer:
             self._ground_vao,
             self._ground_vbo,
             self._resolve_vao,
-        ]
-        for obj in objects:
-            obj.release()
+        )
 
     def __enter__(self) -> Renderer:
         return self

@@ -19,6 +19,7 @@ from renderer.shader_source import compose, describe_compile_error
 
 _lock = threading.Lock()
 _context: moderngl.Context | None = None
+_default_framebuffer: moderngl.Framebuffer | None = None
 _programs: dict[tuple[str, str, tuple[tuple[str, object], ...]], moderngl.Program] = {}
 
 
@@ -28,14 +29,30 @@ class GLUnavailable(SceneError):
 
 def get_context() -> moderngl.Context:
     """The shared headless context (EGL: Mesa llvmpipe on CPUs, the vendor driver on GPUs)."""
-    global _context
+    global _context, _default_framebuffer
     with _lock:
         if _context is None:
             try:
                 _context = moderngl.create_standalone_context(require=330, backend="egl")  # type: ignore[arg-type]
             except Exception as exc:  # moderngl raises plain Exception for driver failures
                 raise GLUnavailable(f"cannot create an EGL OpenGL context: {exc}") from None
+            # A standalone context has no default framebuffer: park on a 1×1 one.
+            _default_framebuffer = _context.framebuffer([_context.renderbuffer((1, 1))])
+            _default_framebuffer.use()
         return _context
+
+
+def release(*objects: object) -> None:
+    """Release GL objects after binding the parking framebuffer.
+
+    moderngl re-binds "the current framebuffer" when it creates the next one; if that
+    was just released, the driver reports GL_INVALID_OPERATION. Parking first keeps the
+    error flag clean.
+    """
+    if _default_framebuffer is not None:
+        _default_framebuffer.use()
+    for obj in objects:
+        obj.release()  # type: ignore[attr-defined]
 
 
 def get_program(vertex: str, fragment: str, defines: dict[str, object]) -> moderngl.Program:
@@ -48,7 +65,11 @@ def get_program(vertex: str, fragment: str, defines: dict[str, object]) -> moder
         try:
             program = ctx.program(vertex_shader=vs, fragment_shader=fs)
         except moderngl.Error as exc:
-            message = describe_compile_error(fragment, str(exc))
+            text = str(exc)
+            head, sep, tail = text.partition("fragment_shader")
+            message = describe_compile_error(vertex, head) + (
+                sep + describe_compile_error(fragment, tail) if sep else ""
+            )
             raise RuntimeError(f"shader {vertex}+{fragment} failed to build: {message}") from exc
         _programs[key] = program
     return program

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import moderngl
 import numpy as np
 
-from renderer.gl_context import get_context, get_program, set_uniform
+from renderer.gl_context import get_context, get_program, release, set_uniform
 
 ENV_WIDTH, ENV_HEIGHT = 512, 256
 SPECULAR_LEVELS = 6
@@ -131,8 +131,7 @@ def _build() -> IBL:
         set_uniform(prefilter, "u_roughness", level / (SPECULAR_LEVELS - 1))
         vao.render(moderngl.TRIANGLES, vertices=3)
         specular.write(fbo.read(components=4, dtype="f4"), level=level)
-        fbo.release()
-        target.release()
+        release(fbo, target)
     lut = ctx.texture((BRDF_LUT_SIZE, BRDF_LUT_SIZE), 4, dtype="f4")
     lut.repeat_x = lut.repeat_y = False
     lut_program = get_program("fullscreen.vert", "brdf_lut.frag", {})
@@ -140,8 +139,7 @@ def _build() -> IBL:
     fbo = ctx.framebuffer(color_attachments=[lut])
     fbo.use()
     lut_vao.render(moderngl.TRIANGLES, vertices=3)
-    for obj in (fbo, vao, lut_vao, source):
-        obj.release()
+    release(fbo, vao, lut_vao, source)
     return IBL(
         specular=specular,
         brdf_lut=lut,

@@ -16,7 +16,7 @@ from renderer.animation import evaluate_pose
 from renderer.camera import Camera
 from renderer.draw import draw_meshes
 from renderer.frame_renderer import ENV_UNIT, LUT_UNIT, lighting_uniforms
-from renderer.gl_context import get_context, set_uniform
+from renderer.gl_context import get_context, release, set_uniform
 from renderer.gl_scene import GpuScene
 from renderer.ibl import get_ibl
 from renderer.scene import Scene
@@ -100,8 +100,7 @@ def render_layers(
         normal = np.frombuffer(layer_fbo.read(components=4, dtype="f4", attachment=0), np.float32)
         depth = np.frombuffer(layer_fbo.read(components=1, dtype="f4", attachment=1), np.float32)
     finally:
-        for obj in objects:
-            obj.release()
+        release(*objects)
         gpu.release()
     normal = np.flipud(normal.reshape(height, width, 4))[..., :3]
     depth = np.flipud(depth.reshape(height, width))

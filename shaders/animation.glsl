@@ -27,8 +27,8 @@ uniform sampler2D u_morph_tex;
 uniform float u_morph_weights[MORPH_TARGETS];
 uniform int u_morph_vertex_count;
 
-vec3 morph_delta(int target, int attribute) {
-    int index = (target * 2 + attribute) * u_morph_vertex_count + gl_VertexID;
+vec3 morph_delta(int target, int kind) {
+    int index = (target * 2 + kind) * u_morph_vertex_count + gl_VertexID;
     return texelFetch(u_morph_tex, ivec2(index % MORPH_TEX_WIDTH, index / MORPH_TEX_WIDTH), 0).xyz;
 }
 

@@ -1,0 +1,62 @@
+"""``render_png`` (behind ``meshfarm render``) and the renderer's job hygiene."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from renderer import InvalidModel, Renderer, RenderSettings, RenderTimeout, Scene
+from renderer.gl_context import get_context
+from workers.local_render import render_png
+
+
+def test_render_png_writes_the_tier_size(asset: Callable[[str], Path], tmp_path: Path) -> None:
+    out = tmp_path / "out" / "duck.png"
+    render_png(asset("Duck.glb"), out, {"aspect": "9:16", "bgColor": "#102030"}, frame=3)
+    with Image.open(out) as img:
+        assert img.format == "PNG" and img.size == (540, 960) and img.mode == "RGB"
+        assert img.getpixel((0, 0)) == (16, 32, 48)
+
+
+def test_render_png_pro_tier_keeps_alpha(asset: Callable[[str], Path], tmp_path: Path) -> None:
+    out = tmp_path / "pro.png"
+    render_png(asset("BoxTextured.glb"), out, {"quality": "pro", "aspect": "1:1"})
+    with Image.open(out) as img:
+        assert img.size == (3840, 3840) and img.mode == "RGBA"
+        assert img.getpixel((0, 0))[3] == 0
+
+
+def test_render_png_reports_bad_models(asset: Callable[[str], Path], tmp_path: Path) -> None:
+    with pytest.raises(InvalidModel):
+        render_png(asset("bad/invalid_magic.glb"), tmp_path / "x.png", {})
+
+
+def test_time_limit(scene: Callable[[str], Scene], small: Callable[..., RenderSettings]) -> None:
+    with Renderer(small(), time_limit_s=0.0) as r, pytest.raises(RenderTimeout):
+        next(iter(r.frames(scene("Duck.glb"))))
+
+
+def test_many_jobs_do_not_leak_gl_objects(
+    scene: Callable[[str], Scene], small: Callable[..., RenderSettings]
+) -> None:
+    ctx = get_context()
+    names = ["Duck.glb", "Fox.glb", "BoxTextured.glb", "AnimatedMorphCube.zip"]
+
+    def one_round() -> None:
+        for name in names:
+            with Renderer(small(animation="*", length=0.2)) as r:
+                for _ in r.frames(scene(name)):
+                    pass
+
+    one_round()  # warm: programs and the IBL are created once per process
+    ctx.gc()
+    before = len(ctx.objects) if hasattr(ctx, "objects") else None
+    one_round()
+    one_round()
+    if before is not None:
+        ctx.gc()
+        assert len(ctx.objects) <= before
+    assert ctx.error == "GL_NO_ERROR"
