@@ -25,6 +25,7 @@ from workers.executor import Executor
 from workers.jobs import JobEvent, JobSpec
 
 log = logging.getLogger("meshfarm.ray")
+NAMESPACE = "meshfarm"
 
 
 class RenderWorker:
@@ -94,10 +95,13 @@ class RayExecutor(Executor):
         address: str | None = None,
         cpu_workers: int | None = None,
         use_gpus: bool | None = None,
+        pool: str = "meshfarm",
     ) -> None:
         """One actor per GPU of the cluster; ``cpu_workers`` actors where it has none.
 
         ``use_gpus=False`` forces CPU actors even on a cluster with GPUs (tests, benches).
+        Actors are named ``{pool}-{gpu|cpu}-worker-{i}`` so that a restarted broker
+        re-attaches to the same ones.
         """
         if not ray.is_initialized():
             ray.init(address=address, include_dashboard=False, log_to_driver=False)
@@ -108,14 +112,36 @@ class RayExecutor(Executor):
             "max_task_retries": 0,
             "max_concurrency": 2,
             "num_cpus": 1,
+            "namespace": NAMESPACE,
+            "lifetime": "detached",
+            "get_if_exists": True,
         }
         if gpus > 0:
             options["num_gpus"] = 1
-        actor_class = ray.remote(RenderWorker).options(**options)
+        kind = "gpu" if gpus > 0 else "cpu"
         settings_json = settings.model_dump_json()
-        self._slots = [_Slot(actor_class.remote(settings_json)) for _ in range(count)]
+        self._slots = [
+            _Slot(
+                ray.remote(RenderWorker)
+                .options(name=f"{pool}-{kind}-worker-{i}", **options)
+                .remote(settings_json)
+            )
+            for i in range(count)
+        ]
         self._lost: list[str] = []
         self._draining = False
+        self._adopt_running_jobs()
+
+    def _adopt_running_jobs(self) -> None:
+        """After a broker restart the named actors may still be busy with an old attempt:
+        keep them marked busy until they finish (its lease expired; the job runs again)."""
+        for slot in self._slots:
+            try:
+                current = ray.get(slot.actor.info.remote(), timeout=30).get("currentJob")
+            except (RayActorError, GetTimeoutError):
+                continue
+            if current:
+                slot.job_id = current
 
     def free_slots(self) -> int:
         if self._draining:
@@ -132,12 +158,17 @@ class RayExecutor(Executor):
         slot.run_ref = slot.actor.run.remote(spec.model_dump_json())
 
     def poll(self, timeout: float) -> list[JobEvent]:
-        busy = [s for s in self._slots if s.job_id is not None]
+        busy = [s for s in self._slots if s.run_ref is not None]
         if busy:
             ray.wait([s.run_ref for s in busy], num_returns=1, timeout=timeout)
         else:
             time.sleep(timeout)
         events: list[JobEvent] = []
+        for slot in self._slots:
+            if slot.job_id is not None and slot.run_ref is None:  # adopted from before a restart
+                events += self._drain(slot)
+                if self._idle(slot):
+                    slot.job_id = None
         for slot in busy:
             finished, _ = ray.wait([slot.run_ref], timeout=0)
             events += self._drain(slot)  # after the check: a finished job's last events are in
@@ -152,6 +183,12 @@ class RayExecutor(Executor):
             slot.job_id = None
             slot.run_ref = None
         return events
+
+    def _idle(self, slot: _Slot) -> bool:
+        try:
+            return ray.get(slot.actor.info.remote(), timeout=10).get("currentJob") is None
+        except (RayActorError, GetTimeoutError):
+            return False
 
     def _drain(self, slot: _Slot) -> list[JobEvent]:
         try:
@@ -176,3 +213,7 @@ class RayExecutor(Executor):
     def shutdown(self) -> None:
         for slot in self._slots:
             ray.kill(slot.actor, no_restart=True)
+
+    def detach(self) -> None:
+        """Leave the actors running (a broker restart re-attaches to them by name)."""
+        self._slots = []

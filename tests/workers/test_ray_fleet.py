@@ -1,0 +1,225 @@
+"""The fleet on a real local Ray cluster (one fake GPU slot): dispatch, failures, restarts."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from broker.app import create_app
+from broker.context import AppContext
+from broker.db.engine import transaction
+from broker.db.models import CreditEntry, Job, Render
+from broker.dispatcher import Dispatcher
+from broker.services import accounts
+from conftest import ASSETS
+from workers.config import Settings
+
+ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.slow
+SHORT = '{"length": 3}'
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[None]:
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    ray.init(num_cpus=2, num_gpus=1, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture
+def fleet_ctx(tmp_path: Path, db_url: str, ray_cluster) -> Iterator[AppContext]:
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path / "data", database_url=db_url, lease_seconds=20, _env_file=None
+    )
+    ctx = AppContext.from_settings(settings)
+    yield ctx
+    ctx.close()
+
+
+def _fleet(ctx: AppContext, **options) -> Dispatcher:
+    from workers.ray_executor import RayExecutor
+
+    pool = options.pop("pool", f"t{uuid.uuid4().hex[:8]}")
+    return Dispatcher(ctx, RayExecutor(ctx.settings, pool=pool, **options))
+
+
+def _account(ctx: AppContext, credits: int = 100) -> tuple[dict[str, str], str]:
+    with transaction(ctx.sessions) as session:
+        account = accounts.create_account(
+            session,
+            f"{uuid.uuid4().hex[:6]}@example.com",
+            initial_credits=credits,
+            is_admin=True,
+        )
+        token = accounts.issue_token(session, account).token
+    return {"Authorization": f"Bearer {token}"}, account.id
+
+
+def _wait_all(ctx: AppContext, render_ids: list[str], timeout: float = 900) -> dict[str, Render]:
+    deadline = time.monotonic() + timeout
+    while True:
+        with ctx.sessions() as session:
+            renders = {
+                r.id: r for r in session.scalars(select(Render).where(Render.id.in_(render_ids)))
+            }
+        if all(r.status in ("done", "error") for r in renders.values()):
+            return renders
+        assert time.monotonic() < deadline, {r.id: r.status for r in renders.values()}
+        time.sleep(0.3)
+
+
+def test_gpu_actor_renders_and_reports(fleet_ctx):
+    dispatcher = _fleet(fleet_ctx)
+    dispatcher.start()
+    try:
+        headers, _ = _account(fleet_ctx)
+        app = create_app(fleet_ctx)
+        app.state.dispatcher = dispatcher
+        with TestClient(app) as client, (ASSETS / "BoxTextured.glb").open("rb") as fh:
+            body = client.post(
+                "/v1/models",
+                headers=headers,
+                files={"file": ("b.glb", fh)},
+                data={"renderSettings": SHORT},
+            ).json()["data"]
+            renders = _wait_all(fleet_ctx, [body["renderId"]])
+            assert renders[body["renderId"]].status == "done"
+            video = client.get(f"/v1/renders/{body['renderId']}/video", headers=headers)
+            assert video.status_code == 200 and video.content[4:8] == b"ftyp"
+            fleet = client.get("/v1/admin/workers", headers=headers).json()["data"]
+        assert fleet["executor"] == "RayExecutor"
+        assert len(fleet["workers"]) == 1 and fleet["workers"][0]["gpu"] == "0"
+        assert fleet["workers"][0]["jobsDone"] >= 2  # the preview and the render
+    finally:
+        dispatcher.stop()
+
+
+def test_killed_actor_job_finishes_elsewhere_charged_once(fleet_ctx):
+    dispatcher = _fleet(fleet_ctx, use_gpus=False, cpu_workers=2)
+    dispatcher.start()
+    try:
+        headers, account_id = _account(fleet_ctx)
+        with TestClient(create_app(fleet_ctx)) as client, (ASSETS / "Duck.glb").open("rb") as fh:
+            body = client.post(
+                "/v1/models",
+                headers=headers,
+                files={"file": ("d.glb", fh)},
+                data={"renderSettings": SHORT},
+            ).json()["data"]
+        deadline = time.monotonic() + 300
+        while True:
+            with fleet_ctx.sessions() as session:
+                render = session.get(Render, body["renderId"])
+            if render.status in ("poster-processing", "poster-done", "video-processing"):
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        executor = dispatcher.executor
+        victim = next(
+            s
+            for s in executor._slots
+            if s.job_id is not None
+            and any(  # type: ignore[attr-defined]
+                lease.render_id == body["renderId"] and lease.job_id == s.job_id
+                for lease in dispatcher.leases.values()
+            )
+        )
+        ray.kill(victim.actor, no_restart=False)
+        renders = _wait_all(fleet_ctx, [body["renderId"]])
+        assert renders[body["renderId"]].status == "done"
+        with fleet_ctx.sessions() as session:
+            job = session.scalar(select(Job).where(Job.render_id == body["renderId"]))
+            assert job.attempts == 2
+            charges = session.scalar(
+                select(func.count()).where(
+                    CreditEntry.account_id == account_id, CreditEntry.kind == "charge"
+                )
+            )
+            assert charges == 1
+        outputs = fleet_ctx.settings.data_dir / "objects" / "renders" / body["renderId"]
+        assert [p.name for p in outputs.iterdir()] == ["attempt-2"]
+    finally:
+        dispatcher.stop()
+
+
+def test_20_jobs_on_2_actors_none_lost_none_twice(fleet_ctx):
+    dispatcher = _fleet(fleet_ctx, use_gpus=False, cpu_workers=2)
+    dispatcher.start()
+    try:
+        headers, _ = _account(fleet_ctx)
+        with TestClient(create_app(fleet_ctx)) as client:
+            with (ASSETS / "BoxTextured.glb").open("rb") as fh:
+                body = client.post(
+                    "/v1/models",
+                    headers=headers,
+                    files={"file": ("b.glb", fh)},
+                    data={"renderSettings": SHORT},
+                ).json()["data"]
+            batch = client.post(
+                "/v1/renders/batch",
+                headers=headers,
+                json={
+                    "renders": [{"modelId": body["modelId"], "renderSettings": {"length": 3}}] * 18
+                },
+            ).json()["data"]
+        ids = [body["renderId"], *[r["id"] for r in batch]]
+        with fleet_ctx.sessions() as session:
+            preview = session.scalar(
+                select(Render.id).where(
+                    Render.model_id == body["modelId"], Render.is_system_preview.is_(True)
+                )
+            )
+        ids.append(preview)
+        assert len(ids) == 20
+        renders = _wait_all(fleet_ctx, ids)
+        assert all(r.status == "done" for r in renders.values())
+        with fleet_ctx.sessions() as session:
+            jobs = session.scalars(select(Job).where(Job.render_id.in_(ids))).all()
+        assert len(jobs) == 20 and all(j.attempts == 1 and j.state == "finished" for j in jobs)
+        for rid in ids:
+            outputs = fleet_ctx.settings.data_dir / "objects" / "renders" / rid
+            assert [p.name for p in outputs.iterdir()] == ["attempt-1"]
+    finally:
+        dispatcher.stop()
+
+
+def test_broker_restart_recovers_in_flight_jobs(fleet_ctx):
+    pool = f"r{uuid.uuid4().hex[:8]}"
+    first = _fleet(fleet_ctx, use_gpus=False, cpu_workers=2, pool=pool)
+    first.start()
+    headers, _ = _account(fleet_ctx)
+    with TestClient(create_app(fleet_ctx)) as client, (ASSETS / "Duck.glb").open("rb") as fh:
+        body = client.post(
+            "/v1/models",
+            headers=headers,
+            files={"file": ("d.glb", fh)},
+            data={"renderSettings": SHORT},
+        ).json()["data"]
+    deadline = time.monotonic() + 300
+    while not first.leases:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # the broker dies: its dispatcher stops, the Ray actors keep running
+    first._stop.set()
+    assert first._thread is not None
+    first._thread.join(10)
+    first.executor.detach()  # type: ignore[attr-defined]
+    second = _fleet(fleet_ctx, use_gpus=False, cpu_workers=2, pool=pool)
+    second.start()
+    try:
+        with fleet_ctx.sessions() as session:
+            ids = list(session.scalars(select(Render.id).where(Render.model_id == body["modelId"])))
+        renders = _wait_all(fleet_ctx, ids)
+        assert all(r.status == "done" for r in renders.values()), {
+            r.id: r.error_message for r in renders.values()
+        }
+    finally:
+        second.stop()
