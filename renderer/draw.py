@@ -1,8 +1,11 @@
-"""Drawing a posed :class:`~renderer.gl_scene.GpuScene` in one of three passes.
+"""Drawing a posed :class:`~renderer.gl_scene.GpuScene` in one of four passes.
 
 - ``color``: lit PBR into the supersampled colour buffer (opaque and masked first,
   then blended back to front without depth writes)
-- ``depth``: the shadow map (depth only, alpha-tested)
+- ``reflection``: the same, mirrored below the ground and faded (its own program, so
+  the discard it needs does not cost the direct pass its early depth test)
+- ``depth``: depth only, alpha-tested: the shadow map and the colour pass's depth
+  pre-pass (which makes llvmpipe shade each visible pixel once)
 - ``layers``: world normals and view depth for dataset layers
 
 The caller binds the framebuffer and sets pass-wide uniforms through ``shared``; this
@@ -28,7 +31,16 @@ from renderer.gl_scene import (
 )
 from renderer.scene import MIRRORED_REPEAT
 
-FRAGMENT = {"color": "pbr.frag", "depth": "depth_only.frag", "layers": "pbr.frag"}
+FRAGMENT = {
+    "color": "pbr.frag",
+    "reflection": "pbr.frag",
+    "depth": "depth_only.frag",
+    "layers": "pbr.frag",
+}
+EXTRA_DEFINES: dict[str, dict[str, object]] = {
+    "reflection": {"REFLECTION": True},
+    "layers": {"LAYERS": True},
+}
 
 
 def normal_matrix(model: np.ndarray) -> np.ndarray:
@@ -46,20 +58,24 @@ def draw_meshes(
     view: np.ndarray,
     shared: Callable[[moderngl.Program], None],
     extra: np.ndarray | None = None,
+    *,
+    opaque_only: bool = False,
 ) -> None:
     """Draw every primitive instance of ``gpu`` in pass ``kind`` with ``pose``.
 
     ``extra`` pre-multiplies model matrices (the mirror for the reflection pass); winding
     is flipped wherever the final matrix mirrors, so culling stays correct.
+    ``opaque_only`` skips blended materials (for the depth pre-pass).
     """
     ctx = gpu.ctx
     extra = np.eye(4) if extra is None else extra
+    lit = kind in ("color", "reflection")
     opaque = [i for i in gpu.items if i.gpu.material.alpha_mode != "BLEND"]
-    blended = [i for i in gpu.items if i.gpu.material.alpha_mode == "BLEND"]
-    if kind == "color" and blended:
+    blended = [] if opaque_only else [i for i in gpu.items if i.gpu.material.alpha_mode == "BLEND"]
+    if lit and blended:
         blended.sort(key=lambda it: _view_depth(it, pose, extra, view), reverse=True)
     prepared: set[int] = set()
-    for group, depth_write in ((opaque, True), (blended, kind != "color")):
+    for group, depth_write in ((opaque, True), (blended, not lit)):
         ctx.fbo.depth_mask = depth_write
         for item in group:
             _draw_item(gpu, item, pose, kind, extra, shared, prepared)
@@ -83,9 +99,7 @@ def _draw_item(
 ) -> None:
     ctx = gpu.ctx
     gp = item.gpu
-    defines = dict(gp.defines)
-    if kind == "layers":
-        defines["LAYERS"] = True
+    defines = {**gp.defines, **EXTRA_DEFINES.get(kind, {})}
     program = get_program("primitive.vert", FRAGMENT[kind], defines)
     if program.glo not in prepared:
         shared(program)

@@ -1,9 +1,9 @@
 """Frames of a video: shadow map, supersampled lit pass, resolve, double-buffered read-back.
 
 Per frame: pose the scene (nodes, joints, morph weights), draw the key light's shadow
-map only when the pose changed, draw the reflection / shadow catcher / model into the 2×
-colour buffer (premultiplied, tone-mapped sRGB), then resolve to output size on the GPU
-(box filter, background, vignette) and read the result back through two pixel-pack
+map only when the pose changed, draw the reflection / shadow catcher / depth pre-pass /
+model into the 2× colour target (premultiplied, tone-mapped), resolve it to output size
+on the GPU (:mod:`renderer.ssaa`) and read the result back through two pixel-pack
 buffers, so frame N+1 is being drawn while frame N is copied out.
 """
 
@@ -38,10 +38,13 @@ from renderer.lighting import (
 )
 from renderer.scene import Animation, Scene
 from renderer.settings import RenderSettings
+from renderer.ssaa import SupersampledTarget
 
 SHADOW_UNIT, ENV_UNIT, LUT_UNIT = 5, 6, 7
 EXPOSURE = 1.0
-SHADOW_SOFTNESS = 2.5
+GROUND_SHADOW_SOFTNESS = 4.0
+"""Radius of the ground shadow's Poisson disk, in shadow-map texels."""
+GROUND_SHADOW_SIZE = 512
 
 
 def lighting_uniforms(
@@ -65,8 +68,6 @@ def lighting_uniforms(
     set_uniform(program, "u_light_color", LIGHT_COLOR)
     set_uniform(program, "u_shadow_map", SHADOW_UNIT)
     set_uniform(program, "u_shadows_enabled", 1.0 if shadow_view_proj is not None else 0.0)
-    set_uniform(program, "u_shadow_softness", SHADOW_SOFTNESS)
-    set_uniform(program, "u_mirror", 0.0)
     if shadow_view_proj is not None:
         set_uniform(program, "u_light_view_proj", shadow_view_proj)
 
@@ -102,13 +103,7 @@ class Renderer:
         self._deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
         ctx = self.ctx
         w, h = settings.width, settings.height
-        self._color = ctx.texture((2 * w, 2 * h), 4)
-        self._color.filter = (moderngl.LINEAR, moderngl.LINEAR)
-        self._color.repeat_x = self._color.repeat_y = False
-        self._depth = ctx.depth_renderbuffer((2 * w, 2 * h))
-        self._fbo = ctx.framebuffer([self._color], self._depth)
-        self._out = ctx.renderbuffer((w, h), 4)
-        self._out_fbo = ctx.framebuffer([self._out])
+        self._target = SupersampledTarget(ctx, w, h)
         self._background = ctx.texture((w, h), 4, background_pixels(settings).tobytes())
         self._background.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self._shadow = ctx.depth_texture((SHADOW_MAP_SIZE, SHADOW_MAP_SIZE))
@@ -116,6 +111,11 @@ class Renderer:
         self._shadow.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self._shadow.repeat_x = self._shadow.repeat_y = False
         self._shadow_fbo = ctx.framebuffer(depth_attachment=self._shadow)
+        self._ground_shadow = ctx.texture((GROUND_SHADOW_SIZE, GROUND_SHADOW_SIZE), 4)
+        self._ground_shadow.repeat_x = self._ground_shadow.repeat_y = False
+        self._ground_shadow_fbo = ctx.framebuffer([self._ground_shadow])
+        self._bake_program = get_program("fullscreen.vert", "ground_shadow.frag", {})
+        self._bake_vao = ctx.vertex_array(self._bake_program, [])
         self._readback = [ctx.buffer(reserve=w * h * 4) for _ in range(2)]
         self._ground_program = get_program("ground.vert", "ground.frag", {})
         quad = np.array([-1, -1, 1, -1, -1, 1, 1, 1], dtype=np.float32)
@@ -123,8 +123,6 @@ class Renderer:
         self._ground_vao = ctx.vertex_array(
             self._ground_program, [(self._ground_vbo, "2f", "a_xz")]
         )
-        self._resolve_program = get_program("fullscreen.vert", "resolve.frag", {})
-        self._resolve_vao = ctx.vertex_array(self._resolve_program, [])
         self._job: _Job | None = None
 
     @property
@@ -141,7 +139,7 @@ class Renderer:
         pending: int | None = None
         for index in range(self.frame_count):
             self._draw(job, index)
-            self._out_fbo.read_into(self._readback[index % 2], components=4)
+            self._target.out_fbo.read_into(self._readback[index % 2], components=4)
             if pending is not None:
                 yield self._collect(pending)
             pending = index
@@ -152,25 +150,23 @@ class Renderer:
         """One frame (any index; the turntable's frame N is its frame 0 again)."""
         job = self._prepare(scene)
         self._draw(job, frame_index)
-        self._out_fbo.read_into(self._readback[0], components=4)
+        self._target.out_fbo.read_into(self._readback[0], components=4)
         return self._collect(0)
 
     def close(self) -> None:
         """Release every GL object this renderer made (the shared context stays)."""
         self._drop_job()
+        self._target.release()
         release(
-            self._fbo,
-            self._color,
-            self._depth,
-            self._out_fbo,
-            self._out,
             self._background,
             self._shadow_fbo,
             self._shadow,
+            self._ground_shadow_fbo,
+            self._ground_shadow,
+            self._bake_vao,
             *self._readback,
             self._ground_vao,
             self._ground_vbo,
-            self._resolve_vao,
         )
 
     def __enter__(self) -> Renderer:
@@ -225,7 +221,7 @@ class Renderer:
             job.shadow_key = key
         camera = job.path.camera(frame)
         self._color_pass(job, pose, camera, shadow_vp)
-        self._resolve()
+        self._target.resolve(self._background, transparent=s.transparent, vignette=s.vignette)
 
     def _shadow_pass(self, job: _Job, pose: Pose, light_vp: np.ndarray) -> None:
         ctx = self.ctx
@@ -240,13 +236,28 @@ class Renderer:
 
         draw_meshes(job.gpu, pose, "depth", np.eye(4), shared)
         ctx.disable(moderngl.CULL_FACE)
+        self._bake_ground_shadow(job.bounds, light_vp)
+
+    def _bake_ground_shadow(self, bounds: Bounds, light_vp: np.ndarray) -> None:
+        """Soft ground shadow into a texture, once per shadow map (see ground_shadow.frag)."""
+        ctx, program = self.ctx, self._bake_program
+        self._ground_shadow_fbo.use()
+        ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)
+        self._shadow.use(SHADOW_UNIT)
+        set_uniform(program, "u_center", tuple(float(x) for x in bounds.center))
+        set_uniform(program, "u_extent", GROUND_EXTENT * bounds.radius)
+        set_uniform(program, "u_ground_y", float(bounds.lo[1]))
+        set_uniform(program, "u_shadow_opacity", SHADOW_OPACITY)
+        set_uniform(program, "u_shadow_map", SHADOW_UNIT)
+        set_uniform(program, "u_light_view_proj", light_vp)
+        set_uniform(program, "u_shadow_softness", GROUND_SHADOW_SOFTNESS)
+        self._bake_vao.render(moderngl.TRIANGLES, vertices=3)
 
     def _color_pass(
         self, job: _Job, pose: Pose, camera: Camera, shadow_vp: np.ndarray | None
     ) -> None:
         ctx, s, bounds = self.ctx, self.settings, job.bounds
-        self._fbo.use()
-        self._fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        self._target.begin()
         ctx.enable(moderngl.DEPTH_TEST | moderngl.BLEND)
         ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
         self.ibl.specular.use(ENV_UNIT)
@@ -263,41 +274,35 @@ class Renderer:
                 set_uniform(program, "u_ground_y", ground_y)
                 set_uniform(program, "u_reflect_fade", fade)
 
-            draw_meshes(job.gpu, pose, "color", view, mirrored, extra=mirror_matrix(ground_y))
+            draw_meshes(job.gpu, pose, "reflection", view, mirrored, extra=mirror_matrix(ground_y))
         if shadow_vp is not None:
-            self._draw_ground(camera, bounds, shadow_vp)
+            self._draw_ground(camera, bounds)
+            self._shadow.use(SHADOW_UNIT)
+
+        def depth_only(program: moderngl.Program) -> None:
+            set_uniform(program, "u_view", view)
+            set_uniform(program, "u_view_proj", camera.projection_matrix() @ view)
 
         def direct(program: moderngl.Program) -> None:
             lighting_uniforms(program, camera, self.ibl, shadow_vp)
 
+        self._target.fbo.color_mask = (False, False, False, False)
+        draw_meshes(job.gpu, pose, "depth", view, depth_only, opaque_only=True)
+        self._target.fbo.color_mask = (True, True, True, True)
+        ctx.depth_func = "<="
         draw_meshes(job.gpu, pose, "color", view, direct)
+        ctx.depth_func = "<"
         ctx.disable(moderngl.CULL_FACE)
 
-    def _draw_ground(self, camera: Camera, bounds: Bounds, shadow_vp: np.ndarray) -> None:
+    def _draw_ground(self, camera: Camera, bounds: Bounds) -> None:
         ctx, program = self.ctx, self._ground_program
         ctx.disable(moderngl.CULL_FACE)
         ctx.fbo.depth_mask = False
+        self._ground_shadow.use(SHADOW_UNIT)
+        set_uniform(program, "u_ground_shadow", SHADOW_UNIT)
         set_uniform(program, "u_center", tuple(float(x) for x in bounds.center))
         set_uniform(program, "u_extent", GROUND_EXTENT * bounds.radius)
         set_uniform(program, "u_ground_y", float(bounds.lo[1]))
         set_uniform(program, "u_view_proj", camera.projection_matrix() @ camera.view_matrix())
-        set_uniform(program, "u_shadow_opacity", SHADOW_OPACITY)
-        set_uniform(program, "u_shadow_map", SHADOW_UNIT)
-        set_uniform(program, "u_light_view_proj", shadow_vp)
-        set_uniform(program, "u_shadow_softness", SHADOW_SOFTNESS * 1.5)
-        set_uniform(program, "u_shadows_enabled", 1.0)
         self._ground_vao.render(moderngl.TRIANGLE_STRIP)
         ctx.fbo.depth_mask = True
-
-    def _resolve(self) -> None:
-        ctx, s, program = self.ctx, self.settings, self._resolve_program
-        self._out_fbo.use()
-        ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)
-        self._color.use(0)
-        self._background.use(1)
-        set_uniform(program, "u_scene", 0)
-        set_uniform(program, "u_background", 1)
-        set_uniform(program, "u_transparent", s.transparent)
-        set_uniform(program, "u_vignette", s.vignette)
-        set_uniform(program, "u_output_size", (float(s.width), float(s.height)))
-        self._resolve_vao.render(moderngl.TRIANGLES, vertices=3)

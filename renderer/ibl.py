@@ -113,7 +113,7 @@ def _build() -> IBL:
     source.build_mipmaps()
     source.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
     base = (ENV_WIDTH // 2, ENV_HEIGHT // 2)
-    specular = ctx.texture(base, 4, dtype="f4")
+    specular = ctx.texture(base, 4, dtype="f2")  # half floats: half the fetch bandwidth
     specular.build_mipmaps(0, SPECULAR_LEVELS - 1)  # allocates the levels we fill below
     specular.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
     prefilter = get_program("fullscreen.vert", "ibl_prefilter.frag", {})
@@ -130,9 +130,9 @@ def _build() -> IBL:
         fbo.use()
         set_uniform(prefilter, "u_roughness", level / (SPECULAR_LEVELS - 1))
         vao.render(moderngl.TRIANGLES, vertices=3)
-        specular.write(fbo.read(components=4, dtype="f4"), level=level)
+        specular.write(fbo.read(components=4, dtype="f2"), level=level)
         release(fbo, target)
-    lut = ctx.texture((BRDF_LUT_SIZE, BRDF_LUT_SIZE), 4, dtype="f4")
+    lut = ctx.texture((BRDF_LUT_SIZE, BRDF_LUT_SIZE), 4, dtype="f2")
     lut.repeat_x = lut.repeat_y = False
     lut_program = get_program("fullscreen.vert", "brdf_lut.frag", {})
     lut_vao = ctx.vertex_array(lut_program, [])

@@ -20,6 +20,7 @@ from renderer.gl_context import get_context, release, set_uniform
 from renderer.gl_scene import GpuScene
 from renderer.ibl import get_ibl
 from renderer.scene import Scene
+from renderer.ssaa import SupersampledTarget
 
 
 @dataclass
@@ -62,14 +63,10 @@ def render_layers(
     gpu = GpuScene(ctx, scene)
     pose = evaluate_pose(scene, None, 0.0)
     gpu.update_pose(pose)
+    target = SupersampledTarget(ctx, width, height)
     objects: list[moderngl.Texture | moderngl.Renderbuffer | moderngl.Framebuffer] = []
     try:
-        color = ctx.texture((2 * width, 2 * height), 4)
-        depth_rb = ctx.depth_renderbuffer((2 * width, 2 * height))
-        fbo = ctx.framebuffer([color], depth_rb)
-        objects += [color, depth_rb, fbo]
-        fbo.use()
-        fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        target.begin()
         ctx.enable(moderngl.DEPTH_TEST | moderngl.BLEND)
         ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
         ibl.specular.use(ENV_UNIT)
@@ -80,13 +77,14 @@ def render_layers(
             lighting_uniforms(program, camera, ibl, None)
 
         draw_meshes(gpu, pose, "color", view, lit)
-        rgba = _downsample(color, width, height)
+        target.resolve(None, transparent=True, vignette=0.0)
+        rgba = target.read()
 
         normal_tex = ctx.texture((width, height), 4, dtype="f4")
         depth_tex = ctx.texture((width, height), 1, dtype="f4")
-        depth_rb1 = ctx.depth_renderbuffer((width, height))
-        layer_fbo = ctx.framebuffer([normal_tex, depth_tex], depth_rb1)
-        objects += [normal_tex, depth_tex, depth_rb1, layer_fbo]
+        depth_rb = ctx.depth_renderbuffer((width, height))
+        layer_fbo = ctx.framebuffer([normal_tex, depth_tex], depth_rb)
+        objects += [normal_tex, depth_tex, depth_rb, layer_fbo]
         layer_fbo.use()
         layer_fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
         ctx.disable(moderngl.BLEND)
@@ -100,6 +98,7 @@ def render_layers(
         normal = np.frombuffer(layer_fbo.read(components=4, dtype="f4", attachment=0), np.float32)
         depth = np.frombuffer(layer_fbo.read(components=1, dtype="f4", attachment=1), np.float32)
     finally:
+        target.release()
         release(*objects)
         gpu.release()
     normal = np.flipud(normal.reshape(height, width, 4))[..., :3]
@@ -112,14 +111,3 @@ def render_layers(
         normal=np.ascontiguousarray(normal, dtype=np.float32),
         mask=rgba[..., 3].copy(),
     )
-
-
-def _downsample(color: moderngl.Texture, width: int, height: int) -> np.ndarray:
-    """2×2 box average of the premultiplied buffer, then un-premultiply (CPU, once)."""
-    raw = np.frombuffer(color.read(), np.uint8).reshape(2 * height, 2 * width, 4)
-    avg = raw.astype(np.float32).reshape(height, 2, width, 2, 4).mean(axis=(1, 3))
-    avg = np.flipud(avg)
-    alpha = avg[..., 3:4]
-    rgb = np.divide(avg[..., :3] * 255.0, alpha, out=np.zeros_like(avg[..., :3]), where=alpha > 0)
-    out = np.concatenate([np.clip(rgb, 0, 255), alpha], axis=2)
-    return np.round(out).astype(np.uint8)

@@ -17,7 +17,7 @@ LIGHT_COLOR = (2.6, 2.55, 2.45)
 SHADOW_MAP_SIZE = 2048
 SHADOW_OPACITY = 0.55
 REFLECTION_STRENGTH = 0.35
-GROUND_EXTENT = 2.5
+GROUND_EXTENT = 2.0
 """Ground disc radius in bounding-sphere radii."""
 
 

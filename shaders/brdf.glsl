@@ -18,7 +18,9 @@ float v_smith_ggx(float n_dot_l, float n_dot_v, float alpha) {
 }
 
 vec3 f_schlick(vec3 f0, float v_dot_h) {
-    return f0 + (1.0 - f0) * pow(clamp(1.0 - v_dot_h, 0.0, 1.0), 5.0);
+    float x = clamp(1.0 - v_dot_h, 0.0, 1.0);
+    float x2 = x * x;
+    return f0 + (1.0 - f0) * (x2 * x2 * x);
 }
 
 // Hammersley point i of n, for importance sampling in the precompute passes.

@@ -1,5 +1,6 @@
-// Fragment stage for meshes. Default: lit, tone-mapped, premultiplied sRGB colour into
-// the 2× SSAA colour buffer. With LAYERS: world normal and view depth for datasets.
+// Fragment stage for meshes. Default: lit, tone-mapped, premultiplied colour into the
+// 2× SSAA colour buffer (linear values; the sRGB target encodes them). With REFLECTION: the same, mirrored below the ground and
+// faded with depth. With LAYERS: world normal and view depth for datasets.
 
 in vec3 v_world;
 in vec3 v_normal;
@@ -30,9 +31,11 @@ layout(location = 1) out float f_depth;
 
 uniform vec3 u_camera_pos;
 uniform float u_exposure;
-uniform float u_mirror;         // 0: direct pass; >0: reflection strength (mirrored pass)
+#ifdef REFLECTION
+uniform float u_mirror;         // reflection strength
 uniform float u_ground_y;
-uniform float u_reflect_fade;   // height above the ground where the reflection is gone
+uniform float u_reflect_fade;   // depth below the ground where the reflection is gone
+#endif
 layout(location = 0) out vec4 f_color;
 #endif
 
@@ -56,12 +59,13 @@ void main() {
     f_depth = v_view_depth;
 #else
     float reflection = 1.0;
-    if (u_mirror > 0.0) {
-        float height = u_ground_y - v_world.y;  // mirrored: below the ground
-        if (height < 0.0) discard;
-        reflection = u_mirror * (1.0 - smoothstep(0.0, u_reflect_fade, height));
-        if (reflection <= 0.0) discard;
-    }
+#ifdef REFLECTION
+    // Mirrored pass (its own program, so the direct pass keeps early depth testing).
+    float height = u_ground_y - v_world.y;  // mirrored geometry lies below the ground
+    if (height < 0.0) discard;
+    reflection = u_mirror * (1.0 - smoothstep(0.0, u_reflect_fade, height));
+    if (reflection <= 0.0) discard;
+#endif
 #ifdef UNLIT
     vec3 color = m.base_color.rgb;
 #else
@@ -72,8 +76,9 @@ void main() {
                + key_light(n, v, diffuse_color, f0, m.roughness)
                + m.emissive;
 #endif
-    vec3 display = linear_to_srgb(pbr_neutral(color * u_exposure));
+    // Tone-mapped but still linear: the sRGB colour target encodes on write.
+    vec3 mapped = clamp(pbr_neutral(color * u_exposure), 0.0, 1.0);
     float a = alpha * reflection;
-    f_color = vec4(display * a, a);
+    f_color = vec4(mapped * a, a);
 #endif
 }

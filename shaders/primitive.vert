@@ -33,6 +33,7 @@ uniform mat4 u_view_proj;
 out vec3 v_world;
 out vec3 v_normal;
 out float v_view_depth;
+invariant gl_Position;  // the depth pre-pass and the colour pass must agree exactly
 
 #include "animation.glsl"
 

@@ -17,6 +17,6 @@ vec3 key_light(vec3 n, vec3 v, vec3 diffuse_color, vec3 f0, float roughness) {
     vec3 specular = f * d_ggx(clamp(dot(n, h), 0.0, 1.0), alpha)
                   * v_smith_ggx(n_dot_l, n_dot_v, alpha);
     vec3 diffuse = (1.0 - f) * diffuse_color / PI;
-    float bias = 0.0015 * clamp(tan(acos(n_dot_l)), 0.2, 3.0);
+    float bias = 0.0015 * clamp(sqrt(1.0 - n_dot_l * n_dot_l) / n_dot_l, 0.2, 3.0);  // ∝ tan θ
     return (diffuse + specular) * u_light_color * n_dot_l * shadow_visibility(v_world, bias);
 }

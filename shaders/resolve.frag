@@ -1,10 +1,13 @@
 // 2× SSAA resolve at output size: one bilinear fetch at the centre of each 2×2 block of
-// the supersampled buffer is their exact box average. Then the background (colour or
-// cover-cropped image) goes under the premultiplied result, or, for transparent output,
-// the colour is un-premultiplied. The vignette darkens towards the corners. Rows are
-// written top-first so the read-back needs no flip.
+// the supersampled buffer is their exact box average (in linear light: the buffer is an
+// sRGB texture, decoded before filtering). The colour is un-premultiplied and encoded
+// to sRGB; then the background (colour or cover-cropped image) goes under it, or, for
+// transparent output, it is written with straight alpha. The vignette darkens towards
+// the corners. Rows are written top-first so the read-back needs no flip.
 
-uniform sampler2D u_scene;       // premultiplied sRGB, 2× output size, linear filtering
+#include "tonemap.glsl"
+
+uniform sampler2D u_scene;       // premultiplied linear, 2× output size, sRGB-encoded
 uniform sampler2D u_background;  // output size, top row first, sRGB bytes
 uniform bool u_transparent;
 uniform float u_vignette;
@@ -16,12 +19,13 @@ void main() {
     vec2 pixel = gl_FragCoord.xy;
     vec2 scene_uv = vec2(pixel.x / u_output_size.x, 1.0 - pixel.y / u_output_size.y);
     vec4 scene = texture(u_scene, scene_uv);
+    vec3 color = scene.a > 0.0 ? linear_to_srgb(scene.rgb / scene.a) : vec3(0.0);
     vec4 result;
     if (u_transparent) {
-        result = vec4(scene.a > 0.0 ? scene.rgb / scene.a : vec3(0.0), scene.a);
+        result = vec4(color, scene.a);
     } else {
         vec3 bg = texelFetch(u_background, ivec2(pixel), 0).rgb;
-        result = vec4(scene.rgb + bg * (1.0 - scene.a), 1.0);
+        result = vec4(color * scene.a + bg * (1.0 - scene.a), 1.0);
     }
     vec2 centered = (pixel / u_output_size) * 2.0 - 1.0;
     float r = length(centered) / sqrt(2.0);

@@ -1,0 +1,141 @@
+"""Render throughput: meshfarm at share / standard / 4k vs pyrender at 1920×1080.
+
+    .venv/bin/python bench/render_bench.py [--frames N] [--skip-pyrender]
+
+For Duck.glb and DamagedHelmet.glb (from /work/shared/assets/glb or tests/assets) it
+times ``Renderer.frames()`` — full PBR, IBL, PCF shadow with ground catcher, 2× SSAA,
+GPU resolve, read-back — per tier, then pyrender (in its own virtualenv, ``.bench-venv``,
+made on first use because pyrender needs numpy<2) rendering the same model at 1920×1080,
+the internal resolution of our share tier, with and without its directional shadows.
+Prints frames/s (from the median frame time) and the ratio. On a shared machine other
+processes inflate times: the minimum frame time is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path("/work/shared/assets/glb")
+BENCH_VENV = ROOT / ".bench-venv"
+MODELS = ("Duck.glb", "DamagedHelmet.glb")
+TIERS = (("share", 1920, 1080), ("standard", 3840, 2160), ("4k", 7680, 4320))
+
+PYRENDER_PEER = r"""
+import json, os, sys, time
+os.environ["PYOPENGL_PLATFORM"] = "egl"
+import numpy as np, pyrender, trimesh
+path, frames = sys.argv[1], int(sys.argv[2])
+tm = trimesh.load(path)
+scene = pyrender.Scene.from_trimesh_scene(tm, ambient_light=[0.3, 0.3, 0.3])
+center, radius = tm.bounds.mean(axis=0), float(np.linalg.norm(tm.extents)) / 2
+pose = np.eye(4); pose[:3, 3] = center + [0, 0, 2.8 * radius]
+scene.add(pyrender.PerspectiveCamera(yfov=np.radians(30), aspectRatio=16 / 9), pose=pose)
+light = trimesh.transformations.rotation_matrix(-0.8, [1, 0.4, 0])
+scene.add(pyrender.DirectionalLight(intensity=3.0), pose=light)
+renderer = pyrender.OffscreenRenderer(1920, 1080)
+out = {}
+for label, flags in (("plain", pyrender.RenderFlags.NONE),
+                     ("shadows", pyrender.RenderFlags.SHADOWS_DIRECTIONAL)):
+    renderer.render(scene, flags=flags)
+    times = []
+    for _ in range(frames):
+        t = time.perf_counter()
+        renderer.render(scene, flags=flags)
+        times.append(time.perf_counter() - t)
+    out[label] = times
+print(json.dumps(out))
+"""
+
+
+def model_path(name: str) -> Path:
+    for folder in (SHARED, ROOT / "tests" / "assets"):
+        if (folder / name).exists():
+            return folder / name
+    raise SystemExit(f"{name} not found in {SHARED} or tests/assets")
+
+
+def time_meshfarm(path: Path, quality: str, frames: int) -> list[float]:
+    sys.path.insert(0, str(ROOT))
+    from renderer import Renderer, load_scene, settings_from_dxgl
+
+    scene = load_scene(path)
+    settings = settings_from_dxgl({"length": 30}, quality=quality)
+    times: list[float] = []
+    with Renderer(settings) as renderer:
+        it = renderer.frames(scene)
+        next(it)
+        next(it)  # warm: programs, IBL, shadow map, first read-back
+        for _ in range(frames):
+            t = time.perf_counter()
+            next(it)
+            times.append(time.perf_counter() - t)
+    return times
+
+
+def ensure_bench_venv() -> Path:
+    python = BENCH_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"creating {BENCH_VENV} with pyrender 0.1.45 and numpy<2 …", flush=True)
+        base = getattr(sys, "_base_executable", sys.executable)
+        subprocess.run([base, "-m", "venv", str(BENCH_VENV)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "pyrender==0.1.45", "numpy<2"],
+            check=True,
+        )
+    return python
+
+
+def time_pyrender(path: Path, frames: int) -> dict[str, list[float]]:
+    python = ensure_bench_venv()
+    env = {**os.environ, "PYOPENGL_PLATFORM": "egl"}
+    proc = subprocess.run(
+        [str(python), "-c", PYRENDER_PEER, str(path), str(frames)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def describe(times: list[float]) -> str:
+    med = statistics.median(times)
+    return f"{1 / med:7.2f} fps  median {med * 1000:7.1f} ms  min {min(times) * 1000:7.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--frames", type=int, default=12)
+    parser.add_argument("--skip-pyrender", action="store_true")
+    args = parser.parse_args()
+    threads = os.environ.get("LP_NUM_THREADS", f"default ({os.cpu_count()} CPUs)")
+    print(f"llvmpipe threads: {threads}")
+    for name in MODELS:
+        path = model_path(name)
+        ours: dict[str, list[float]] = {}
+        for quality, iw, ih in TIERS:
+            n = max(3, args.frames // (4 if quality == "4k" else 1))
+            ours[quality] = time_meshfarm(path, quality, n)
+            print(f"{name:18} meshfarm {quality:8} internal {iw}x{ih}: {describe(ours[quality])}")
+        if args.skip_pyrender:
+            continue
+        peer = time_pyrender(path, args.frames)
+        share = statistics.median(ours["share"])
+        for label, times in peer.items():
+            ratio = statistics.median(times) / share
+            print(
+                f"{name:18} pyrender {label:8} 1920x1080         : {describe(times)}"
+                f"   meshfarm share is {ratio:.2f}x its fps"
+            )
+
+
+if __name__ == "__main__":
+    main()
