@@ -27,7 +27,6 @@ from broker.db.models import Base
 from broker.services import accounts
 from workers.config import Settings
 
-ASSETS = Path(__file__).parent / "assets"
 PG_ADMIN_URL = os.environ.get(
     "MESHFARM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -8,7 +8,7 @@ from broker import queue
 from broker.cli import app as cli
 from broker.db.engine import transaction
 from broker.fleet import is_draining
-from conftest import ASSETS
+from testdata import ASSETS
 
 
 def test_admin_workers_is_for_admins_only(client, make_user):

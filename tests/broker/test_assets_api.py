@@ -16,7 +16,7 @@ from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Render
 from broker.services import accounts
-from conftest import ASSETS
+from testdata import ASSETS
 
 FILES = {
     "video": ("video.mp4", "video/mp4", 2_500_000),

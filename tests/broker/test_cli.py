@@ -102,7 +102,7 @@ def test_serve_first_start_prints_a_working_token_and_curl(env, tmp_path):
 def test_render_command_writes_a_png(tmp_path):
     from PIL import Image
 
-    from conftest import ASSETS
+    from testdata import ASSETS
 
     out = tmp_path / "duck.png"
     result = runner.invoke(

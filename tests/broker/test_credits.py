@@ -11,7 +11,7 @@ from broker.db.engine import transaction
 from broker.db.models import Account, CreditEntry
 from broker.services import accounts
 from broker.services.credits import ledger_balance
-from conftest import ASSETS
+from testdata import ASSETS
 
 
 def test_new_account_gets_10_free_credits_in_the_ledger(ctx):

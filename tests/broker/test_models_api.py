@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from conftest import ASSETS
+from testdata import ASSETS
 
 
 def test_upload_glb_creates_model_preview_and_charged_render(client, user, upload):

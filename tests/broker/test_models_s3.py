@@ -8,7 +8,7 @@ from broker.app import create_app
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.services import accounts
-from conftest import ASSETS
+from testdata import ASSETS
 
 
 def test_upload_and_download_through_s3(s3_settings):

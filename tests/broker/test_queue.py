@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from broker import queue
 from broker.db.engine import transaction
 from broker.db.models import Account, Job, Render
-from conftest import ASSETS
+from testdata import ASSETS
 
 
 def _expire_all(ctx) -> None:

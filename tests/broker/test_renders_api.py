@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from broker.db.models import Job, Render
 from broker.queue import fail_render
-from conftest import ASSETS
+from testdata import ASSETS
 
 
 @pytest.fixture

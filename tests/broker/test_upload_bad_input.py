@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from broker.db.models import Model, Render
-from conftest import ASSETS
+from testdata import ASSETS
 
 
 def _assert_nothing_left(ctx, client, user) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from broker.db.engine import transaction
 from broker.db.models import CreditEntry, Job
 from broker.services import accounts
-from conftest import ASSETS
+from testdata import ASSETS
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from broker.db.engine import transaction
 from broker.db.models import CreditEntry, Job, Render
 from broker.dispatcher import Dispatcher
 from broker.services import accounts
-from conftest import ASSETS
+from testdata import ASSETS
 from workers.config import Settings
 
 ray = pytest.importorskip("ray")
