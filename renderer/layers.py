@@ -35,12 +35,21 @@ class Layers:
     - ``normal``: H×W×3 float32 world-space unit normals after normal mapping, facing the
       camera on double-sided surfaces; 0 for background.
     - ``mask``: H×W uint8 anti-aliased coverage 0..255 (= ``rgba[..., 3]``).
+    - ``bg_color``: the sRGB colour (0..1) that :meth:`rgb` composites over.
     """
 
     rgba: np.ndarray
     depth: np.ndarray
     normal: np.ndarray
     mask: np.ndarray
+    bg_color: tuple[float, float, float] = (1.0, 1.0, 1.0)
+
+    def rgb(self) -> np.ndarray:
+        """H×W×3 uint8: ``rgba`` over ``bg_color`` (the dataset's ``images/`` frames)."""
+        a = self.rgba[..., 3:4].astype(np.float32) / 255.0
+        bg = np.asarray(self.bg_color, np.float32) * 255.0
+        out = self.rgba[..., :3].astype(np.float32) * a + bg * (1.0 - a)
+        return np.round(out).astype(np.uint8)
 
 
 def render_layers(
@@ -54,10 +63,9 @@ def render_layers(
     """Render the four layers of ``scene`` from ``camera`` at width×height.
 
     ``camera.near``/``far`` must enclose the model (they bound the depth range).
-    ``bg_color`` is accepted for symmetry with the video settings but the returned
-    ``rgba`` is transparent: composite it where the background is known.
+    ``rgba`` stays transparent; ``bg_color`` (sRGB, 0..1) is what ``Layers.rgb()``
+    composites it over.
     """
-    del bg_color  # rgba is returned transparent; see the docstring
     ctx = get_context()
     ibl = get_ibl()
     gpu = GpuScene(ctx, scene)
@@ -110,4 +118,5 @@ def render_layers(
         depth=np.ascontiguousarray(depth, dtype=np.float32),
         normal=np.ascontiguousarray(normal, dtype=np.float32),
         mask=rgba[..., 3].copy(),
+        bg_color=bg_color,
     )

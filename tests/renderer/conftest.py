@@ -25,6 +25,8 @@ if getattr(sys.modules.get("renderer"), "__file__", "") is None:
     del sys.modules["renderer"]
 
 from renderer import Camera, RenderSettings, Scene, load_scene  # noqa: E402
+from renderer.animation import evaluate_pose  # noqa: E402
+from renderer.framing import posed_points  # noqa: E402
 
 ASSETS = ROOT / "tests" / "assets"
 
@@ -82,6 +84,23 @@ def raycast_mask() -> Callable[[trimesh.Trimesh, Camera, int, int], np.ndarray]:
         return hits.reshape(height, width)
 
     return cast
+
+
+@pytest.fixture(scope="session")
+def rest_mesh() -> Callable[[Scene], trimesh.Trimesh]:
+    """The scene's rest pose as one world-space trimesh (for independent ray casts)."""
+
+    def build(s: Scene) -> trimesh.Trimesh:
+        pose = evaluate_pose(s, None, 0.0)
+        prims = [p for n in s.nodes if n.mesh is not None for p in s.meshes[n.mesh].primitives]
+        verts, faces, offset = [], [], 0
+        for pts, prim in zip(posed_points(s, pose), prims, strict=True):
+            verts.append(pts)
+            faces.append(prim.indices.reshape(-1, 3) + offset)
+            offset += len(pts)
+        return trimesh.Trimesh(np.concatenate(verts), np.concatenate(faces), process=False)
+
+    return build
 
 
 def _png(width: int, height: int) -> bytes:

@@ -9,8 +9,6 @@ import pytest
 import trimesh
 
 from renderer import Renderer, RenderSettings, Scene
-from renderer.animation import evaluate_pose
-from renderer.framing import posed_points
 
 CORNERS = (np.s_[0, 0], np.s_[0, -1], np.s_[-1, 0], np.s_[-1, -1])
 
@@ -83,21 +81,14 @@ def test_silhouette_matches_a_ray_cast(
     scene: Callable[[str], Scene],
     small: Callable[..., RenderSettings],
     raycast_mask: Callable[..., np.ndarray],
+    rest_mesh: Callable[[Scene], trimesh.Trimesh],
 ) -> None:
     duck = scene("Duck.glb")
     settings = small(width=320, height=180, transparent=True, shadows=False, rotate_y=30)
     with Renderer(settings) as r:
         frame = r.render_frame(duck, 0)
         camera = r.camera_path(duck).camera(0)
-    pose = evaluate_pose(duck, None, 0.0)
-    faces, verts, offset = [], [], 0
-    points = list(posed_points(duck, pose))
-    prims = [p for n in duck.nodes if n.mesh is not None for p in duck.meshes[n.mesh].primitives]
-    for pts, prim in zip(points, prims, strict=True):
-        verts.append(pts)
-        faces.append(prim.indices.reshape(-1, 3) + offset)
-        offset += len(pts)
-    mesh = trimesh.Trimesh(np.concatenate(verts), np.concatenate(faces), process=False)
+    mesh = rest_mesh(duck)
     expected = raycast_mask(mesh, camera, 320, 180)
     got = frame[..., 3] >= 128
     iou = np.logical_and(got, expected).sum() / np.logical_or(got, expected).sum()

@@ -8,23 +8,12 @@ import numpy as np
 import trimesh
 
 from renderer import Camera, Scene, render_layers
-from renderer.animation import evaluate_pose
-from renderer.framing import posed_points
-
-
-def duck_mesh(duck: Scene) -> trimesh.Trimesh:
-    pose = evaluate_pose(duck, None, 0.0)
-    prims = [p for n in duck.nodes if n.mesh is not None for p in duck.meshes[n.mesh].primitives]
-    verts, faces, offset = [], [], 0
-    for pts, prim in zip(posed_points(duck, pose), prims, strict=True):
-        verts.append(pts)
-        faces.append(prim.indices.reshape(-1, 3) + offset)
-        offset += len(pts)
-    return trimesh.Trimesh(np.concatenate(verts), np.concatenate(faces), process=False)
 
 
 def test_layers_shapes_and_agreement(
-    scene: Callable[[str], Scene], raycast_mask: Callable[..., np.ndarray]
+    scene: Callable[[str], Scene],
+    raycast_mask: Callable[..., np.ndarray],
+    rest_mesh: Callable[[Scene], trimesh.Trimesh],
 ) -> None:
     duck = scene("Duck.glb")
     w, h = 160, 120
@@ -42,8 +31,11 @@ def test_layers_shapes_and_agreement(
     assert layers.normal.shape == (h, w, 3) and layers.normal.dtype == np.float32
     assert layers.mask.shape == (h, w) and layers.mask.dtype == np.uint8
     assert np.array_equal(layers.mask, layers.rgba[..., 3])
+    rgb = layers.rgb()
+    assert rgb.shape == (h, w, 3) and np.all(rgb[layers.mask == 0] == 255)
+    assert np.array_equal(rgb[layers.mask == 255], layers.rgba[layers.mask == 255][:, :3])
 
-    mesh = duck_mesh(duck)
+    mesh = rest_mesh(duck)
     expected = raycast_mask(mesh, camera, w, h)
     got = layers.mask >= 128
     iou = np.logical_and(got, expected).sum() / np.logical_or(got, expected).sum()
