@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,10 @@ NAMESPACE = "meshfarm"
 
 
 class RenderWorker:
-    """The actor body. Threaded (max_concurrency=2) so ``drain`` answers during ``run``."""
+    """The actor body. Threaded so ``drain``/``info`` answer during ``run``; the jobs
+    themselves all run on one dedicated thread, because the EGL context is current on the
+    thread that made it, and one job at a time even when a re-attached broker submits
+    while an older attempt is still finishing."""
 
     def __init__(self, settings_json: str) -> None:
         from workers.storage import open_store
@@ -38,14 +42,18 @@ class RenderWorker:
         self.store = open_store(self.settings)
         self.events: list[str] = []
         self.lock = threading.Lock()
+        self.gl_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gl")
         self.jobs_done = 0
         self.current: str | None = None
         self.heartbeat = time.time()
 
     def run(self, spec_json: str) -> None:
+        spec = JobSpec.model_validate_json(spec_json)
+        self.gl_thread.submit(self._run, spec).result()
+
+    def _run(self, spec: JobSpec) -> None:
         from workers.pipeline import run_job
 
-        spec = JobSpec.model_validate_json(spec_json)
         self.current = spec.job_id
 
         def emit(event: JobEvent) -> None:
@@ -110,7 +118,7 @@ class RayExecutor(Executor):
         options: dict[str, Any] = {
             "max_restarts": -1,
             "max_task_retries": 0,
-            "max_concurrency": 2,
+            "max_concurrency": 4,
             "num_cpus": 1,
             "namespace": NAMESPACE,
             "lifetime": "detached",
