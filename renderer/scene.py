@@ -205,5 +205,7 @@ class Scene:
         for anim in self.animations:
             if anim.name == name:
                 return anim
-        self.warnings.append(f"animation {name!r} not found; rendering the model still")
+        warning = f"animation {name!r} not found; rendering the model still"
+        if warning not in self.warnings:
+            self.warnings.append(warning)
         return None

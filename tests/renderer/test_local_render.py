@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import pytest
 from PIL import Image
 
@@ -39,7 +40,7 @@ def test_time_limit(scene: Callable[[str], Scene], small: Callable[..., RenderSe
         next(iter(r.frames(scene("Duck.glb"))))
 
 
-def test_many_jobs_do_not_leak_gl_objects(
+def test_many_jobs_do_not_grow_memory(
     scene: Callable[[str], Scene], small: Callable[..., RenderSettings]
 ) -> None:
     ctx = get_context()
@@ -47,16 +48,18 @@ def test_many_jobs_do_not_leak_gl_objects(
 
     def one_round() -> None:
         for name in names:
-            with Renderer(small(animation="*", length=0.2)) as r:
+            with Renderer(small(animation="*", length=0.1, width=640, height=360)) as r:
                 for _ in r.frames(scene(name)):
                     pass
 
-    one_round()  # warm: programs and the IBL are created once per process
-    ctx.gc()
-    before = len(ctx.objects) if hasattr(ctx, "objects") else None
-    one_round()
-    one_round()
-    if before is not None:
-        ctx.gc()
-        assert len(ctx.objects) <= before
+    # llvmpipe keeps textures and framebuffers in process memory: a job that leaked its
+    # ≈15 MB of targets and textures would add ≈360 MB over these 24 jobs, while the
+    # allocator's high-water mark settles within ≈60 MB.
+    process = psutil.Process()
+    for _ in range(2):
+        one_round()  # warm: programs and the IBL are created once per process
+    rss_before = process.memory_info().rss
+    for _ in range(6):
+        one_round()
+    assert process.memory_info().rss - rss_before < 120 * 1024 * 1024
     assert ctx.error == "GL_NO_ERROR"
