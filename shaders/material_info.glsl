@@ -12,19 +12,29 @@ uniform vec3 u_emissive_factor;
 uniform float u_alpha_cutoff;
 
 #ifdef HAS_BASE_COLOR_MAP
-DECLARE_SLOT(base_color)
+uniform sampler2D u_base_color_tex;
+uniform mat3 u_base_color_uvt;
+uniform vec2 u_base_color_mirror;
 #endif
 #ifdef HAS_METALLIC_ROUGHNESS_MAP
-DECLARE_SLOT(metallic_roughness)
+uniform sampler2D u_metallic_roughness_tex;
+uniform mat3 u_metallic_roughness_uvt;
+uniform vec2 u_metallic_roughness_mirror;
 #endif
 #ifdef HAS_NORMAL_MAP
-DECLARE_SLOT(normal)
+uniform sampler2D u_normal_tex;
+uniform mat3 u_normal_uvt;
+uniform vec2 u_normal_mirror;
 #endif
 #ifdef HAS_OCCLUSION_MAP
-DECLARE_SLOT(occlusion)
+uniform sampler2D u_occlusion_tex;
+uniform mat3 u_occlusion_uvt;
+uniform vec2 u_occlusion_mirror;
 #endif
 #ifdef HAS_EMISSIVE_MAP
-DECLARE_SLOT(emissive)
+uniform sampler2D u_emissive_tex;
+uniform mat3 u_emissive_uvt;
+uniform vec2 u_emissive_mirror;
 #endif
 
 struct MaterialInfo {
@@ -48,7 +58,9 @@ vec2 slot_uv(int set) {
 vec4 material_base_color() {
     vec4 color = u_base_color_factor;
 #ifdef HAS_BASE_COLOR_MAP
-    color *= SAMPLE_SLOT(base_color, slot_uv(BASE_COLOR_UV));  // sRGB texture: decoded by GL
+    // sRGB texture: decoded to linear by GL
+    color *= sample_slot(u_base_color_tex, u_base_color_uvt, u_base_color_mirror,
+                         slot_uv(BASE_COLOR_UV));
 #endif
 #ifdef HAS_COLOR0
     color *= v_color0;
@@ -62,7 +74,8 @@ MaterialInfo material_info() {
     m.metallic = u_metallic_factor;
     m.roughness = u_roughness_factor;
 #ifdef HAS_METALLIC_ROUGHNESS_MAP
-    vec4 mr = SAMPLE_SLOT(metallic_roughness, slot_uv(METALLIC_ROUGHNESS_UV));
+    vec4 mr = sample_slot(u_metallic_roughness_tex, u_metallic_roughness_uvt,
+                          u_metallic_roughness_mirror, slot_uv(METALLIC_ROUGHNESS_UV));
 #ifdef SPECULAR_GLOSSINESS
     m.roughness = 1.0 - (1.0 - u_roughness_factor) * mr.a;
 #else
@@ -74,12 +87,14 @@ MaterialInfo material_info() {
     m.roughness = clamp(m.roughness, 0.04, 1.0);
     m.occlusion = 1.0;
 #ifdef HAS_OCCLUSION_MAP
-    float ao = SAMPLE_SLOT(occlusion, slot_uv(OCCLUSION_UV)).r;
+    float ao = sample_slot(u_occlusion_tex, u_occlusion_uvt, u_occlusion_mirror,
+                           slot_uv(OCCLUSION_UV)).r;
     m.occlusion = 1.0 + u_occlusion_strength * (ao - 1.0);
 #endif
     m.emissive = u_emissive_factor;
 #ifdef HAS_EMISSIVE_MAP
-    m.emissive *= SAMPLE_SLOT(emissive, slot_uv(EMISSIVE_UV)).rgb;
+    m.emissive *= sample_slot(u_emissive_tex, u_emissive_uvt, u_emissive_mirror,
+                              slot_uv(EMISSIVE_UV)).rgb;
 #endif
     return m;
 }
@@ -90,7 +105,8 @@ vec3 shading_normal() {
     vec3 n = normalize(v_normal);
     if (!gl_FrontFacing) n = -n;
 #ifdef HAS_NORMAL_MAP
-    vec3 tn = SAMPLE_SLOT(normal, slot_uv(NORMAL_UV)).xyz * 2.0 - 1.0;
+    vec3 tn = sample_slot(u_normal_tex, u_normal_uvt, u_normal_mirror,
+                          slot_uv(NORMAL_UV)).xyz * 2.0 - 1.0;
     tn.xy *= u_normal_scale;
 #ifdef HAS_TANGENT
     vec3 t = normalize(v_tangent.xyz - n * dot(n, v_tangent.xyz));

@@ -19,7 +19,10 @@ void main() {
     vec2 pixel = gl_FragCoord.xy;
     vec2 scene_uv = vec2(pixel.x / u_output_size.x, 1.0 - pixel.y / u_output_size.y);
     vec4 scene = texture(u_scene, scene_uv);
-    vec3 color = scene.a > 0.0 ? linear_to_srgb(scene.rgb / scene.a) : vec3(0.0);
+    vec3 color = vec3(0.0);
+    if (scene.a > 0.0) {  // a real branch: blocks of pure background skip the encode
+        color = linear_to_srgb(scene.rgb / scene.a);
+    }
     vec4 result;
     if (u_transparent) {
         result = vec4(color, scene.a);

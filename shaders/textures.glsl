@@ -1,6 +1,7 @@
-// Material texture sampling: one macro per slot keeps every slot's UV set, KHR_texture_
-// transform matrix and mirrored wrap handled the same way. A slot exists only when the
-// loader defines HAS_<SLOT>_MAP; <SLOT>_UV picks v_uv0 or v_uv1.
+// Material texture sampling: every slot goes through sample_slot, so its UV set,
+// KHR_texture_transform matrix and mirrored wrap are handled the same way. A slot exists
+// only when the loader defines HAS_<SLOT>_MAP; <SLOT>_UV picks v_uv0 or v_uv1. (Plain
+// declarations rather than ## token-pasting macros, which not every GLSL compiler takes.)
 
 vec2 mirror_wrap(vec2 uv, bvec2 mirrored) {
     vec2 folded = 1.0 - abs(mod(uv, 2.0) - 1.0);
@@ -15,10 +16,3 @@ vec4 sample_slot(sampler2D tex, mat3 transform, vec2 mirror_flags, vec2 uv) {
     }
     return texture(tex, t);
 }
-
-#define DECLARE_SLOT(name) \
-    uniform sampler2D u_##name##_tex; \
-    uniform mat3 u_##name##_uvt; \
-    uniform vec2 u_##name##_mirror;
-
-#define SAMPLE_SLOT(name, uv) sample_slot(u_##name##_tex, u_##name##_uvt, u_##name##_mirror, uv)
