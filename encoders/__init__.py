@@ -1,7 +1,24 @@
-"""Frames → files: H.264 MP4, ProRes 4444 MOV with alpha, PNG posters; streamed, no GL."""
+"""Frames → files: H.264 MP4, ProRes 4444 MOV with alpha, PNG posters; streamed, no GL.
 
-from encoders.errors import EncodeError
+A pure library: numpy frames in, files in a directory out. It knows nothing of jobs,
+HTTP or storage; ``workers`` uploads what it returns.
+"""
+
+from encoders.errors import EncodeError, EncoderFailed, EncoderUnavailable, FrameError
 from encoders.fanout import encode_render
-from encoders.specs import EncodedFile, VideoSpec, video_specs
+from encoders.specs import QUALITIES, EncodedFile, VideoSpec, video_specs
+from encoders.video import h264_encoder, nvenc_available
 
-__all__ = ["EncodeError", "EncodedFile", "VideoSpec", "encode_render", "video_specs"]
+__all__ = [
+    "QUALITIES",
+    "EncodeError",
+    "EncodedFile",
+    "EncoderFailed",
+    "EncoderUnavailable",
+    "FrameError",
+    "VideoSpec",
+    "encode_render",
+    "h264_encoder",
+    "nvenc_available",
+    "video_specs",
+]

@@ -1,13 +1,15 @@
 """One stream of frames → every output of a render, encoded in parallel.
 
-Each encoder runs in its own thread behind a small bounded queue (PyAV releases the GIL
-while libx264 / prores_ks work), so the encoders overlap each other and the renderer
-while memory stays at a few frames whatever the video length. The posters are written
-from the first frame before anything else, so they can be published early.
+Each video encoder runs in its own thread behind a small bounded queue. PyAV drops the GIL
+inside swscale, libx264 and prores_ks, so the encoders overlap each other and the renderer
+that produces the frames, while memory stays at a few frames per output whatever the
+length of the video. The posters are written from the first frame before any video starts
+so that the pipeline can publish them early (``on_poster``).
 """
 
 from __future__ import annotations
 
+import enum
 import queue
 import threading
 from collections.abc import Callable, Iterable
@@ -16,71 +18,131 @@ from pathlib import Path
 import numpy as np
 
 from encoders.compose import check_frame, over_background
-from encoders.errors import EncodeError
+from encoders.errors import EncodeError, EncoderFailed, FrameError
 from encoders.images import write_posters
 from encoders.specs import EncodedFile, VideoSpec, video_specs
 from encoders.video import VideoWriter
 
-QUEUE_FRAMES = 4
-ABORT = np.empty(0, np.uint8)
-"""Put on a queue to stop its encoder and discard its file (None finishes it normally)."""
+QUEUE_FRAMES = 3
+"""Frames waiting per encoder: enough to absorb jitter between renderer and encoders; at
+4K that is ≈100 MB per output at most (composited frames are shared by web and thumb)."""
+
 Progress = Callable[[int, int | None], None]
 PosterCallback = Callable[[dict[str, EncodedFile]], None]
 
 
+class _Signal(enum.Enum):
+    END = "finish the file"
+    ABORT = "discard the file"
+
+
+class _Frame:
+    """One frame as each output wants it: raw, or over bgColor.
+
+    The composite is made at most once, lazily, by the first encoder thread that needs it
+    (web and thumb share it), so the feeding thread — which is also the renderer's — only
+    checks and queues; numpy drops the GIL while compositing, so this runs in parallel.
+    """
+
+    __slots__ = ("_bg", "_composed", "_lock", "raw")
+
+    def __init__(self, raw: np.ndarray, bg: tuple[int, int, int]) -> None:
+        self.raw = raw
+        self._bg = bg
+        self._composed: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def composed(self) -> np.ndarray:
+        with self._lock:
+            if self._composed is None:
+                self._composed = over_background(self.raw, self._bg)
+            return self._composed
+
+
 class _EncoderThread:
+    """A VideoWriter fed through a bounded queue by the caller's thread."""
+
     def __init__(self, writer: VideoWriter) -> None:
         self.writer = writer
-        self.frames: queue.Queue[np.ndarray | None] = queue.Queue(QUEUE_FRAMES)
+        self.queue: queue.Queue[_Frame | _Signal] = queue.Queue(QUEUE_FRAMES)
         self.error: BaseException | None = None
         self.result: EncodedFile | None = None
-        self.thread = threading.Thread(target=self._run, name=f"encode-{writer.spec.name}")
+        self.thread = threading.Thread(
+            target=self._run, name=f"encode-{writer.spec.name}", daemon=True
+        )
         self.thread.start()
+
+    @property
+    def name(self) -> str:
+        return self.writer.spec.name
 
     def _run(self) -> None:
         try:
-            while (frame := self.frames.get()) is not None:
-                if frame is ABORT:
+            while True:
+                item = self.queue.get()
+                if item is _Signal.ABORT:
                     self.writer.abort()
                     return
-                self.writer.write(frame)
-            self.result = self.writer.close()
+                if item is _Signal.END:
+                    self.result = self.writer.close()
+                    return
+                self.writer.write(item.composed() if self.writer.spec.composite else item.raw)
         except BaseException as exc:
             self.error = exc
             self.writer.abort()
-            while (item := self.frames.get()) is not None and item is not ABORT:
-                pass  # keep draining so the feeder never blocks
+            while self.queue.get() not in (_Signal.END, _Signal.ABORT):
+                pass  # keep draining so the feeder never blocks on a full queue
 
-    def put(self, frame: np.ndarray | None) -> None:
-        self.frames.put(frame)
+    def raise_if_failed(self) -> None:
+        if self.error is None:
+            return
+        if isinstance(self.error, EncodeError):
+            raise self.error
+        raise EncoderFailed(self.name, repr(self.error)) from self.error
 
     def finish(self) -> EncodedFile:
-        self.put(None)
+        self.queue.put(_Signal.END)
         self.thread.join()
-        if self.error is not None or self.result is None:
-            raise EncodeError(f"{self.writer.spec.name} encoding failed: {self.error}")
+        self.raise_if_failed()
+        assert self.result is not None
         return self.result
 
-
-def _start(specs: list[VideoSpec], out_dir: Path) -> list[_EncoderThread]:
-    threads: list[_EncoderThread] = []
-    try:
-        for spec in specs:
-            threads.append(_EncoderThread(VideoWriter(spec, out_dir / spec.filename)))
-    except BaseException:
-        _abort(threads)
-        raise
-    return threads
+    def abort(self) -> None:
+        """Stop and delete this output, finished or not."""
+        self.queue.put(_Signal.ABORT)
+        self.thread.join()
+        self.writer.abort()
+        if self.result is not None:  # finished before another output failed: not a whole render
+            self.result.path.unlink(missing_ok=True)
 
 
-def _abort(threads: list[_EncoderThread]) -> None:
-    for t in threads:
-        t.put(ABORT)
-    for t in threads:
-        t.thread.join()
-        t.writer.abort()
-        if t.result is not None:  # finished before another encoder failed: not a whole render
-            t.result.path.unlink(missing_ok=True)
+class FanOut:
+    """Feeds each frame to every video output; ``done`` is what the slowest one has encoded."""
+
+    def __init__(self, specs: list[VideoSpec], out_dir: Path) -> None:
+        self.threads: list[_EncoderThread] = []
+        try:
+            for spec in specs:
+                self.threads.append(_EncoderThread(VideoWriter(spec, out_dir / spec.filename)))
+        except BaseException:
+            self.abort()
+            raise
+
+    @property
+    def done(self) -> int:
+        return min(t.writer.frames for t in self.threads)
+
+    def feed(self, frame: _Frame) -> None:
+        for t in self.threads:
+            t.raise_if_failed()  # fail fast instead of feeding a whole render to a dead encoder
+            t.queue.put(frame)
+
+    def finish(self) -> dict[str, EncodedFile]:
+        return {t.name: t.finish() for t in self.threads}
+
+    def abort(self) -> None:
+        for t in self.threads:
+            t.abort()
 
 
 def encode_render(
@@ -93,42 +155,51 @@ def encode_render(
     progress: Progress | None = None,
     on_poster: PosterCallback | None = None,
 ) -> dict[str, EncodedFile]:
-    """Encode ``frames`` (H×W×4 uint8, straight alpha) into every output of a render.
+    """Encode ``frames`` (H×W×4 uint8, straight alpha, even sides) into every output of a render.
 
-    Returns ``video`` (MP4, or ProRes 4444 MOV with alpha for ``pro``), ``web``, ``thumb``,
-    ``poster`` (long side ≤ 480) and ``poster_full``. ``bg_color`` is laid under every
-    output except the ProRes video. ``on_poster`` is called with the posters as soon as
-    they exist. Errors raise EncodeError (errors from ``frames`` propagate unchanged) and
-    leave no file under a final name.
+    Returns ``video`` (``video.mp4``, or ``video.mov`` ProRes 4444 with alpha for ``pro``),
+    ``web`` (``web.mp4``), ``thumb`` (``thumb.mp4``), ``poster`` (``poster.png``, long side
+    ≤ 480) and ``poster_full`` (``poster_full.png``). ``bg_color`` is laid under every output
+    except the ProRes video. ``on_poster`` is called, on this thread, with the two posters
+    as soon as they exist, before any video frame is encoded. ``progress(done, total)``
+    reports frames that every encoder has taken, never decreasing, last with all frames.
+
+    Frames must not be modified after they are yielded (the encoders read them later).
+    Errors raise an EncodeError (errors raised by ``frames`` itself propagate unchanged)
+    and leave no file of this render under a final name in ``out_dir``.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
     iterator = iter(frames)
     first = next(iterator, None)
     if first is None:
-        raise EncodeError("the renderer produced no frames")
+        raise FrameError("the renderer produced no frames")
     shape = check_frame(first, None)
-    posters = write_posters(over_background(first, bg_color), out_dir)
-    if on_poster is not None:
-        on_poster(posters)
     specs = video_specs(quality, shape[1], shape[0])
-    threads = _start(specs, out_dir)
-    count = 0
+    out_dir.mkdir(parents=True, exist_ok=True)
+    posters: dict[str, EncodedFile] = {}
+    fanout: FanOut | None = None
     try:
+        posters = write_posters(over_background(first, bg_color), out_dir)
+        if on_poster is not None:
+            on_poster(dict(posters))
+        fanout = FanOut(specs, out_dir)
+        count, reported = 0, 0
         frame: np.ndarray | None = first
         while frame is not None:
             if count:
                 check_frame(frame, shape)
-            composed = over_background(frame, bg_color)
-            for spec, thread in zip(specs, threads, strict=True):
-                if thread.error is not None:
-                    raise EncodeError(f"{spec.name} encoding failed: {thread.error}")
-                thread.put(composed if spec.composite else frame)
+            fanout.feed(_Frame(frame, bg_color))
             count += 1
-            if progress is not None:
-                progress(count, total_frames)
+            if progress is not None and (done := fanout.done) > reported:
+                progress(done, total_frames)
+                reported = done
             frame = next(iterator, None)
-        results = {spec.name: thread.finish() for spec, thread in zip(specs, threads, strict=True)}
+        videos = fanout.finish()
+        if progress is not None and count > reported:
+            progress(count, total_frames)
     except BaseException:
-        _abort(threads)
+        if fanout is not None:
+            fanout.abort()
+        for poster in posters.values():
+            poster.path.unlink(missing_ok=True)
         raise
-    return {**results, **posters}
+    return {**videos, **posters}

@@ -1,6 +1,8 @@
-"""What each output file is: codec, pixel format, size rules and rate control per tier.
+"""What each output file is: codec, pixel format, size and rate control per tier.
 
-Sizes come from the frames (any aspect), not from the tier: the tier only picks the codec.
+Sizes come from the frames (16:9, 9:16, 1:1 at any tier), not from the tier: the tier only
+picks the codec of the main video. Every other output is derived from the frame size by
+the rules below, so an aspect the renderer adds later needs no change here.
 """
 
 from __future__ import annotations
@@ -11,10 +13,24 @@ from pathlib import Path
 FPS = 30
 WEB_LONG_SIDE = 1280
 POSTER_LONG_SIDE = 480
+QUALITIES = ("share", "standard", "4k", "pro")
+"""dx.gl's frozen tier names; the nominal sizes (960×540, 1920×1080, 3840×2160) are the
+renderer's business — here only ``pro`` differs (ProRes 4444 with alpha)."""
+
+MAIN_CRF = 20
+WEB_CRF = 26
+THUMB_CRF = 28
+WEB_MAXRATE = "2500k"
+"""Caps the web variant's peaks so it streams on an ordinary connection (CRF alone does
+not bound the bitrate of a busy frame); 2.5 Mbit/s is a common 720p streaming rung."""
+KEYINT = 2 * FPS
+"""A keyframe every 2 s in web and thumb: browsers seek and scrub by keyframes."""
 
 
 @dataclass(frozen=True)
 class VideoSpec:
+    """One video output of a render."""
+
     name: str
     filename: str
     codec: str
@@ -29,6 +45,8 @@ class VideoSpec:
 
 @dataclass(frozen=True)
 class EncodedFile:
+    """A finished output: what the pipeline uploads and records (``fileSize``)."""
+
     path: Path
     content_type: str
     size: int
@@ -36,37 +54,48 @@ class EncodedFile:
 
 
 def even(value: float) -> int:
-    """H.264 with 4:2:0 chroma needs even dimensions."""
+    """H.264 with 4:2:0 chroma needs even dimensions (rounded down, at least 2)."""
     return max(2, int(value) // 2 * 2)
 
 
 def fit_long_side(width: int, height: int, long_side: int) -> tuple[int, int]:
+    """Scale down (never up) so the longer side is at most ``long_side``; even sides."""
     scale = min(1.0, long_side / max(width, height))
-    return even(width * scale), even(height * scale)
+    return even(round(width * scale)), even(round(height * scale))
 
 
 def h264(name: str, filename: str, width: int, height: int, crf: int, **extra: str) -> VideoSpec:
+    """libx264 settings; ``video.open_video`` maps them to h264_nvenc where it works."""
     options = {"crf": str(crf), "preset": "veryfast", "profile": "high", **extra}
     return VideoSpec(name, filename, "libx264", "yuv420p", width, height, "video/mp4", options)
 
 
+def prores_4444(width: int, height: int) -> VideoSpec:
+    """ProRes 4444 with a 16-bit alpha plane (prores_ks profile 4 = 4444)."""
+    return VideoSpec(
+        "video",
+        "video.mov",
+        "prores_ks",
+        "yuva444p10le",
+        width,
+        height,
+        "video/quicktime",
+        {"profile": "4", "vendor": "apl0", "alpha_bits": "16"},
+        composite=False,
+    )
+
+
 def video_specs(quality: str, width: int, height: int) -> list[VideoSpec]:
     """Main video, web variant and quarter-resolution thumbnail for frames of this size."""
+    if quality not in QUALITIES:
+        raise ValueError(f"unknown quality {quality!r}; expected one of {QUALITIES}")
     if quality == "pro":
-        main = VideoSpec(
-            "video",
-            "video.mov",
-            "prores_ks",
-            "yuva444p10le",
-            width,
-            height,
-            "video/quicktime",
-            {"profile": "4", "vendor": "apl0", "alpha_bits": "16"},
-            composite=False,
-        )
+        main = prores_4444(width, height)
     else:
-        main = h264("video", "video.mp4", even(width), even(height), crf=20)
+        main = h264("video", "video.mp4", width, height, MAIN_CRF)
     web_w, web_h = fit_long_side(width, height, WEB_LONG_SIDE)
-    web = h264("web", "web.mp4", web_w, web_h, crf=26, maxrate="2500k", bufsize="5000k")
-    thumb = h264("thumb", "thumb.mp4", even(width / 2), even(height / 2), crf=28)
+    gop = {"g": str(KEYINT)}
+    web = h264("web", "web.mp4", web_w, web_h, WEB_CRF, maxrate=WEB_MAXRATE, bufsize="5000k", **gop)
+    # "Quarter resolution" = a quarter of the pixels: half the width and half the height.
+    thumb = h264("thumb", "thumb.mp4", even(width / 2), even(height / 2), THUMB_CRF, **gop)
     return [main, web, thumb]

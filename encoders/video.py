@@ -1,4 +1,10 @@
-"""Streaming video encoding with PyAV: frames go in one by one, nothing accumulates."""
+"""Streaming video encoding with PyAV: frames go in one by one, nothing accumulates.
+
+Colour: frames are sRGB; they are converted to YUV with the BT.709 matrix in limited
+("tv") range and the streams are tagged so. Untagged H.264 is read as BT.601 by some
+decoders and BT.709 by browsers for HD, which shifts saturated colours; a tagged stream
+decodes the same everywhere (PyAV, ffmpeg, browsers, Resolve).
+"""
 
 from __future__ import annotations
 
@@ -12,70 +18,123 @@ from typing import Any
 import av
 import numpy as np
 
-from encoders.errors import EncodeError
+from encoders.errors import EncoderFailed, EncoderUnavailable
 from encoders.specs import FPS, EncodedFile, VideoSpec
+
+H264_ENCODER_ENV = "MESHFARM_H264_ENCODER"
+"""``auto`` (default: h264_nvenc where it opens, else libx264), ``libx264`` or ``h264_nvenc``."""
+BT709 = 1  # AVCOL_SPC / AVCOL_PRI / AVCOL_TRC_BT709
+TV_RANGE = 1  # AVCOL_RANGE_MPEG
 
 
 @cache
 def nvenc_available() -> bool:
-    """True when an NVIDIA encoder actually opens here (the codec is always compiled in)."""
+    """True when h264_nvenc really encodes here, not merely when it is compiled in.
+
+    PyAV's wheels always ship h264_nvenc; opening it fails without an NVIDIA driver or on
+    GPUs without NVENC (A100, H100). One tiny frame is encoded to be sure, once per process.
+    """
     try:
-        codec = av.CodecContext.create("h264_nvenc", "w")
-        codec.width, codec.height, codec.pix_fmt = 256, 256, "yuv420p"
-        codec.time_base = Fraction(1, FPS)
-        codec.open()
+        ctx = av.CodecContext.create("h264_nvenc", "w")
+        assert isinstance(ctx, av.VideoCodecContext)
+        ctx.width, ctx.height, ctx.pix_fmt = 256, 256, "yuv420p"
+        ctx.time_base = Fraction(1, FPS)
+        ctx.open()
+        frame = av.VideoFrame(256, 256, "yuv420p")
+        frame.pts = 0
+        ctx.encode(frame)
+        ctx.encode(None)
         return True
     except Exception:
         return False
 
 
+def h264_encoder() -> str:
+    """The H.264 encoder to use, from ``MESHFARM_H264_ENCODER`` (default ``auto``)."""
+    choice = os.environ.get(H264_ENCODER_ENV, "auto")
+    if choice == "auto":
+        return "h264_nvenc" if nvenc_available() else "libx264"
+    if choice not in ("libx264", "h264_nvenc"):
+        raise EncoderUnavailable(f"{H264_ENCODER_ENV}={choice!r}: use auto, libx264, h264_nvenc")
+    return choice
+
+
+def nvenc_options(x264: dict[str, str]) -> dict[str, str]:
+    """The libx264 intent in NVENC terms: constant quality ``cq`` ≈ ``crf``, caps kept."""
+    options = {"preset": "p5", "tune": "hq", "rc": "vbr", "cq": x264["crf"], "b": "0"}
+    options.update({k: v for k, v in x264.items() if k in ("profile", "g", "maxrate", "bufsize")})
+    return options
+
+
 class VideoWriter:
-    """One output file; written under a temporary name and renamed on success."""
+    """One output file, written under a hidden temporary name and renamed on success."""
 
     def __init__(self, spec: VideoSpec, path: Path) -> None:
         self.spec = spec
         self.path = path
         self.tmp = path.with_name(f".{path.name}.part")
         self.frames = 0
+        self.container: Any = None
         codec, options = spec.codec, dict(spec.options)
-        if codec == "libx264" and nvenc_available():
-            codec = "h264_nvenc"
-            options = {"preset": "p4", "cq": options.get("crf", "23"), "rc": "vbr"}
-        container_options = {"movflags": "+faststart"} if path.suffix == ".mp4" else {}
+        if codec == "libx264":
+            codec = h264_encoder()
+            if codec == "h264_nvenc":
+                options = nvenc_options(options)
+        fmt = "mov" if path.suffix == ".mov" else "mp4"
+        # moov before mdat: browsers start playing before the whole file has arrived.
+        container_options = {"movflags": "+faststart"} if fmt == "mp4" else {}
         try:
-            fmt = "mov" if path.suffix == ".mov" else "mp4"
-            self.container: Any = av.open(str(self.tmp), "w", format=fmt, options=container_options)
+            self.container = av.open(str(self.tmp), "w", format=fmt, options=container_options)
             stream = self.container.add_stream(codec, rate=FPS, options=options)
-            assert isinstance(stream, av.VideoStream)
             stream.width, stream.height = spec.width, spec.height
             stream.pix_fmt = spec.pix_fmt
             stream.time_base = Fraction(1, FPS)
+            ctx = stream.codec_context
+            ctx.colorspace = ctx.color_primaries = ctx.color_trc = BT709
+            ctx.color_range = TV_RANGE
             self.stream = stream
+            self.container.start_encoding()  # opens the codec now, not at the first frame
         except Exception as exc:
             self.abort()
-            raise EncodeError(f"cannot start the {spec.name} encoder ({codec}): {exc}") from exc
+            raise EncoderUnavailable(
+                f"cannot start the {spec.name} encoder ({codec}): {exc}"
+            ) from exc
+        self.codec = codec
 
     def write(self, pixels: np.ndarray) -> None:
-        fmt = "rgba" if pixels.shape[2] == 4 else "rgb24"
-        frame = av.VideoFrame.from_ndarray(pixels, format=fmt)
-        frame = frame.reformat(
-            width=self.spec.width,
-            height=self.spec.height,
-            format=self.spec.pix_fmt,
-            interpolation="AREA",
-        )
-        frame.pts = self.frames
-        frame.time_base = Fraction(1, FPS)
-        self.container.mux(self.stream.encode(frame))
+        """Convert (and scale, in the same swscale pass) one RGB(A) frame and encode it."""
+        try:
+            frame = av.VideoFrame.from_ndarray(
+                pixels, format="rgba" if pixels.shape[2] == 4 else "rgb24"
+            )
+            frame = frame.reformat(
+                width=self.spec.width,
+                height=self.spec.height,
+                format=self.spec.pix_fmt,
+                dst_colorspace="ITU709",
+                dst_color_range="MPEG",
+                interpolation="AREA",
+            )
+            frame.pts = self.frames
+            frame.time_base = Fraction(1, FPS)
+            self.container.mux(self.stream.encode(frame))
+        except Exception as exc:
+            raise EncoderFailed(self.spec.name, f"frame {self.frames}: {exc}") from exc
         self.frames += 1
 
     def close(self) -> EncodedFile:
-        self.container.mux(self.stream.encode(None))
-        self.container.close()
+        """Flush the encoder, write the index (moov) and publish under the final name."""
+        try:
+            self.container.mux(self.stream.encode(None))
+            self.container.close()
+        except Exception as exc:
+            raise EncoderFailed(self.spec.name, f"finishing the file: {exc}") from exc
         os.replace(self.tmp, self.path)
         return EncodedFile(self.path, self.spec.content_type, self.path.stat().st_size, self.frames)
 
     def abort(self) -> None:
-        with contextlib.suppress(Exception):
-            self.container.close()
+        """Drop the file; safe to call at any point, more than once."""
+        if self.container is not None:
+            with contextlib.suppress(Exception):
+                self.container.close()
         self.tmp.unlink(missing_ok=True)

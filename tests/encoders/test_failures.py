@@ -1,0 +1,126 @@
+"""Failures raise one EncodeError and leave nothing under a final name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from enc_helpers import moving_square
+
+from encoders import (
+    EncodeError,
+    EncoderFailed,
+    EncoderUnavailable,
+    FrameError,
+    encode_render,
+    nvenc_available,
+)
+from encoders.video import H264_ENCODER_ENV, VideoWriter
+
+
+def final_files(out: Path) -> list[str]:
+    """Everything in ``out``, temporary ``.part`` files included."""
+    return sorted(p.name for p in out.iterdir()) if out.exists() else []
+
+
+def test_a_frame_of_another_size_mid_stream(tmp_path: Path) -> None:
+    def frames() -> Iterator[np.ndarray]:
+        yield from moving_square(5)
+        yield np.zeros((100, 100, 4), np.uint8)
+
+    with pytest.raises(FrameError, match="size changed"):
+        encode_render(frames(), tmp_path, quality="share", bg_color=(0, 0, 0))
+    assert final_files(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (np.zeros((540, 960, 4), np.float32), "uint8"),
+        (np.zeros((540, 960), np.uint8), "uint8"),
+        (np.zeros((541, 960, 4), np.uint8), "even"),
+        (np.zeros((540, 961, 4), np.uint8), "even"),
+        (np.zeros((8, 8, 4), np.uint8), "16"),
+    ],
+)
+def test_frames_the_encoders_cannot_take(tmp_path: Path, frame: np.ndarray, message: str) -> None:
+    with pytest.raises(FrameError, match=message):
+        encode_render(iter([frame]), tmp_path, quality="share", bg_color=(0, 0, 0))
+    assert final_files(tmp_path) == []
+
+
+def test_no_frames(tmp_path: Path) -> None:
+    with pytest.raises(EncodeError, match="no frames"):
+        encode_render(iter([]), tmp_path, quality="share", bg_color=(0, 0, 0))
+
+
+def test_unknown_quality_is_a_programming_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="quality"):
+        encode_render(moving_square(1), tmp_path, quality="8k", bg_color=(0, 0, 0))
+    assert final_files(tmp_path) == []
+
+
+def test_an_encoder_breaking_mid_stream_stops_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thumbnail's encoder gets a bad buffer at frame 5: the render stops early."""
+    real_write = VideoWriter.write
+
+    def write(self: VideoWriter, pixels: np.ndarray) -> None:
+        real_write(
+            self, pixels[..., :2] if self.spec.name == "thumb" and self.frames == 5 else pixels
+        )
+
+    monkeypatch.setattr(VideoWriter, "write", write)
+    pulled = 0
+
+    def frames() -> Iterator[np.ndarray]:
+        nonlocal pulled
+        for frame in moving_square(10_000, 320, 180):
+            pulled += 1
+            yield frame
+
+    with pytest.raises(EncoderFailed, match="thumb encoding failed: frame 5") as caught:
+        encode_render(frames(), tmp_path, quality="share", bg_color=(0, 0, 0))
+    assert caught.value.output == "thumb"
+    assert caught.value.__cause__ is not None  # PyAV's own message is kept
+    assert pulled < 50  # failed fast, did not render the remaining frames
+    assert final_files(tmp_path) == []  # posters and finished videos removed too
+
+
+def test_an_encoder_that_cannot_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if nvenc_available():
+        pytest.skip("this machine has a working NVENC")
+    monkeypatch.setenv(H264_ENCODER_ENV, "h264_nvenc")
+    with pytest.raises(EncoderUnavailable, match="h264_nvenc"):
+        encode_render(moving_square(3), tmp_path, quality="share", bg_color=(0, 0, 0))
+    assert final_files(tmp_path) == []
+    monkeypatch.setenv(H264_ENCODER_ENV, "x265")
+    with pytest.raises(EncoderUnavailable, match="x265"):
+        encode_render(moving_square(3), tmp_path, quality="share", bg_color=(0, 0, 0))
+
+
+def test_renderer_errors_propagate_unchanged(tmp_path: Path) -> None:
+    class Boom(RuntimeError):
+        pass
+
+    def frames() -> Iterator[np.ndarray]:
+        yield from moving_square(3)
+        raise Boom("the model went away")
+
+    with pytest.raises(Boom):
+        encode_render(frames(), tmp_path, quality="share", bg_color=(0, 0, 0))
+    assert final_files(tmp_path) == []
+
+
+def test_a_failing_poster_callback_cancels_the_render(tmp_path: Path) -> None:
+    def on_poster(_: object) -> None:
+        raise OSError("upload refused")
+
+    with pytest.raises(OSError, match="upload refused"):
+        encode_render(
+            moving_square(3), tmp_path, quality="share", bg_color=(0, 0, 0), on_poster=on_poster
+        )
+    assert final_files(tmp_path) == []
