@@ -27,12 +27,12 @@ from renderer.gl_context import get_context, get_program, release, set_uniform
 from renderer.gl_scene import GpuScene
 from renderer.ibl import IBL, get_ibl
 from renderer.lighting import (
-    GROUND_EXTENT,
     LIGHT_COLOR,
     LIGHT_DIRECTION,
     REFLECTION_STRENGTH,
     SHADOW_MAP_SIZE,
     SHADOW_OPACITY,
+    ground_rect,
     light_view_proj,
     mirror_matrix,
 )
@@ -244,8 +244,9 @@ class Renderer:
         self._ground_shadow_fbo.use()
         ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)
         self._shadow.use(SHADOW_UNIT)
-        set_uniform(program, "u_center", tuple(float(x) for x in bounds.center))
-        set_uniform(program, "u_extent", GROUND_EXTENT * bounds.radius)
+        center, half = ground_rect(bounds)
+        set_uniform(program, "u_center", tuple(float(x) for x in center))
+        set_uniform(program, "u_half_size", tuple(float(x) for x in half))
         set_uniform(program, "u_ground_y", float(bounds.lo[1]))
         set_uniform(program, "u_shadow_opacity", SHADOW_OPACITY)
         set_uniform(program, "u_shadow_map", SHADOW_UNIT)
@@ -300,8 +301,9 @@ class Renderer:
         ctx.fbo.depth_mask = False
         self._ground_shadow.use(SHADOW_UNIT)
         set_uniform(program, "u_ground_shadow", SHADOW_UNIT)
-        set_uniform(program, "u_center", tuple(float(x) for x in bounds.center))
-        set_uniform(program, "u_extent", GROUND_EXTENT * bounds.radius)
+        center, half = ground_rect(bounds)
+        set_uniform(program, "u_center", tuple(float(x) for x in center))
+        set_uniform(program, "u_half_size", tuple(float(x) for x in half))
         set_uniform(program, "u_ground_y", float(bounds.lo[1]))
         set_uniform(program, "u_view_proj", camera.projection_matrix() @ camera.view_matrix())
         self._ground_vao.render(moderngl.TRIANGLE_STRIP)

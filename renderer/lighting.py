@@ -17,8 +17,8 @@ LIGHT_COLOR = (2.6, 2.55, 2.45)
 SHADOW_MAP_SIZE = 2048
 SHADOW_OPACITY = 0.55
 REFLECTION_STRENGTH = 0.35
-GROUND_EXTENT = 2.0
-"""Ground disc radius in bounding-sphere radii."""
+SHADOW_MARGIN = 0.15
+"""Ground rectangle margin beyond the shadow's reach, in bounding-sphere radii."""
 
 
 def light_view_proj(bounds: Bounds) -> np.ndarray:
@@ -41,6 +41,29 @@ def light_view_proj(bounds: Bounds) -> np.ndarray:
         ]
     )
     return ortho @ cam.view_matrix()
+
+
+def ground_rect(bounds: Bounds) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and half size (x, z) of the ground area a shadow can fall on.
+
+    Every occluder lies in the bounds box, so every shadow lies within the box's corners
+    projected along the light onto the ground; the catcher covers that and no more.
+    """
+    corners = np.array(
+        [
+            [x, y, z]
+            for x in (bounds.lo[0], bounds.hi[0])
+            for y in (bounds.lo[1], bounds.hi[1])
+            for z in (bounds.lo[2], bounds.hi[2])
+        ]
+    )
+    ground = float(bounds.lo[1])
+    shift = (corners[:, 1] - ground) / LIGHT_DIRECTION[1]
+    projected = corners - shift[:, None] * LIGHT_DIRECTION
+    xz = np.concatenate([corners, projected])[:, [0, 2]]
+    margin = SHADOW_MARGIN * bounds.radius
+    lo, hi = xz.min(axis=0) - margin, xz.max(axis=0) + margin
+    return (lo + hi) / 2.0, (hi - lo) / 2.0
 
 
 def mirror_matrix(ground_y: float) -> np.ndarray:

@@ -1,8 +1,8 @@
-// The ground disc under the model: a quad on the plane y = u_ground_y.
+// The shadow catcher's quad on the plane y = u_ground_y: u_center ± u_half_size in x, z.
 
 in vec2 a_xz;  // -1..1
-uniform vec3 u_center;
-uniform float u_extent;
+uniform vec2 u_center;
+uniform vec2 u_half_size;
 uniform float u_ground_y;
 uniform mat4 u_view_proj;
 out vec3 v_world;
@@ -10,6 +10,7 @@ out vec2 v_local;
 
 void main() {
     v_local = a_xz;
-    v_world = vec3(u_center.x + a_xz.x * u_extent, u_ground_y, u_center.z + a_xz.y * u_extent);
+    vec2 xz = u_center + a_xz * u_half_size;
+    v_world = vec3(xz.x, u_ground_y, xz.y);
     gl_Position = u_view_proj * vec4(v_world, 1.0);
 }
