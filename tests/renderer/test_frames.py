@@ -115,3 +115,14 @@ def test_bg_image_cover_crop_anchors(
             if colour is not None:
                 assert tuple(frame[0, column, :3]) == colour, align
                 assert tuple(frame[-1, column, :3]) == colour, align
+
+
+def test_frames_yields_frame_count_frames_in_order(
+    scene: Callable[[str], Scene], small: Callable[..., RenderSettings]
+) -> None:
+    settings = small(length=0.2, effect="hero-spin")
+    with Renderer(settings) as r:
+        frames = list(r.frames(scene("BoxTextured.glb")))
+        assert r.frame_count == 6 and len(frames) == 6
+        for index in (0, 3, 5):
+            assert np.array_equal(frames[index], r.render_frame(scene("BoxTextured.glb"), index))

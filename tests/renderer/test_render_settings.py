@@ -104,3 +104,8 @@ def test_render_settings_is_frozen() -> None:
     s = RenderSettings()
     with pytest.raises(AttributeError):
         s.width = 5  # type: ignore[misc]
+
+
+def test_keys_the_renderer_does_not_use_are_ignored() -> None:
+    s = settings_from_dxgl({"bgImageId": "abc123DEF456", "quality": "4k", "title": "x"})
+    assert (s.width, s.height, s.bg_image) == (3840, 2160, None)
