@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from renderer.errors import InvalidSettings
+from renderer.limits import MAX_OUTPUT_SIDE
 
 EFFECTS = ("turntable", "hero-spin", "showcase", "zoom-orbit", "reveal")
 ASPECTS = {"16:9": (16, 9), "1:1": (1, 1), "9:16": (9, 16)}
@@ -77,8 +78,8 @@ class RenderSettings:
         _check(self.aspect in ASPECTS, "aspect must be 16:9, 1:1 or 9:16")
         _check(self.bg_align in BG_ALIGNS, f"bgAlign must be one of {', '.join(BG_ALIGNS)}")
         _check(
-            0 < self.width <= 8192 and 0 < self.height <= 8192,
-            "output size must be between 1 and 8192 pixels per side",
+            0 < self.width <= MAX_OUTPUT_SIDE and 0 < self.height <= MAX_OUTPUT_SIDE,
+            f"output size must be between 1 and {MAX_OUTPUT_SIDE} pixels per side",
         )
         _check(0.0 <= self.vignette <= 1.0, "vignette must be between 0 and 1")
         _check(0.0 < self.length <= 600.0, "length must be between 0 and 600 seconds")
