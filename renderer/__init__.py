@@ -14,12 +14,14 @@ from renderer.errors import (
     UnsupportedModel,
 )
 from renderer.frame_renderer import Renderer
+from renderer.framing import Bounds, stage
 from renderer.gltf_loader import load_scene
 from renderer.layers import Layers, render_layers
 from renderer.scene import Scene
 from renderer.settings import RenderSettings, settings_from_dxgl
 
 __all__ = [
+    "Bounds",
     "Camera",
     "CameraPath",
     "InvalidModel",
@@ -35,4 +37,5 @@ __all__ = [
     "load_scene",
     "render_layers",
     "settings_from_dxgl",
+    "stage",
 ]
