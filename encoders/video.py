@@ -75,31 +75,42 @@ class VideoWriter:
         self.tmp = path.with_name(f".{path.name}.part")
         self.frames = 0
         self.container: Any = None
-        codec, options = spec.codec, dict(spec.options)
-        if codec == "libx264":
-            codec = h264_encoder()
-            if codec == "h264_nvenc":
-                options = nvenc_options(options)
-        fmt = "mov" if path.suffix == ".mov" else "mp4"
+        codecs = [spec.codec]
+        if spec.codec == "libx264":
+            chosen = h264_encoder()
+            automatic = os.environ.get(H264_ENCODER_ENV, "auto") == "auto"
+            # NVENC can refuse one more session (consumer GPUs cap them): fall back per file.
+            codecs = [chosen, "libx264"] if chosen == "h264_nvenc" and automatic else [chosen]
+        for attempt, codec in enumerate(codecs, 1):
+            try:
+                self._open(codec)
+                break
+            except Exception as exc:
+                self.abort()
+                if attempt == len(codecs):
+                    raise EncoderUnavailable(
+                        f"cannot start the {spec.name} encoder ({codec}): {exc}"
+                    ) from exc
+        self.codec = codec
+
+    def _open(self, codec: str) -> None:
+        """Open the container under the temporary name and the codec, ready for frames."""
+        options = dict(self.spec.options)
+        if codec == "h264_nvenc":
+            options = nvenc_options(options)
+        fmt = "mov" if self.path.suffix == ".mov" else "mp4"
         # moov before mdat: browsers start playing before the whole file has arrived.
         container_options = {"movflags": "+faststart"} if fmt == "mp4" else {}
-        try:
-            self.container = av.open(str(self.tmp), "w", format=fmt, options=container_options)
-            stream = self.container.add_stream(codec, rate=FPS, options=options)
-            stream.width, stream.height = spec.width, spec.height
-            stream.pix_fmt = spec.pix_fmt
-            stream.time_base = Fraction(1, FPS)
-            ctx = stream.codec_context
-            ctx.colorspace = ctx.color_primaries = ctx.color_trc = BT709
-            ctx.color_range = TV_RANGE
-            self.stream = stream
-            self.container.start_encoding()  # opens the codec now, not at the first frame
-        except Exception as exc:
-            self.abort()
-            raise EncoderUnavailable(
-                f"cannot start the {spec.name} encoder ({codec}): {exc}"
-            ) from exc
-        self.codec = codec
+        self.container = av.open(str(self.tmp), "w", format=fmt, options=container_options)
+        stream = self.container.add_stream(codec, rate=FPS, options=options)
+        stream.width, stream.height = self.spec.width, self.spec.height
+        stream.pix_fmt = self.spec.pix_fmt
+        stream.time_base = Fraction(1, FPS)
+        ctx = stream.codec_context
+        ctx.colorspace = ctx.color_primaries = ctx.color_trc = BT709
+        ctx.color_range = TV_RANGE
+        self.stream = stream
+        self.container.start_encoding()  # opens the codec now, not at the first frame
 
     def write(self, pixels: np.ndarray) -> None:
         """Convert (and scale, in the same swscale pass) one RGB(A) frame and encode it."""

@@ -16,6 +16,8 @@ from encoders import (
     FrameError,
     encode_render,
     nvenc_available,
+    video,
+    video_specs,
 )
 from encoders.video import H264_ENCODER_ENV, VideoWriter
 
@@ -124,3 +126,26 @@ def test_a_failing_poster_callback_cancels_the_render(tmp_path: Path) -> None:
             moving_square(3), tmp_path, quality="share", bg_color=(0, 0, 0), on_poster=on_poster
         )
     assert final_files(tmp_path) == []
+
+
+def test_nvenc_refusing_a_session_falls_back_to_libx264(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Detection said yes (monkeypatched) but this file's NVENC session does not open."""
+    if nvenc_available():
+        pytest.skip("this machine has a working NVENC")
+    monkeypatch.setattr(video, "nvenc_available", lambda: True)
+    spec = video_specs("share", 320, 180)[1]
+    writer = VideoWriter(spec, tmp_path / spec.filename)
+    assert writer.codec == "libx264"
+    for frame in moving_square(3, 320, 180):
+        writer.write(frame)
+    assert writer.close().frames == 3
+
+
+def test_nvenc_gets_the_same_intent() -> None:
+    web = video_specs("standard", 1920, 1080)[1]
+    options = video.nvenc_options(web.options)
+    assert options["cq"] == web.options["crf"] and options["rc"] == "vbr"
+    assert (options["maxrate"], options["g"], options["profile"]) == ("2500k", "60", "high")
+    assert "crf" not in options and "preset" in options and options["preset"] != "veryfast"
