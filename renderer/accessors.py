@@ -175,3 +175,17 @@ def int_field(obj: dict[str, Any], key: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidModel(f"missing or invalid {key!r}")
     return value
+
+
+def json_tuple(values: Any, n: int) -> Any:
+    """A length-``n`` tuple of floats (typed Any: callers know which length they asked)."""
+    arr = json_vector(values, n, "a factor")
+    return tuple(float(v) for v in arr)
+
+
+def json_vector(values: Any, n: int, label: str) -> np.ndarray:
+    """A JSON number array of length ``n`` with finite values, or InvalidModel."""
+    arr = np.array(values, dtype=np.float64).reshape(-1)
+    if arr.shape != (n,) or not np.all(np.isfinite(arr)):
+        raise InvalidModel(f"{label} has an invalid vector {values!r}")
+    return arr

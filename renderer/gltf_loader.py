@@ -8,31 +8,27 @@ side never branches on component types, strips or compression.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from renderer import limits
-from renderer.accessors import BufferReader, int_field, item
+from renderer.accessors import BufferReader, int_field, item, json_vector
 from renderer.errors import InvalidModel, ModelTooLarge, SceneError, UnsupportedModel
 from renderer.geometry import flat_normals, tangents, unweld
+from renderer.gltf_materials import MaterialReader
 from renderer.gltf_source import GltfSource, open_source
-from renderer.images import decode_image
 from renderer.scene import (
     Animation,
     Channel,
-    Image,
     Material,
     Mesh,
     MorphTarget,
     Node,
     Primitive,
-    Sampler,
     Scene,
     Skin,
-    TextureRef,
 )
 
 SUPPORTED_EXTENSIONS = frozenset(
@@ -70,8 +66,7 @@ class _Loader:
         self.doc = source.document
         self.reader = BufferReader(source)
         self.warnings: list[str] = []
-        self._image_index: dict[int, int] = {}
-        self.images: list[Image] = []
+        self.materials = MaterialReader(source, self.reader, self.warnings)
 
     def load(self) -> Scene:
         self._check_extensions()
@@ -83,7 +78,7 @@ class _Loader:
             )
         _check_tree(nodes, roots)
         self._check_size(nodes)
-        materials = [self._material(m) for m in self.doc.get("materials", [])]
+        materials = [self.materials.material(m) for m in self.doc.get("materials", [])]
         meshes = [self._mesh(i, m, materials) for i, m in enumerate(self.doc.get("meshes", []))]
         for node in nodes:
             if node.mesh is not None and not 0 <= node.mesh < len(meshes):
@@ -100,7 +95,7 @@ class _Loader:
             roots=roots,
             meshes=meshes,
             materials=materials,
-            images=self.images,
+            images=self.materials.images,
             skins=skins,
             animations=animations,
             warnings=self.warnings,
@@ -184,9 +179,9 @@ class _Loader:
                 raise InvalidModel(f"node {index} has an invalid matrix")
             node.matrix = m.reshape(4, 4).T
         else:
-            node.translation = _vec(n.get("translation", [0, 0, 0]), 3, f"node {index}")
-            node.rotation = _vec(n.get("rotation", [0, 0, 0, 1]), 4, f"node {index}")
-            node.scale = _vec(n.get("scale", [1, 1, 1]), 3, f"node {index}")
+            node.translation = json_vector(n.get("translation", [0, 0, 0]), 3, f"node {index}")
+            node.rotation = json_vector(n.get("rotation", [0, 0, 0, 1]), 4, f"node {index}")
+            node.scale = json_vector(n.get("scale", [1, 1, 1]), 3, f"node {index}")
         if "weights" in n:
             node.weights = np.array(n["weights"], dtype=np.float32)
         return node
@@ -230,102 +225,6 @@ class _Loader:
             values = values.reshape(keys, -1)
             channels.append(Channel(node, path, times, values, interp))
         return Animation(name=str(a.get("name", f"animation{index}")), channels=channels)
-
-    # -- materials and textures ---------------------------------------------------
-
-    def _material(self, m: dict[str, Any]) -> Material:
-        ext = m.get("extensions", {})
-        pbr = m.get("pbrMetallicRoughness", {})
-        mat = Material(
-            name=str(m.get("name", "")),
-            base_color_factor=_tuple(pbr.get("baseColorFactor", [1, 1, 1, 1]), 4),
-            base_color_texture=self._texture(pbr.get("baseColorTexture")),
-            metallic_factor=float(pbr.get("metallicFactor", 1.0)),
-            roughness_factor=float(pbr.get("roughnessFactor", 1.0)),
-            metallic_roughness_texture=self._texture(pbr.get("metallicRoughnessTexture")),
-            normal_texture=self._texture(m.get("normalTexture")),
-            normal_scale=float(m.get("normalTexture", {}).get("scale", 1.0)),
-            occlusion_texture=self._texture(m.get("occlusionTexture")),
-            occlusion_strength=float(m.get("occlusionTexture", {}).get("strength", 1.0)),
-            emissive_factor=_tuple(m.get("emissiveFactor", [0, 0, 0]), 3),
-            emissive_texture=self._texture(m.get("emissiveTexture")),
-            alpha_mode=str(m.get("alphaMode", "OPAQUE")),
-            alpha_cutoff=float(m.get("alphaCutoff", 0.5)),
-            double_sided=bool(m.get("doubleSided", False)),
-            unlit="KHR_materials_unlit" in ext,
-        )
-        if mat.alpha_mode not in ("OPAQUE", "MASK", "BLEND"):
-            raise InvalidModel(f"material {mat.name!r} has alphaMode {mat.alpha_mode!r}")
-        strength = ext.get("KHR_materials_emissive_strength", {}).get("emissiveStrength", 1.0)
-        mat.emissive_factor = tuple(float(c) * float(strength) for c in mat.emissive_factor)  # type: ignore[assignment]
-        if "KHR_materials_pbrSpecularGlossiness" in ext:
-            self._apply_spec_gloss(mat, ext["KHR_materials_pbrSpecularGlossiness"])
-        return mat
-
-    def _apply_spec_gloss(self, mat: Material, sg: dict[str, Any]) -> None:
-        """Approximate specular-glossiness with metallic-roughness (documented).
-
-        Diffuse becomes base colour; roughness = 1 − glossiness (per texel when a
-        specularGlossinessTexture exists: gloss lives in its alpha); a bright specular
-        colour is read as metal, tinting the base colour with it.
-        """
-        specular = _tuple(sg.get("specularFactor", [1, 1, 1]), 3)
-        metallic = min(1.0, max(0.0, (max(specular) - 0.04) / 0.96))
-        diffuse = _tuple(sg.get("diffuseFactor", [1, 1, 1, 1]), 4)
-        rgb = [
-            d * (1 - metallic) + s * metallic for d, s in zip(diffuse[:3], specular, strict=True)
-        ]
-        mat.base_color_factor = (rgb[0], rgb[1], rgb[2], diffuse[3])
-        mat.base_color_texture = self._texture(sg.get("diffuseTexture"))
-        mat.metallic_factor = metallic if "specularGlossinessTexture" not in sg else 0.0
-        mat.roughness_factor = 1.0 - float(sg.get("glossinessFactor", 1.0))
-        mat.metallic_roughness_texture = self._texture(sg.get("specularGlossinessTexture"))
-        mat.specular_glossiness = mat.metallic_roughness_texture is not None
-
-    def _texture(self, info: dict[str, Any] | None) -> TextureRef | None:
-        if info is None:
-            return None
-        tex = item(self.doc, "textures", int_field(info, "index"))
-        source = tex.get("source")
-        webp = tex.get("extensions", {}).get("EXT_texture_webp", {}).get("source")
-        if webp is not None:
-            source = webp
-        if source is None:
-            self.warnings.append("a texture has no image we can decode; it was ignored")
-            return None
-        sampler = Sampler()
-        if "sampler" in tex:
-            s = item(self.doc, "samplers", int_field(tex, "sampler"))
-            sampler = Sampler(
-                mag_filter=s.get("magFilter", sampler.mag_filter),
-                min_filter=s.get("minFilter", sampler.min_filter),
-                wrap_s=s.get("wrapS", sampler.wrap_s),
-                wrap_t=s.get("wrapT", sampler.wrap_t),
-            )
-        ref = TextureRef(image=self._image(source), sampler=sampler)
-        ref.tex_coord = int(info.get("texCoord", 0))
-        transform = info.get("extensions", {}).get("KHR_texture_transform")
-        if transform is not None:
-            ref.uv_transform = _uv_transform(transform)
-            ref.tex_coord = int(transform.get("texCoord", ref.tex_coord))
-        if ref.tex_coord not in (0, 1):
-            self.warnings.append(f"texCoord {ref.tex_coord} is not supported; using 0")
-            ref.tex_coord = 0
-        return ref
-
-    def _image(self, index: int) -> int:
-        if index not in self._image_index:
-            img = item(self.doc, "images", index)
-            label = f"image {index} ({img.get('name') or img.get('uri') or 'embedded'})"
-            if "bufferView" in img:
-                data = bytes(self.reader.view_bytes(int_field(img, "bufferView"))[0])
-            elif "uri" in img:
-                data = self.source.resolve(str(img["uri"]))
-            else:
-                raise InvalidModel(f"{label} has neither uri nor bufferView")
-            self._image_index[index] = len(self.images)
-            self.images.append(Image(pixels=decode_image(data, label), name=label))
-        return self._image_index[index]
 
     # -- meshes ---------------------------------------------------------------------
 
@@ -500,30 +399,6 @@ def _triangulate(indices: np.ndarray, mode: int) -> np.ndarray:
     else:
         a, b, c = np.full_like(k, indices[0]), indices[k + 1], indices[k + 2]
     return np.stack([a, b, c], axis=1).reshape(-1)
-
-
-def _uv_transform(t: dict[str, Any]) -> np.ndarray:
-    ox, oy = _tuple(t.get("offset", [0, 0]), 2)
-    sx, sy = _tuple(t.get("scale", [1, 1]), 2)
-    r = float(t.get("rotation", 0.0))
-    c, s = math.cos(r), math.sin(r)
-    translation = np.array([[1, 0, ox], [0, 1, oy], [0, 0, 1]], dtype=np.float64)
-    rotation = np.array([[c, s, 0], [-s, c, 0], [0, 0, 1]], dtype=np.float64)
-    scale = np.diag([sx, sy, 1.0])
-    return (translation @ rotation @ scale).astype(np.float32)
-
-
-def _tuple(values: Any, n: int) -> Any:
-    """A length-``n`` tuple of floats (typed Any: callers know which length they asked)."""
-    arr = _vec(values, n, "a factor")
-    return tuple(float(v) for v in arr)
-
-
-def _vec(values: Any, n: int, label: str) -> np.ndarray:
-    arr = np.array(values, dtype=np.float64).reshape(-1)
-    if arr.shape != (n,) or not np.all(np.isfinite(arr)):
-        raise InvalidModel(f"{label} has an invalid vector {values!r}")
-    return arr
 
 
 def _check_tree(nodes: list[Node], roots: list[int]) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from renderer import InvalidModel, ModelTooLarge, Scene, UnsupportedModel, load_scene
-from renderer.gltf_loader import _uv_transform
+from renderer.gltf_materials import uv_transform
 from renderer.limits import MAX_TRIANGLES
 
 
@@ -69,7 +69,7 @@ def test_missing_normals_become_flat_normals(make_gltf: Callable[..., Path]) -> 
 
 
 def test_texture_transform_matrix() -> None:
-    m = _uv_transform({"offset": [0.5, 0.0], "scale": [2.0, 2.0], "rotation": 0.0})
+    m = uv_transform({"offset": [0.5, 0.0], "scale": [2.0, 2.0], "rotation": 0.0})
     assert np.allclose(m @ [0.25, 0.25, 1.0], [1.0, 0.5, 1.0])
 
 
