@@ -29,7 +29,9 @@ def test_share_render_of_six_seconds(tmp_path: Path) -> None:
 
 
 def test_web_and_thumb_are_browser_ready(tmp_path: Path) -> None:
-    files = encode_render(moving_square(12), tmp_path, quality="share", bg_color=(255, 255, 255))
+    files = encode_render(
+        moving_square(12, texture=True), tmp_path, quality="share", bg_color=(255, 255, 255)
+    )
     for name in ("web", "thumb"):
         boxes = top_level_boxes(files[name].path)
         assert boxes.index("moov") < boxes.index("mdat"), (name, boxes)
@@ -37,7 +39,9 @@ def test_web_and_thumb_are_browser_ready(tmp_path: Path) -> None:
         assert (decoded.codec, decoded.pix_fmt, decoded.rate) == ("h264", "yuv420p", 30)
         assert len(decoded.frames) == 12 == files[name].frames
         assert files[name].content_type == "video/mp4"
-    assert max(decode(files["web"].path, limit=1).width, 0) <= 1280
+    web = decode(files["web"].path, limit=1)
+    assert (web.width, web.height) == (960, 540)  # already ≤ 1280: never scaled up
+    assert files["web"].size < files["video"].size  # CRF 26 + cap vs CRF 20
     thumb = decode(files["thumb"].path, limit=1)
     assert (thumb.width, thumb.height) == (480, 270)  # a quarter of the pixels
 
@@ -88,10 +92,8 @@ def test_other_aspects_take_their_size_from_the_frames(tmp_path: Path) -> None:
     portrait = encode_render(
         moving_square(4, 540, 960), tmp_path / "9x16", quality="share", bg_color=(0, 0, 0)
     )
-    assert (decode(portrait["video"].path).width, decode(portrait["video"].path).height) == (
-        540,
-        960,
-    )
+    video = decode(portrait["video"].path)
+    assert (video.width, video.height, len(video.frames)) == (540, 960, 4)
     thumb = decode(portrait["thumb"].path)
     assert (thumb.width, thumb.height) == (270, 480)
     assert Image.open(portrait["poster"].path).size == (270, 480)
@@ -99,10 +101,8 @@ def test_other_aspects_take_their_size_from_the_frames(tmp_path: Path) -> None:
     square = encode_render(
         moving_square(4, 1080, 1080), tmp_path / "1x1", quality="standard", bg_color=(0, 0, 0)
     )
-    assert (decode(square["video"].path).width, decode(square["video"].path).height) == (
-        1080,
-        1080,
-    )
+    video = decode(square["video"].path)
+    assert (video.width, video.height, len(video.frames)) == (1080, 1080, 4)
     web = decode(square["web"].path)
     assert (web.width, web.height) == (1080, 1080)  # never scaled up
     assert Image.open(square["poster"].path).size == (480, 480)
@@ -124,3 +124,11 @@ def test_colours_survive_the_round_trip(tmp_path: Path) -> None:
         for i, colour in enumerate(bars):
             centre = decoded.frames[0][decoded.height // 2, bar_w * i + bar_w // 2].astype(int)
             assert np.abs(centre - colour).max() <= 6, (name, colour, centre)
+
+
+def test_rgb_frames_are_accepted_as_opaque(tmp_path: Path) -> None:
+    frames = (frame[..., :3] for frame in moving_square(3, 320, 180))
+    files = encode_render(frames, tmp_path, quality="pro", bg_color=(0, 0, 0))
+    video = decode(files["video"].path, fmt="rgba64le")
+    assert len(video.frames) == 3
+    assert video.frames[0][..., 3].min() > 65000  # no alpha given: fully opaque
