@@ -20,6 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from broker import queue
+from broker.batching import MAX_GROUP, frame_key
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Job, Model, Render
@@ -61,14 +62,20 @@ class Dispatcher:
         while not draining and self.executor.free_slots() > 0:
             with transaction(self.ctx.sessions) as session:
                 lease = queue.claim(session, self.owner, lease_seconds)
-                spec = self._spec(session, lease) if lease else None
-            if lease is None:
-                break
-            if spec is None:
+                if lease is None:
+                    break
+                siblings = queue.claim_siblings(
+                    session, lease, self.owner, lease_seconds, frame_key, MAX_GROUP - 1
+                )
+                specs = [self._spec(session, x) for x in (lease, *siblings)]
+            runnable = [s for s in specs if s is not None]
+            if not runnable:
                 continue
-            self.leases[lease.job_id] = lease
-            self.executor.submit(spec)
-            JOBS_STARTED.labels(lease.kind).inc()
+            for leased in (lease, *siblings):
+                if any(s.job_id == leased.job_id for s in runnable):
+                    self.leases[leased.job_id] = leased
+                    JOBS_STARTED.labels(leased.kind).inc()
+            self.executor.submit(runnable[0].model_copy(update={"variants": runnable[1:]}))
         for event in self.executor.poll(self.poll_seconds):
             self._record(event)
         if time.monotonic() - self._last_renewal > lease_seconds / 3:

@@ -8,11 +8,12 @@ broker.db.engine) already makes each claim the only writer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -37,18 +38,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def claim(session: Session, owner: str, lease_seconds: int) -> Lease | None:
-    query = (
-        select(Job)
-        .where(Job.state == "queued")
-        .order_by(Job.priority.desc(), Job.created_at, Job.id)
-        .limit(1)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    job = session.scalar(query)
-    if job is None:
-        return None
+def _take(session: Session, job: Job, owner: str, lease_seconds: int) -> Lease | None:
+    """Lease one queued job (compare-and-set on its version)."""
     result = session.execute(
         update(Job)
         .where(Job.id == job.id, Job.state == "queued", Job.version == job.version)
@@ -66,6 +57,52 @@ def claim(session: Session, owner: str, lease_seconds: int) -> Lease | None:
         return None
     kind = cast(JobKind, job.kind)
     return Lease(job.id, job.render_id, kind, owner, job.version + 1, job.attempts + 1)
+
+
+def _skip_locked(session: Session, query: Select[Any]) -> Select[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True, of=Job)
+    return query
+
+
+def claim(session: Session, owner: str, lease_seconds: int) -> Lease | None:
+    query = (
+        select(Job)
+        .where(Job.state == "queued")
+        .order_by(Job.priority.desc(), Job.created_at, Job.id)
+        .limit(1)
+    )
+    job = session.scalar(_skip_locked(session, query))
+    return _take(session, job, owner, lease_seconds) if job is not None else None
+
+
+def claim_siblings(
+    session: Session,
+    lease: Lease,
+    owner: str,
+    lease_seconds: int,
+    key: Callable[[dict[str, Any]], str | None],
+    limit: int,
+) -> list[Lease]:
+    """Also lease queued renders of the same model whose ``key`` equals the leased one's."""
+    render = session.get(Render, lease.render_id)
+    wanted = key(render.settings) if render is not None and lease.kind == "render" else None
+    if render is None or wanted is None:
+        return []
+    query = (
+        select(Job, Render.settings)
+        .join(Render, Render.id == Job.render_id)
+        .where(Job.state == "queued", Job.kind == "render", Render.model_id == render.model_id)
+        .order_by(Job.created_at, Job.id)
+        .limit(limit * 4)
+    )
+    siblings: list[Lease] = []
+    for job, settings in session.execute(_skip_locked(session, query)).all():
+        if len(siblings) >= limit:
+            break
+        if key(settings) == wanted and (taken := _take(session, job, owner, lease_seconds)):
+            siblings.append(taken)
+    return siblings
 
 
 def _guard(lease: Lease) -> tuple[ColumnElement[bool], ...]:

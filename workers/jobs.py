@@ -32,6 +32,12 @@ class JobSpec(BaseModel):
     model_format: str
     settings: dict[str, Any]
     output_prefix: str
+    variants: list[JobSpec] = Field(default_factory=list)
+    """Other renders of the same model whose frames are identical: rendered once."""
+
+    @property
+    def job_ids(self) -> list[str]:
+        return [self.job_id, *(v.job_id for v in self.variants)]
 
 
 class JobEvent(BaseModel):

@@ -11,7 +11,7 @@ import multiprocessing as mp
 import queue
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.context import SpawnProcess
 from typing import Any
 
@@ -45,7 +45,8 @@ def _worker_main(settings_json: str, tasks: Any, events: Any) -> None:
 class _Slot:
     process: SpawnProcess
     tasks: Any
-    job_id: str | None = None
+    jobs: set[str] = field(default_factory=set)
+    """Jobs of the spec being run (several when a same-model batch shares frames)."""
     jobs_done: int = 0
     last_event: float | None = None
 
@@ -76,17 +77,16 @@ class LocalExecutor(Executor):
             if slot.process.is_alive():
                 continue
             log.warning("worker %s exited (%s)", slot.process.pid, slot.process.exitcode)
-            if slot.job_id is not None:
-                self._lost.append(slot.job_id)
+            self._lost.extend(sorted(slot.jobs))
             self._slots[i] = self._spawn()
 
     def free_slots(self) -> int:
         self._reap()
-        return sum(1 for s in self._slots if s.job_id is None)
+        return sum(1 for s in self._slots if not s.jobs)
 
     def submit(self, spec: JobSpec) -> None:
-        slot = next(s for s in self._slots if s.job_id is None and s.process.is_alive())
-        slot.job_id = spec.job_id
+        slot = next(s for s in self._slots if not s.jobs and s.process.is_alive())
+        slot.jobs = set(spec.job_ids)
         slot.tasks.put(spec.model_dump_json())
 
     def poll(self, timeout: float) -> list[JobEvent]:
@@ -99,11 +99,11 @@ class LocalExecutor(Executor):
             pass
         for event in events:
             for slot in self._slots:
-                if slot.job_id != event.job_id:
+                if event.job_id not in slot.jobs:
                     continue
                 slot.last_event = time.time()
                 if event.kind in ("done", "error"):
-                    slot.job_id = None
+                    slot.jobs.discard(event.job_id)
                     slot.jobs_done += 1
         return events
 
@@ -120,7 +120,7 @@ class LocalExecutor(Executor):
                 "gpu": None,
                 "pid": slot.process.pid,
                 "alive": slot.process.is_alive(),
-                "currentJob": slot.job_id,
+                "currentJob": min(slot.jobs) if slot.jobs else None,
                 "jobsDone": slot.jobs_done,
                 "lastHeartbeat": slot.last_event,
             }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from workers.config import Settings
 from workers.jobs import Asset, EventKind, JobEvent, JobSpec
 from workers.storage import ObjectStore
+from workers.tee import tee
 
 log = logging.getLogger("meshfarm.workers")
 Emit = Callable[[JobEvent], None]
@@ -38,8 +39,10 @@ class _Job:
         self.store = store
         self.emit = emit
         self.timings: dict[str, float] = {}
+        self.finished = False
 
     def event(self, kind: EventKind, **fields: Any) -> None:
+        self.finished = self.finished or kind in ("done", "error")
         self.emit(
             JobEvent(
                 job_id=self.spec.job_id,
@@ -58,6 +61,43 @@ class _Job:
         return Asset(key=key, content_type=content_type, size=size)
 
 
+def _render_settings(settings: dict[str, Any], *, preview: bool, transparent: bool) -> Any:
+    from renderer import settings_from_dxgl
+
+    render_settings = settings_from_dxgl(settings, quality=str(settings.get("quality", "share")))
+    if preview:
+        render_settings = replace(
+            render_settings,
+            width=render_settings.width // PREVIEW_SCALE,
+            height=render_settings.height // PREVIEW_SCALE,
+        )
+    if transparent:
+        render_settings = replace(render_settings, transparent=True)
+    return render_settings
+
+
+def _encode(
+    frames: Iterable[Any],
+    settings: dict[str, Any],
+    out_dir: Path,
+    *,
+    total: int,
+    on_poster: Callable[[dict[str, Any]], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> dict[str, Any]:
+    from encoders import encode_render
+
+    return encode_render(
+        frames,
+        out_dir,
+        quality=str(settings.get("quality", "share")),
+        bg_color=hex_to_rgb(str(settings.get("bgColor", "#ffffff"))),
+        total_frames=total,
+        on_poster=on_poster,
+        progress=progress,
+    )
+
+
 def render_and_encode(
     model_path: Path,
     settings: dict[str, Any],
@@ -73,27 +113,18 @@ def render_and_encode(
     Frames stream from the renderer into the encoders: a long video never sits in memory.
     Shared by the worker pipeline and the local ``meshfarm render`` command.
     """
-    from encoders import encode_render
-    from renderer import Renderer, load_scene, settings_from_dxgl
+    from renderer import Renderer, load_scene
 
-    quality = str(settings.get("quality", "share"))
     scene = load_scene(model_path)
-    render_settings = settings_from_dxgl(settings, quality=quality)
-    if preview:
-        render_settings = replace(
-            render_settings,
-            width=render_settings.width // PREVIEW_SCALE,
-            height=render_settings.height // PREVIEW_SCALE,
-        )
     clock = timings if timings is not None else {}
     started = time.monotonic()
+    render_settings = _render_settings(settings, preview=preview, transparent=False)
     with Renderer(render_settings) as renderer:
-        files = encode_render(
+        files = _encode(
             _timed(renderer.frames(scene), clock),
+            settings,
             out_dir,
-            quality=quality,
-            bg_color=hex_to_rgb(str(settings.get("bgColor", "#ffffff"))),
-            total_frames=renderer.frame_count,
+            total=renderer.frame_count,
             on_poster=on_poster,
             progress=progress,
         )
@@ -115,7 +146,7 @@ def _timed(frames: Iterator[Any], clock: dict[str, float]) -> Iterator[Any]:
         yield frame
 
 
-def _render_video(job: _Job, model_path: Path, workdir: Path) -> None:
+def _poster_handler(job: _Job) -> Callable[[dict[str, Any]], None]:
     def on_poster(files: dict[str, Any]) -> None:
         assets = {
             name: job.upload(name, f.path, f.content_type)
@@ -125,15 +156,10 @@ def _render_video(job: _Job, model_path: Path, workdir: Path) -> None:
         job.event("status", status="poster-done", assets=assets)
         job.event("status", status="video-processing")
 
-    job.event("status", status="poster-processing")
-    files = render_and_encode(
-        model_path,
-        job.spec.settings,
-        workdir / "out",
-        preview=job.spec.kind == "preview",
-        on_poster=on_poster,
-        timings=job.timings,
-    )
+    return on_poster
+
+
+def _publish(job: _Job, files: dict[str, Any]) -> None:
     assets = {
         name: job.upload(name, f.path, f.content_type)
         for name, f in files.items()
@@ -148,21 +174,88 @@ def _render_video(job: _Job, model_path: Path, workdir: Path) -> None:
     )
 
 
-def run_job(spec: JobSpec, store: ObjectStore, settings: Settings, emit: Emit) -> None:
-    """Run one job, reporting through ``emit``; every failure becomes an ``error`` event."""
-    from encoders.errors import EncodeError
+def _render_video(job: _Job, model_path: Path, workdir: Path) -> None:
+    job.event("status", status="poster-processing")
+    files = render_and_encode(
+        model_path,
+        job.spec.settings,
+        workdir / "out",
+        preview=job.spec.kind == "preview",
+        on_poster=_poster_handler(job),
+        timings=job.timings,
+    )
+    _publish(job, files)
+
+
+def _render_shared(jobs: list[_Job], model_path: Path, workdir: Path) -> None:
+    """Renders whose frames are identical (a same-model batch): render once, encode each.
+
+    The broker groups only renders with the same path, length, animation, aspect, pixel
+    size and vignette; they may differ in tier/codec and background colour, so the frames
+    are rendered transparent and each encoder lays its own background under them.
+    """
+    from renderer import Renderer, load_scene
+
+    scene = load_scene(model_path)
+    first = jobs[0].spec.settings
+    colours = {j.spec.settings.get("bgColor") for j in jobs}
+    transparent = len(colours) > 1 or any(j.spec.settings.get("quality") == "pro" for j in jobs)
+    render_settings = _render_settings(first, preview=False, transparent=transparent)
+    for job in jobs:
+        job.event("status", status="poster-processing")
+    clock: dict[str, float] = {}
+    started = time.monotonic()
+    with Renderer(render_settings) as renderer:
+        total = renderer.frame_count
+
+        def consumer(job: _Job, index: int) -> Callable[[Iterator[Any]], dict[str, Any]]:
+            return lambda frames: _encode(
+                frames,
+                job.spec.settings,
+                workdir / f"out-{index}",
+                total=total,
+                on_poster=_poster_handler(job),
+            )
+
+        outcomes = tee(
+            _timed(renderer.frames(scene), clock),
+            [consumer(job, i) for i, job in enumerate(jobs)],
+        )
+    encode = max(0.0, time.monotonic() - started - clock.get("render", 0.0))
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        job.timings.update(render=clock.get("render", 0.0) / len(jobs), encode=encode)
+        if isinstance(outcome, BaseException):
+            _report_failure(job, outcome)
+        else:
+            _publish(job, outcome)
+
+
+def _report_failure(job: _Job, exc: BaseException) -> None:
+    from encoders import EncodeError
     from renderer.errors import SceneError
 
-    job = _Job(spec, store, emit)
+    if isinstance(exc, SceneError | EncodeError):
+        job.event("error", message=str(exc))
+    else:
+        log.error("job %s failed", job.spec.job_id, exc_info=exc)
+        job.event("error", message=f"Internal error while rendering ({type(exc).__name__})")
+
+
+def run_job(spec: JobSpec, store: ObjectStore, settings: Settings, emit: Emit) -> None:
+    """Run one job (or one group of jobs sharing frames), reporting through ``emit``;
+    every failure becomes an ``error`` event for each job it touched."""
+    jobs = [_Job(s, store, emit) for s in (spec, *spec.variants)]
     with tempfile.TemporaryDirectory(prefix="job-", dir=settings.tmp_dir) as tmp:
         workdir = Path(tmp)
         try:
             started = time.monotonic()
             model_path = store.download(spec.model_key, workdir / f"model.{spec.model_format}")
-            job.timings["download"] = time.monotonic() - started
-            _render_video(job, model_path, workdir)
-        except (SceneError, EncodeError) as exc:
-            job.event("error", message=str(exc))
+            jobs[0].timings["download"] = time.monotonic() - started
+            if len(jobs) > 1:
+                _render_shared(jobs, model_path, workdir)
+            else:
+                _render_video(jobs[0], model_path, workdir)
         except Exception as exc:
-            log.exception("job %s failed", spec.job_id)
-            job.event("error", message=f"Internal error while rendering ({type(exc).__name__})")
+            for job in jobs:
+                if not job.finished:
+                    _report_failure(job, exc)

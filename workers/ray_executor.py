@@ -90,7 +90,7 @@ class RenderWorker:
 @dataclass
 class _Slot:
     actor: Any
-    job_id: str | None = None
+    jobs: set[str] = field(default_factory=set)
     run_ref: Any = None
     pending_events: list[JobEvent] = field(default_factory=list)
 
@@ -149,20 +149,20 @@ class RayExecutor(Executor):
             except (RayActorError, GetTimeoutError):
                 continue
             if current:
-                slot.job_id = current
+                slot.jobs = {current}
 
     def free_slots(self) -> int:
         if self._draining:
             return 0
-        return sum(1 for s in self._slots if s.job_id is None)
+        return sum(1 for s in self._slots if not s.jobs)
 
     def drain_mode(self, draining: bool = True) -> None:
         """Graceful drain: running jobs finish, no new ones are taken."""
         self._draining = draining
 
     def submit(self, spec: JobSpec) -> None:
-        slot = next(s for s in self._slots if s.job_id is None)
-        slot.job_id = spec.job_id
+        slot = next(s for s in self._slots if not s.jobs)
+        slot.jobs = set(spec.job_ids)
         slot.run_ref = slot.actor.run.remote(spec.model_dump_json())
 
     def poll(self, timeout: float) -> list[JobEvent]:
@@ -173,22 +173,22 @@ class RayExecutor(Executor):
             time.sleep(timeout)
         events: list[JobEvent] = []
         for slot in self._slots:
-            if slot.job_id is not None and slot.run_ref is None:  # adopted from before a restart
+            if slot.jobs and slot.run_ref is None:  # adopted from before a restart
                 events += self._drain(slot)
                 if self._idle(slot):
-                    slot.job_id = None
+                    slot.jobs = set()
         for slot in busy:
             finished, _ = ray.wait([slot.run_ref], timeout=0)
             events += self._drain(slot)  # after the check: a finished job's last events are in
             if not finished:
                 continue
+            ended = {e.job_id for e in events if e.kind in ("done", "error")}
             try:
                 ray.get(slot.run_ref)
             except (RayActorError, RayTaskError) as exc:
-                log.warning("actor died during job %s: %s", slot.job_id, exc)
-                if not any(e.kind in ("done", "error") for e in events if e.job_id == slot.job_id):
-                    self._lost.append(slot.job_id or "")
-            slot.job_id = None
+                log.warning("actor died during jobs %s: %s", sorted(slot.jobs), exc)
+                self._lost.extend(sorted(slot.jobs - ended))
+            slot.jobs = set()
             slot.run_ref = None
         return events
 
@@ -215,7 +215,7 @@ class RayExecutor(Executor):
             try:
                 infos.append(ray.get(slot.actor.info.remote(), timeout=5))
             except (RayActorError, GetTimeoutError):
-                infos.append({"alive": False, "currentJob": slot.job_id})
+                infos.append({"alive": False, "currentJob": min(slot.jobs, default=None)})
         return infos
 
     def shutdown(self) -> None:

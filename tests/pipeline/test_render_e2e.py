@@ -185,3 +185,37 @@ def test_a_killed_worker_is_retried_and_charged_once(
         assert charges == 1
     outputs = farm_ctx.settings.data_dir / "objects" / "renders" / body["renderId"]
     assert [p.name for p in outputs.iterdir()] == ["attempt-2"]
+
+
+def test_same_model_batch_shares_frames_and_keeps_each_background(
+    farm, farm_ctx, user_headers, wait_for
+):
+    headers, _ = user_headers
+    with (ASSETS / "BoxTextured.glb").open("rb") as fh:
+        model_id = farm.post("/v1/models", headers=headers, files={"file": ("box.glb", fh)}).json()[
+            "data"
+        ]["modelId"]
+    colours = ["#ffffff", "#000000", "#336699", "#ff8800"]
+    batch = farm.post(
+        "/v1/renders/batch",
+        headers=headers,
+        json={
+            "renders": [
+                {"modelId": model_id, "renderSettings": {"length": 3, "bgColor": c}}
+                for c in colours
+            ]
+        },
+    ).json()["data"]
+    centres = []
+    for item, colour in zip(batch, colours, strict=True):
+        data = wait_for(item["id"], headers)
+        assert data["status"] == "done", data["errorMessage"]
+        codec, width, height, _, frames = _decode(
+            farm.get(f"/v1/renders/{item['id']}/video", headers=headers).content
+        )
+        assert (codec, width, height, len(frames)) == ("h264", 960, 540, 90)
+        expected = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+        assert np.abs(frames[0][3, 3].astype(int) - expected).max() < 12, colour
+        centres.append(frames[0][270, 480].astype(int))
+    for centre in centres[1:]:  # the model itself looks the same in every variant
+        assert np.abs(centre - centres[0]).max() < 8

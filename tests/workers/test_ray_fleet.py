@@ -123,12 +123,12 @@ def test_killed_actor_job_finishes_elsewhere_charged_once(fleet_ctx):
             assert time.monotonic() < deadline
             time.sleep(0.05)
         executor = dispatcher.executor
+        slots = executor._slots  # type: ignore[attr-defined]
         victim = next(
             s
-            for s in executor._slots
-            if s.job_id is not None
-            and any(  # type: ignore[attr-defined]
-                lease.render_id == body["renderId"] and lease.job_id == s.job_id
+            for s in slots
+            if any(
+                lease.render_id == body["renderId"] and lease.job_id in s.jobs
                 for lease in dispatcher.leases.values()
             )
         )
