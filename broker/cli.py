@@ -215,3 +215,20 @@ def resume() -> None:
     with transaction(_sessions(Settings())) as session:
         set_draining(session, False)
     err.print("resumed: workers take new jobs")
+
+
+@app.command()
+def dataset(
+    model: Annotated[Path, typer.Argument(help="A .glb, .gltf or .zip model.", exists=True)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="OUT.zip")],
+    quality: Annotated[str, typer.Option(help="100x800 | 196x1024 | 400x2048")] = "100x800",
+    coverage: Annotated[str, typer.Option(help="hemisphere | sphere")] = "hemisphere",
+) -> None:
+    """Export a NeRF / Gaussian-Splatting training dataset locally, without a server."""
+    from broker.errors import ApiError
+    from broker.local import dataset_locally
+
+    try:
+        dataset_locally(model, output, quality=quality, coverage=coverage)
+    except (ApiError, ValueError) as exc:
+        _fail(exc)

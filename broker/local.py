@@ -66,3 +66,27 @@ def render_locally(
         files = render_and_encode(model, settings, Path(tmp), progress=progress)
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(files["video"].path), output)
+
+
+def dataset_locally(model: Path, output: Path, *, quality: str, coverage: str) -> None:
+    settings = parse_render_settings(
+        {"output": "dataset", "datasetQuality": quality, "coverage": coverage}, is_admin=True
+    )
+    if output.suffix.lower() != ".zip":
+        raise ValueError("the output must be a .zip file")
+    from workers.local_dataset import build_dataset_zip
+
+    with _progress() as bar:
+        task = bar.add_task("rendering views", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        output.parent.mkdir(parents=True, exist_ok=True)
+        build_dataset_zip(
+            model,
+            output,
+            quality=settings.datasetQuality or "100x800",
+            coverage=settings.coverage or "hemisphere",
+            progress=progress,
+        )

@@ -230,6 +230,25 @@ def _render_shared(jobs: list[_Job], model_path: Path, workdir: Path) -> None:
             _publish(job, outcome)
 
 
+def _build_dataset(job: _Job, model_path: Path, workdir: Path) -> None:
+    """Dataset export: the views are rendered and packed into one ZIP, the render's bundle."""
+    from workers.local_dataset import build_dataset_zip
+
+    settings = job.spec.settings
+    job.event("status", status="poster-processing")
+    started = time.monotonic()
+    out = workdir / "dataset.zip"
+    build_dataset_zip(
+        model_path,
+        out,
+        quality=str(settings.get("datasetQuality", "100x800")),
+        coverage=str(settings.get("coverage", "hemisphere")),
+    )
+    job.timings["render"] = time.monotonic() - started
+    asset = job.upload("dataset", out, "application/zip")
+    job.event("done", assets={"dataset": asset}, file_size=asset.size, timings=job.timings)
+
+
 def _report_failure(job: _Job, exc: BaseException) -> None:
     from encoders import EncodeError
     from renderer.errors import SceneError
@@ -251,7 +270,9 @@ def run_job(spec: JobSpec, store: ObjectStore, settings: Settings, emit: Emit) -
             started = time.monotonic()
             model_path = store.download(spec.model_key, workdir / f"model.{spec.model_format}")
             jobs[0].timings["download"] = time.monotonic() - started
-            if len(jobs) > 1:
+            if spec.kind == "dataset":
+                _build_dataset(jobs[0], model_path, workdir)
+            elif len(jobs) > 1:
                 _render_shared(jobs, model_path, workdir)
             else:
                 _render_video(jobs[0], model_path, workdir)
