@@ -193,3 +193,55 @@ def test_zip_with_external_files_and_escapes(tmp_path: Path, asset: Callable[[st
 def test_zip_without_gltf_is_unsupported(asset: Callable[[str], Path]) -> None:
     with pytest.raises(UnsupportedModel, match=r"no \.gltf"):
         load_scene(asset("fuze.zip"))
+
+
+def test_mesh_quantization_integer_attributes(tmp_path: Path) -> None:
+    """KHR_mesh_quantization: int16 positions (not normalized), normalized uint8 UVs."""
+    import base64
+
+    pos = np.array([[0, 0, 0], [100, 0, 0], [100, 100, 0], [0, 100, 0]], np.int16)
+    uv = np.array([[0, 255], [255, 255], [255, 0], [0, 0]], np.uint8)
+    idx = np.array([0, 1, 2, 0, 2, 3], np.uint16)
+    pos_bytes = np.concatenate(
+        [pos, np.zeros((4, 1), np.int16)], axis=1
+    ).tobytes()  # 4-byte aligned
+    blob = idx.tobytes() + pos_bytes + uv.tobytes()
+    doc = {
+        "asset": {"version": "2.0"},
+        "extensionsUsed": ["KHR_mesh_quantization"],
+        "extensionsRequired": ["KHR_mesh_quantization"],
+        "scenes": [{"nodes": [0]}],
+        "nodes": [{"mesh": 0, "scale": [0.01, 0.01, 0.01]}],
+        "meshes": [
+            {"primitives": [{"attributes": {"POSITION": 1, "TEXCOORD_0": 2}, "indices": 0}]}
+        ],
+        "buffers": [
+            {
+                "uri": "data:application/octet-stream;base64," + base64.b64encode(blob).decode(),
+                "byteLength": len(blob),
+            }
+        ],
+        "bufferViews": [
+            {"buffer": 0, "byteOffset": 0, "byteLength": 12},
+            {"buffer": 0, "byteOffset": 12, "byteLength": 32, "byteStride": 8},
+            {"buffer": 0, "byteOffset": 44, "byteLength": 8},
+        ],
+        "accessors": [
+            {"bufferView": 0, "componentType": 5123, "count": 6, "type": "SCALAR"},
+            {"bufferView": 1, "componentType": 5122, "count": 4, "type": "VEC3"},
+            {
+                "bufferView": 2,
+                "componentType": 5121,
+                "normalized": True,
+                "count": 4,
+                "type": "VEC2",
+            },
+        ],
+    }
+    path = tmp_path / "quantized.gltf"
+    path.write_text(json.dumps(doc))
+    s = load_scene(path)
+    prim = s.meshes[0].primitives[0]
+    assert prim.positions.dtype == np.float32 and prim.positions.max() == 100.0
+    assert prim.uv0 is not None and prim.uv0.max() == 1.0 and prim.uv0.min() == 0.0
+    assert not s.warnings
