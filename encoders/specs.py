@@ -95,7 +95,12 @@ def video_specs(quality: str, width: int, height: int) -> list[VideoSpec]:
         main = h264("video", "video.mp4", width, height, MAIN_CRF)
     web_w, web_h = fit_long_side(width, height, WEB_LONG_SIDE)
     gop = {"g": str(KEYINT)}
-    web = h264("web", "web.mp4", web_w, web_h, WEB_CRF, maxrate=WEB_MAXRATE, bufsize="5000k", **gop)
+    # The lighter variants take a faster preset: they cost about half the CPU of veryfast,
+    # which matters most when a same-model batch encodes several renders from one stream.
+    light = {**gop, "preset": "superfast"}
+    web = h264(
+        "web", "web.mp4", web_w, web_h, WEB_CRF, maxrate=WEB_MAXRATE, bufsize="5000k", **light
+    )
     # "Quarter resolution" = a quarter of the pixels: half the width and half the height.
-    thumb = h264("thumb", "thumb.mp4", even(width / 2), even(height / 2), THUMB_CRF, **gop)
+    thumb = h264("thumb", "thumb.mp4", even(width / 2), even(height / 2), THUMB_CRF, **light)
     return [main, web, thumb]
