@@ -16,7 +16,7 @@ from renderer.errors import (
 from renderer.frame_renderer import Renderer
 from renderer.framing import Bounds, stage
 from renderer.gltf_loader import load_scene
-from renderer.layers import Layers, render_layers
+from renderer.layers import Layers, LayersRenderer, render_layers
 from renderer.scene import Scene
 from renderer.settings import RenderSettings, settings_from_dxgl
 
@@ -27,6 +27,7 @@ __all__ = [
     "InvalidModel",
     "InvalidSettings",
     "Layers",
+    "LayersRenderer",
     "ModelTooLarge",
     "RenderSettings",
     "RenderTimeout",

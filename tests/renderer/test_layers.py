@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import trimesh
 
-from renderer import Camera, Scene, render_layers
+from renderer import Camera, LayersRenderer, Scene, render_layers
 
 
 def test_layers_shapes_and_agreement(
@@ -66,3 +66,25 @@ def test_layers_shapes_and_agreement(
     planar = -((locations - c2w[:3, 3]) @ c2w[:3, :3])[:, 2]
     got_depth = layers.depth[ys[index_ray], xs[index_ray]]
     assert np.median(np.abs(got_depth - planar)) < 1e-3
+
+
+def test_layers_renderer_reuses_the_upload(scene: Callable[[str], Scene]) -> None:
+    duck = scene("Duck.glb")
+    cams = [
+        Camera(
+            position=(3.0 * np.sin(a), 1.0, 3.0 * np.cos(a)),
+            target=(0.1, 0.85, 0.0),
+            aspect=1.0,
+            near=0.5,
+            far=10.0,
+        )
+        for a in (0.0, 1.5)
+    ]
+    with LayersRenderer(duck) as renderer:
+        a = renderer.render(cams[0], 64, 64)
+        b = renderer.render(cams[1], 64, 64)
+        c = renderer.render(cams[0], 48, 32)
+    single = render_layers(duck, cams[0], 64, 64)
+    assert np.array_equal(a.rgba, single.rgba) and np.array_equal(a.depth, single.depth)
+    assert not np.array_equal(a.mask, b.mask)
+    assert c.rgba.shape == (32, 48, 4)
