@@ -18,7 +18,7 @@ QUALITIES = ("share", "standard", "4k", "pro")
 renderer's business — here only ``pro`` differs (ProRes 4444 with alpha)."""
 
 MAIN_CRF = 20
-WEB_CRF = 26
+WEB_CRF = 28
 THUMB_CRF = 28
 WEB_MAXRATE = "2500k"
 """Caps the web variant's peaks so it streams on an ordinary connection (CRF alone does

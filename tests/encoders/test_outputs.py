@@ -41,7 +41,7 @@ def test_web_and_thumb_are_browser_ready(tmp_path: Path) -> None:
         assert files[name].content_type == "video/mp4"
     web = decode(files["web"].path, limit=1)
     assert (web.width, web.height) == (960, 540)  # already ≤ 1280: never scaled up
-    assert files["web"].size < files["video"].size  # CRF 26 + cap vs CRF 20
+    assert files["web"].size < files["video"].size  # CRF 28 + cap vs CRF 20
     thumb = decode(files["thumb"].path, limit=1)
     assert (thumb.width, thumb.height) == (480, 270)  # a quarter of the pixels
 
