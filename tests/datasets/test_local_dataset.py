@@ -1,0 +1,82 @@
+"""``workers.local_dataset.build_dataset_zip``: the entry point the CLI and pipeline call."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from ray_reference import ASSETS
+
+from datasets.tiers import TIERS, DatasetTier
+from renderer import SceneError
+from workers.local_dataset import build_dataset_zip
+
+
+@pytest.fixture
+def tiny_tier(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A 4-view, 64 px tier, so the API-level entry point runs in a second."""
+    monkeypatch.setitem(TIERS, "4x64", DatasetTier(4, 64))
+    return "4x64"
+
+
+def _check_zip(path: Path, views: int, size: int) -> dict:  # type: ignore[type-arg]
+    with zipfile.ZipFile(path) as zf:
+        assert zf.testzip() is None
+        names = set(zf.namelist())
+        meta = json.loads(zf.read("transforms.json"))
+    assert (meta["w"], meta["h"], len(meta["frames"])) == (size, size, views)
+    for folder in ("images", "depth", "depth_16bit", "depth_exact", "normals", "masks"):
+        assert sum(n.startswith(folder + "/") for n in names) == views, folder
+    assert {"overview.webp", "points3d.ply", "transforms_train.json"} <= names
+    return meta  # type: ignore[no-any-return]
+
+
+def test_writes_a_valid_zip_with_progress(tmp_path, tiny_tier):  # type: ignore[no-untyped-def]
+    out = tmp_path / "nested" / "duck.zip"
+    calls: list[tuple[int, int]] = []
+    build_dataset_zip(
+        ASSETS / "Duck.glb",
+        out,
+        quality=tiny_tier,
+        coverage="sphere",
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    meta = _check_zip(out, 4, 64)
+    assert meta["coverage"] == "sphere"
+    assert calls[-1] == (8, 8) and [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_bad_settings_raise_before_any_work(tmp_path):  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="datasetQuality"):
+        build_dataset_zip(ASSETS / "Duck.glb", tmp_path / "x.zip", quality="10x10")
+    with pytest.raises(ValueError, match="coverage"):
+        build_dataset_zip(ASSETS / "Duck.glb", tmp_path / "x.zip", coverage="cube")
+    assert not (tmp_path / "x.zip").exists()
+
+
+def test_bad_model_leaves_no_zip(tmp_path, tiny_tier):  # type: ignore[no-untyped-def]
+    bad = tmp_path / "broken.glb"
+    bad.write_bytes(b"glTF\x02\x00\x00\x00" + b"\x00" * 8)
+    with pytest.raises(SceneError):
+        build_dataset_zip(bad, tmp_path / "x.zip", quality=tiny_tier)
+    assert not (tmp_path / "x.zip").exists()
+
+
+def test_failure_while_rendering_removes_the_partial_zip(tmp_path, tiny_tier):  # type: ignore[no-untyped-def]
+    def stop(done: int, total: int) -> None:
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_dataset_zip(ASSETS / "Duck.glb", tmp_path / "x.zip", quality=tiny_tier, progress=stop)
+    assert not (tmp_path / "x.zip").exists()
+
+
+@pytest.mark.slow
+def test_default_tier_100x800(tmp_path):  # type: ignore[no-untyped-def]
+    out = tmp_path / "duck.zip"
+    build_dataset_zip(ASSETS / "Duck.glb", out)
+    meta = _check_zip(out, 100, 800)
+    assert meta["coverage"] == "hemisphere"
