@@ -1,8 +1,9 @@
-"""The frame's background as an output-size RGBA8 image.
+"""The frame's backdrop as an output-size RGBA8 image: background and vignette.
 
 ``bgColor`` fills the frame; a background image is scaled to cover it (keeping aspect)
 and cropped from one of the nine ``bgAlign`` anchors, as the dx.gl overlay docs
-describe. An image with alpha is laid over ``bgColor``.
+describe. An image with alpha is laid over ``bgColor``. The vignette is applied here,
+once per job, with the formula resolve.frag applies to the model's pixels.
 """
 
 from __future__ import annotations
@@ -30,6 +31,25 @@ def background_pixels(settings: RenderSettings) -> np.ndarray:
     else:
         out[..., :3] = cropped
     return out
+
+
+def vignette_factor(width: int, height: int, vignette: float) -> np.ndarray:
+    """H×W multiplier: ``1 − vignette · 0.65 · smoothstep(0.35, 1, r)`` at pixel centres,
+    r = distance from the centre over the half diagonal (exactly 1 when vignette is 0)."""
+    x = ((np.arange(width) + 0.5) / width) * 2.0 - 1.0
+    y = ((np.arange(height) + 0.5) / height) * 2.0 - 1.0
+    r = np.sqrt(x[None, :] ** 2 + y[:, None] ** 2) / np.sqrt(2.0)
+    t = np.clip((r - 0.35) / 0.65, 0.0, 1.0)
+    return 1.0 - vignette * 0.65 * t * t * (3.0 - 2.0 * t)
+
+
+def backdrop_pixels(settings: RenderSettings) -> np.ndarray:
+    """The background with the vignette applied: what frames show where the model is not."""
+    pixels = background_pixels(settings)
+    if settings.vignette > 0.0:
+        factor = vignette_factor(settings.width, settings.height, settings.vignette)
+        pixels[..., :3] = np.round(pixels[..., :3] * factor[..., None]).astype(np.uint8)
+    return pixels
 
 
 def cover_crop(image: np.ndarray, width: int, height: int, align: str) -> np.ndarray:

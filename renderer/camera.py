@@ -63,3 +63,27 @@ class Camera:
     def focal_length_px(self, height: int) -> float:
         """Focal length in pixels for an image ``height`` pixels tall (fl_x = fl_y)."""
         return height / (2.0 * math.tan(math.radians(self.fov_y) / 2.0))
+
+    def screen_rect(
+        self, points: np.ndarray, width: int, height: int, pad: int = 2
+    ) -> tuple[int, int, int, int] | None:
+        """Pixel rectangle (x, y from the top, w, h) holding ``points``' projections.
+
+        None when a point is at or behind the camera plane (the projection is unbounded);
+        the caller then uses the whole frame.
+        """
+        clip = (
+            np.c_[points, np.ones(len(points))] @ (self.projection_matrix() @ self.view_matrix()).T
+        )
+        if np.any(clip[:, 3] <= 1e-9):
+            return None
+        ndc = clip[:, :2] / clip[:, 3:4]
+        xs = (ndc[:, 0] * 0.5 + 0.5) * width
+        ys = (0.5 - ndc[:, 1] * 0.5) * height
+        x0 = max(0, int(np.floor(xs.min())) - pad)
+        y0 = max(0, int(np.floor(ys.min())) - pad)
+        x1 = min(width, int(np.ceil(xs.max())) + pad)
+        y1 = min(height, int(np.ceil(ys.max())) + pad)
+        if x1 <= x0 or y1 <= y0:
+            return (0, 0, 0, 0)
+        return (x0, y0, x1 - x0, y1 - y0)

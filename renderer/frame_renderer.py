@@ -17,7 +17,7 @@ import moderngl
 import numpy as np
 
 from renderer.animation import Pose, clip_time, evaluate_pose
-from renderer.background import background_pixels
+from renderer.background import backdrop_pixels
 from renderer.camera import Camera
 from renderer.camera_path import CameraPath
 from renderer.draw import draw_meshes
@@ -38,7 +38,8 @@ from renderer.lighting import (
 )
 from renderer.scene import Animation, Scene
 from renderer.settings import RenderSettings
-from renderer.ssaa import SupersampledTarget
+from renderer.ssaa import Backdrop, Rect, SupersampledTarget
+from renderer.transforms import transform_points
 
 SHADOW_UNIT, ENV_UNIT, LUT_UNIT = 5, 6, 7
 EXPOSURE = 1.0
@@ -104,8 +105,7 @@ class Renderer:
         ctx = self.ctx
         w, h = settings.width, settings.height
         self._target = SupersampledTarget(ctx, w, h)
-        self._background = ctx.texture((w, h), 4, background_pixels(settings).tobytes())
-        self._background.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self._backdrop = None if settings.transparent else Backdrop(ctx, backdrop_pixels(settings))
         self._shadow = ctx.depth_texture((SHADOW_MAP_SIZE, SHADOW_MAP_SIZE))
         self._shadow.compare_func = "<="
         self._shadow.filter = (moderngl.LINEAR, moderngl.LINEAR)
@@ -157,8 +157,9 @@ class Renderer:
         """Release every GL object this renderer made (the shared context stays)."""
         self._drop_job()
         self._target.release()
+        if self._backdrop is not None:
+            self._backdrop.release()
         release(
-            self._background,
             self._shadow_fbo,
             self._shadow,
             self._ground_shadow_fbo,
@@ -220,8 +221,36 @@ class Renderer:
             self._shadow_pass(job, pose, shadow_vp)
             job.shadow_key = key
         camera = job.path.camera(frame)
-        self._color_pass(job, pose, camera, shadow_vp)
-        self._target.resolve(self._background, transparent=s.transparent, vignette=s.vignette)
+        rect = camera.screen_rect(self._reach(job), s.width, s.height)
+        self._color_pass(job, pose, camera, shadow_vp, rect)
+        self._target.resolve(self._backdrop, vignette=s.vignette, rect=rect)
+
+    def _reach(self, job: _Job) -> np.ndarray:
+        """Points bounding everything drawn: the model, its reflection, its shadow."""
+        b = job.bounds
+        corners = np.array(
+            [
+                [x, y, z]
+                for x in (b.lo[0], b.hi[0])
+                for y in (b.lo[1], b.hi[1])
+                for z in (b.lo[2], b.hi[2])
+            ]
+        )
+        parts = [corners]
+        if self.settings.reflector:
+            parts.append(transform_points(mirror_matrix(float(b.lo[1])), corners))
+        if self.settings.shadows:
+            center, half = ground_rect(b)
+            parts.append(
+                np.array(
+                    [
+                        [center[0] + sx * half[0], b.lo[1], center[1] + sz * half[1]]
+                        for sx in (-1, 1)
+                        for sz in (-1, 1)
+                    ]
+                )
+            )
+        return np.concatenate(parts)
 
     def _shadow_pass(self, job: _Job, pose: Pose, light_vp: np.ndarray) -> None:
         ctx = self.ctx
@@ -255,10 +284,15 @@ class Renderer:
         self._bake_vao.render(moderngl.TRIANGLES, vertices=3)
 
     def _color_pass(
-        self, job: _Job, pose: Pose, camera: Camera, shadow_vp: np.ndarray | None
+        self,
+        job: _Job,
+        pose: Pose,
+        camera: Camera,
+        shadow_vp: np.ndarray | None,
+        rect: Rect | None,
     ) -> None:
         ctx, s, bounds = self.ctx, self.settings, job.bounds
-        self._target.begin()
+        self._target.begin(rect)
         ctx.enable(moderngl.DEPTH_TEST | moderngl.BLEND)
         ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
         self.ibl.specular.use(ENV_UNIT)

@@ -93,7 +93,7 @@ class LayersRenderer:
             lighting_uniforms(program, camera, ibl, None)
 
         draw_meshes(gpu, pose, "color", view, lit)
-        target.resolve(None, transparent=True, vignette=0.0)
+        target.resolve(None, vignette=0.0)
         rgba = target.read()
 
         layer_fbo.use()

@@ -4,8 +4,13 @@ The target is premultiplied linear colour in an sRGB8_ALPHA8 texture: the GPU en
 on write (cheaper on llvmpipe than three ``pow`` per fragment), blends in linear space,
 and decodes before filtering, so the resolve's single bilinear fetch at the centre of
 each 2×2 block is the exact box average in linear light. The resolve then encodes to
-sRGB, lays the result over the background (or un-premultiplies it for transparent
-output), applies the vignette and writes rows top-first so read-back needs no flip.
+sRGB, lays the result over the backdrop (the background with its vignette, made once
+per job) or un-premultiplies it for transparent output, and writes rows top-first so
+read-back needs no flip.
+
+Only the screen rectangle the model can reach (``rect``) is cleared and resolved; the
+rest of the output is a copy of the backdrop, which costs a memcpy instead of a shader
+run per pixel.
 """
 
 from __future__ import annotations
@@ -17,6 +22,23 @@ from renderer.gl_context import get_program, release, set_uniform
 
 SRGB8_ALPHA8 = 0x8C43
 FRAMEBUFFER_SRGB = 0x8DB9
+
+
+Rect = tuple[int, int, int, int]
+"""x, y, width, height in output pixels, y counted from the top row."""
+
+
+class Backdrop:
+    """The opaque frame behind the model: background with vignette, output size, RGBA8."""
+
+    def __init__(self, ctx: moderngl.Context, pixels: np.ndarray) -> None:
+        height, width = pixels.shape[:2]
+        self.texture = ctx.texture((width, height), 4, np.ascontiguousarray(pixels).tobytes())
+        self.texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.fbo = ctx.framebuffer([self.texture])
+
+    def release(self) -> None:
+        release(self.fbo, self.texture)
 
 
 class SupersampledTarget:
@@ -35,28 +57,39 @@ class SupersampledTarget:
         self._program = get_program("fullscreen.vert", "resolve.frag", {})
         self._vao = ctx.vertex_array(self._program, [])
 
-    def begin(self) -> None:
-        """Bind the 2× target, cleared to transparent, with sRGB encoding on."""
+    def begin(self, rect: Rect | None = None) -> None:
+        """Bind the 2× target with sRGB encoding on; clear ``rect`` (output pixels)."""
         self.fbo.use()
         self.ctx.enable_direct(FRAMEBUFFER_SRGB)
-        self.fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        viewport = None if rect is None else (2 * rect[0], 2 * rect[1], 2 * rect[2], 2 * rect[3])
+        self.fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0, viewport=viewport)
 
     def resolve(
-        self, background: moderngl.Texture | None, *, transparent: bool, vignette: float
+        self,
+        backdrop: Backdrop | None,
+        *,
+        vignette: float,
+        rect: Rect | None = None,
     ) -> None:
-        """Downsample into the output framebuffer (``background`` unused if transparent)."""
+        """Downsample ``rect`` into the output over ``backdrop`` (None: transparent)."""
         ctx, program = self.ctx, self._program
+        if backdrop is None:
+            self.out_fbo.clear(0.0, 0.0, 0.0, 0.0)
+        else:
+            ctx.copy_framebuffer(self.out_fbo, backdrop.fbo)
         self.out_fbo.use()
         ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)
         self.color.use(0)
         set_uniform(program, "u_scene", 0)
-        if background is not None:
-            background.use(1)
+        if backdrop is not None:
+            backdrop.texture.use(1)
             set_uniform(program, "u_background", 1)
-        set_uniform(program, "u_transparent", transparent or background is None)
+        set_uniform(program, "u_transparent", backdrop is None)
         set_uniform(program, "u_vignette", vignette)
         set_uniform(program, "u_output_size", (float(self.width), float(self.height)))
+        ctx.scissor = rect
         self._vao.render(moderngl.TRIANGLES, vertices=3)
+        ctx.scissor = None
 
     def read(self) -> np.ndarray:
         """The output framebuffer as H×W×4 uint8 (synchronous; for one-off renders)."""
