@@ -1,6 +1,6 @@
 """Render throughput: meshfarm at share / standard / 4k vs pyrender at 1920×1080.
 
-    .venv/bin/python bench/render_bench.py [--frames N] [--skip-pyrender]
+    .venv/bin/python bench/render_bench.py [--frames N] [--skip-pyrender] [--models A.glb …]
 
 For Duck.glb and DamagedHelmet.glb (from /work/shared/assets/glb or tests/assets) it
 times ``Renderer.frames()`` — full PBR, IBL, PCF shadow with ground catcher, 2× SSAA,
@@ -129,10 +129,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--frames", type=int, default=12)
     parser.add_argument("--skip-pyrender", action="store_true")
+    parser.add_argument("--models", nargs="+", default=list(MODELS), help="GLB file names")
     args = parser.parse_args()
     threads = os.environ.get("LP_NUM_THREADS", f"default ({os.cpu_count()} CPUs)")
     print(f"llvmpipe threads: {threads}")
-    for name in MODELS:
+    for name in args.models:
         path = model_path(name)
         ours: dict[str, Timings] = {}
         for quality, iw, ih in TIERS:
