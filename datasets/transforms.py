@@ -41,36 +41,25 @@ AABB_MARGIN = 0.05
 class FrameFiles:
     """The files of one view inside the dataset, relative to transforms.json."""
 
-    stem: str
-
-    @property
-    def image(self) -> str:
-        return f"images/{self.stem}.png"
-
-    @property
-    def depth8(self) -> str:
-        return f"depth/{self.stem}.png"
-
-    @property
-    def depth16(self) -> str:
-        return f"depth_16bit/{self.stem}.png"
-
-    @property
-    def depth_exact(self) -> str:
-        return f"depth_exact/{self.stem}.npy"
-
-    @property
-    def normal(self) -> str:
-        return f"normals/{self.stem}.png"
-
-    @property
-    def mask(self) -> str:
-        return f"masks/{self.stem}.png"
+    image: str
+    depth8: str
+    depth16: str
+    depth_exact: str
+    normal: str
+    mask: str
 
     @classmethod
     def of(cls, index: int) -> FrameFiles:
         """Files of view ``index`` (0-based), named frame_00001… so names sort in order."""
-        return cls(f"frame_{index + 1:05d}")
+        stem = f"frame_{index + 1:05d}"
+        return cls(
+            image=f"images/{stem}.png",
+            depth8=f"depth/{stem}.png",
+            depth16=f"depth_16bit/{stem}.png",
+            depth_exact=f"depth_exact/{stem}.npy",
+            normal=f"normals/{stem}.png",
+            mask=f"masks/{stem}.png",
+        )
 
 
 PLY_NAME = "points3d.ply"
@@ -176,10 +165,8 @@ def gaussian_splatting_splits(
     train: list[dict[str, Any]] = []
     test: list[dict[str, Any]] = []
     for index, camera in enumerate(cameras):
-        frame = {
-            "file_path": f"images/{FrameFiles.of(index).stem}",
-            "transform_matrix": pose(camera),
-        }
+        image = FrameFiles.of(index).image.removesuffix(".png")  # 3DGS appends ".png"
+        frame = {"file_path": image, "transform_matrix": pose(camera)}
         (test if index % TEST_EVERY == 0 else train).append(frame)
     header = {"camera_angle_x": intrinsics.angle_x}
     return {**header, "frames": train}, {**header, "frames": test}
