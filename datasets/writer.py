@@ -96,13 +96,28 @@ class _Entry:
     deflate: bool = False
 
 
-@dataclass
-class _Job:
-    """Shared state of one dataset being written (touched by the writer thread only)."""
+class _Writer:
+    """One dataset being written: the ZIP, the threads, and what the views add up to.
 
-    zf: zipfile.ZipFile
-    stats: DatasetStats
-    span: DepthSpan = field(default_factory=DepthSpan)
+    The ZIP is touched by one thread at a time: the writer thread while views are in
+    flight, the calling thread once everything before it has been drained.
+    """
+
+    def __init__(
+        self, zf: zipfile.ZipFile, spec: DatasetSpec, stats: DatasetStats, report: Progress
+    ) -> None:
+        self.zf, self.spec, self.stats, self.report = zf, spec, stats, report
+        self.span = DepthSpan()
+        self.sampler = PointSampler.for_views(spec.views)
+        self.sheet = ContactSheet(spec.views)
+        self.pool = ThreadPoolExecutor(ENCODE_THREADS, thread_name_prefix="dataset-enc")
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="dataset-zip")
+        self.pending: deque[Future[None]] = deque()
+
+    def close(self) -> None:
+        """Let queued work finish (or fail) and stop the threads."""
+        self.writer.shutdown()
+        self.pool.shutdown()
 
     def write(self, entries: list[_Entry]) -> None:
         start = time.thread_time()
@@ -112,6 +127,62 @@ class _Job:
             info.external_attr = 0o644 << 16
             self.zf.writestr(info, e.data, compresslevel=1 if e.deflate else None)
         self.stats.zip_s += time.thread_time() - start
+
+    def render_views(self, renderer: LayersRenderer, cameras: list[Camera]) -> None:
+        """Pass 1: images/, normals/, masks/, depth_exact/, and the running sums."""
+        size, total = self.spec.size, 2 * self.spec.views
+        for index, camera in enumerate(cameras):
+            start = time.perf_counter()
+            layers = renderer.render(camera, size, size)
+            self.stats.render_s += time.perf_counter() - start
+            encoded = self.pool.submit(_encode_view, index, layers, self.stats)
+            self.pending.append(self.writer.submit(self._add_view, index, camera, layers, encoded))
+            self._drain(IN_FLIGHT)
+            self.report(index + 1, total)
+        self._drain(0)
+
+    def _add_view(
+        self,
+        index: int,
+        camera: Camera,
+        layers: Layers,
+        encoded: Future[tuple[list[_Entry], np.ndarray, np.ndarray]],
+    ) -> None:
+        entries, rgb, normals_rgb = encoded.result()
+        self.write(entries)
+        self.span.add(layers.depth)
+        self.sampler.add(index, camera, layers.depth, rgb, layers.normal, layers.mask)
+        self.sheet.add(index, rgb, layers.depth, normals_rgb, layers.mask)
+
+    def write_depth_images(self, depth_range: DepthRange) -> None:
+        """Pass 2: depth/ and depth_16bit/ from the exact depth already in the ZIP.
+
+        zipfile refuses a read while a write is open, so the reads queue on the writer
+        thread too, two views ahead of the encoding.
+        """
+        views = self.spec.views
+        reads = deque(self.writer.submit(self._read_depth, i) for i in range(min(2, views)))
+        for index in range(views):
+            depth = reads.popleft().result()
+            if index + 2 < views:
+                reads.append(self.writer.submit(self._read_depth, index + 2))
+            files = FrameFiles.of(index)
+            encoded = self.pool.submit(_encode_depth, files, depth, depth_range, self.stats)
+            self.pending.append(self.writer.submit(self._write_when_ready, encoded))
+            self._drain(IN_FLIGHT)
+            self.report(views + index + 1, 2 * views)
+        self._drain(0)
+
+    def _read_depth(self, index: int) -> np.ndarray:
+        return np.load(io.BytesIO(self.zf.read(FrameFiles.of(index).depth_exact)))
+
+    def _write_when_ready(self, entries: Future[list[_Entry]]) -> None:
+        self.write(entries.result())
+
+    def _drain(self, keep: int) -> None:
+        """Wait (oldest first) until at most ``keep`` views are pending; re-raise errors."""
+        while len(self.pending) > keep:
+            self.pending.popleft().result()
 
 
 def scene_bounds(scene: Scene) -> Bounds:
@@ -135,63 +206,34 @@ def write_dataset(
     )
     intrinsics = Intrinsics(spec.size, spec.size, spec.fov_y_deg)
     stats = DatasetStats(views=spec.views)
-    total = 2 * spec.views
-    report = progress or (lambda done, total: None)
     out_zip = Path(out_zip)
     out_zip.parent.mkdir(parents=True, exist_ok=True)
     try:
         with (
             zipfile.ZipFile(out_zip, "w", allowZip64=True) as zf,
             LayersRenderer(scene) as renderer,
-            ThreadPoolExecutor(ENCODE_THREADS, thread_name_prefix="dataset-enc") as pool,
-            ThreadPoolExecutor(1, thread_name_prefix="dataset-zip") as writer,
         ):
-            job = _Job(zf, stats)
-            sampler = PointSampler.for_views(spec.views)
-            sheet = ContactSheet(spec.views)
-            pending: deque[Future[None]] = deque()
-
-            def after_view(
-                index: int,
-                camera: Camera,
-                layers: Layers,
-                encoded: Future[tuple[list[_Entry], np.ndarray, np.ndarray]],
-            ) -> None:
-                entries, rgb, normals_rgb = encoded.result()
-                job.write(entries)
-                job.span.add(layers.depth)
-                sampler.add(index, camera, layers.depth, rgb, layers.normal, layers.mask)
-                sheet.add(index, rgb, layers.depth, normals_rgb, layers.mask)
-
-            for index, camera in enumerate(cameras):
-                start = time.perf_counter()
-                layers = renderer.render(camera, spec.size, spec.size)
-                stats.render_s += time.perf_counter() - start
-                encoded = pool.submit(_encode_view, index, layers, stats)
-                pending.append(writer.submit(after_view, index, camera, layers, encoded))
-                _drain(pending, IN_FLIGHT)
-                report(index + 1, total)
-            _drain(pending, 0)
-
-            depth_range = job.span.range()
-            # Only the writer thread touches the ZIP (zipfile refuses a read while a write
-            # is open), so reads queue behind the writes, a few views ahead.
-            reads = deque(
-                writer.submit(_read_depth, zf, index) for index in range(min(2, spec.views))
+            w = _Writer(zf, spec, stats, progress or (lambda done, total: None))
+            try:
+                w.render_views(renderer, cameras)
+                depth_range = w.span.range()
+                w.write_depth_images(depth_range)
+            finally:
+                w.close()
+            train, test = gaussian_splatting_splits(cameras, intrinsics)
+            plain = transforms(cameras, intrinsics, bounds, depth_range, spec.coverage)
+            masked = transforms(
+                cameras, intrinsics, bounds, depth_range, spec.coverage, masked=True
             )
-            for index in range(spec.views):
-                depth = reads.popleft().result()
-                if index + 2 < spec.views:
-                    reads.append(writer.submit(_read_depth, zf, index + 2))
-                files = FrameFiles.of(index)
-                encoded_depth = pool.submit(_encode_depth, files, depth, depth_range, stats)
-                pending.append(writer.submit(_write_when_ready, job, encoded_depth))
-                _drain(pending, IN_FLIGHT)
-                report(spec.views + index + 1, total)
-            _drain(pending, 0)
-
-            job.write(
-                _final_entries(cameras, intrinsics, bounds, depth_range, spec, sampler, sheet)
+            w.write(
+                [
+                    _Entry("transforms.json", _json(plain)),
+                    _Entry("transforms_masked.json", _json(masked)),
+                    _Entry("transforms_train.json", _json(train)),
+                    _Entry("transforms_test.json", _json(test)),
+                    _Entry(PLY_NAME, w.sampler.ply_bytes(), deflate=True),
+                    _Entry("overview.webp", w.sheet.webp_bytes(depth_range)),
+                ]
             )
         stats.zip_bytes = out_zip.stat().st_size
     except BaseException:
@@ -199,21 +241,6 @@ def write_dataset(
         raise
     stats.wall_s = time.perf_counter() - started
     return stats
-
-
-def _read_depth(zf: zipfile.ZipFile, index: int) -> np.ndarray:
-    """View ``index``'s exact depth, read back from the ZIP being written."""
-    return np.load(io.BytesIO(zf.read(FrameFiles.of(index).depth_exact)))
-
-
-def _write_when_ready(job: _Job, entries: Future[list[_Entry]]) -> None:
-    job.write(entries.result())
-
-
-def _drain(pending: deque[Future[None]], keep: int) -> None:
-    """Wait (oldest first) until at most ``keep`` views are pending; re-raise errors."""
-    while len(pending) > keep:
-        pending.popleft().result()
 
 
 def _encode_view(
@@ -248,29 +275,3 @@ def _encode_depth(
 
 def _json(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, indent=2) + "\n").encode()
-
-
-def _final_entries(
-    cameras: list[Camera],
-    intrinsics: Intrinsics,
-    bounds: Bounds,
-    depth_range: DepthRange,
-    spec: DatasetSpec,
-    sampler: PointSampler,
-    sheet: ContactSheet,
-) -> list[_Entry]:
-    train, test = gaussian_splatting_splits(cameras, intrinsics)
-    return [
-        _Entry(
-            "transforms.json",
-            _json(transforms(cameras, intrinsics, bounds, depth_range, spec.coverage)),
-        ),
-        _Entry(
-            "transforms_masked.json",
-            _json(transforms(cameras, intrinsics, bounds, depth_range, spec.coverage, masked=True)),
-        ),
-        _Entry("transforms_train.json", _json(train)),
-        _Entry("transforms_test.json", _json(test)),
-        _Entry(PLY_NAME, sampler.ply_bytes(), deflate=True),
-        _Entry("overview.webp", sheet.webp_bytes(depth_range)),
-    ]
