@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,20 @@ from broker.errors import InvalidSettings
 from broker.schemas.render_settings import parse_render_settings
 
 VIDEO_SUFFIXES = {".mp4": "video", ".mov": "video"}
+
+
+class LocalRenderFailed(ValueError):
+    """The model could not be rendered; the message says why (as a render's errorMessage)."""
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    from workers.pipeline import user_errors
+
+    try:
+        yield
+    except user_errors() as exc:
+        raise LocalRenderFailed(str(exc)) from exc
 
 
 def _settings(raw: str | None, quality: str | None) -> dict[str, Any]:
@@ -44,6 +60,11 @@ def render_locally(
     model: Path, output: Path, raw_settings: str | None, *, quality: str | None, frame: int
 ) -> None:
     settings = _settings(raw_settings, quality)
+    with _user_errors():
+        _render(model, output, settings, frame)
+
+
+def _render(model: Path, output: Path, settings: dict[str, Any], frame: int) -> None:
     suffix = output.suffix.lower()
     if suffix == ".png":
         from workers.local_render import render_png
@@ -83,10 +104,11 @@ def dataset_locally(model: Path, output: Path, *, quality: str, coverage: str) -
             bar.update(task, completed=done, total=total)
 
         output.parent.mkdir(parents=True, exist_ok=True)
-        build_dataset_zip(
-            model,
-            output,
-            quality=settings.datasetQuality or "100x800",
-            coverage=settings.coverage or "hemisphere",
-            progress=progress,
-        )
+        with _user_errors():
+            build_dataset_zip(
+                model,
+                output,
+                quality=settings.datasetQuality or "100x800",
+                coverage=settings.coverage or "hemisphere",
+                progress=progress,
+            )

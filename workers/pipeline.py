@@ -249,11 +249,16 @@ def _build_dataset(job: _Job, model_path: Path, workdir: Path) -> None:
     job.event("done", assets={"dataset": asset}, file_size=asset.size, timings=job.timings)
 
 
-def _report_failure(job: _Job, exc: BaseException) -> None:
+def user_errors() -> tuple[type[Exception], ...]:
+    """Failures caused by the model or its settings: their message is for the user."""
     from encoders import EncodeError
     from renderer.errors import SceneError
 
-    if isinstance(exc, SceneError | EncodeError):
+    return (SceneError, EncodeError)
+
+
+def _report_failure(job: _Job, exc: BaseException) -> None:
+    if isinstance(exc, user_errors()):
         job.event("error", message=str(exc))
     else:
         log.error("job %s failed", job.spec.job_id, exc_info=exc)

@@ -126,3 +126,14 @@ def test_render_command_writes_a_png(tmp_path):
     assert bad.exit_code == 1 and "renderSettings.zoom" in bad.output
     bad = runner.invoke(app, ["render", str(ASSETS / "Duck.glb"), "-o", str(tmp_path / "x.gif")])
     assert bad.exit_code == 1 and ".png, .mp4 or .mov" in bad.output
+
+
+def test_render_command_reports_a_bad_model_cleanly(tmp_path):
+    from testdata import ASSETS
+
+    result = runner.invoke(
+        app,
+        ["render", str(ASSETS / "bad" / "BoxWithInfinites.glb"), "-o", str(tmp_path / "x.png")],
+    )
+    assert result.exit_code == 1
+    assert "error:" in result.output and "Traceback" not in result.output
