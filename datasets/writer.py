@@ -45,8 +45,9 @@ from renderer import Bounds, Camera, Layers, LayersRenderer, RenderSettings, Sce
 
 Progress = Callable[[int, int], None]
 
-IN_FLIGHT = 3
-"""Views rendered but not yet written (bounds memory: ~40 MB per 800² view)."""
+IN_FLIGHT = 2
+"""Views rendered but not yet written. Rendering is the bottleneck, so two keep the
+encoders busy; each costs ≈ 15 MB at 800², ≈ 150 MB at 2048² (layers plus encodings)."""
 
 ENCODE_THREADS = 2
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
