@@ -99,6 +99,9 @@ class LayersRenderer:
         layer_fbo.use()
         layer_fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
         ctx.disable(moderngl.BLEND)
+        # the colour pass's resolve switched depth testing off: only the nearest surface
+        # may land in the depth and normal layers
+        ctx.enable(moderngl.DEPTH_TEST)
 
         def plain(program: moderngl.Program) -> None:
             set_uniform(program, "u_view", view)

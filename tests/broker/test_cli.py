@@ -137,3 +137,26 @@ def test_render_command_reports_a_bad_model_cleanly(tmp_path):
     )
     assert result.exit_code == 1
     assert "error:" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_render_command_writes_an_mp4(tmp_path):
+    import av
+
+    from testdata import ASSETS
+
+    out = tmp_path / "box.mp4"
+    result = runner.invoke(
+        app,
+        ["render", str(ASSETS / "BoxTextured.glb"), "-o", str(out), "--settings", '{"length": 3}'],
+    )
+    assert result.exit_code == 0, result.output
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(stream))
+        assert (stream.codec_context.name, stream.width, stream.height) == ("h264", 960, 540)
+    assert frames == 90
+    bad = runner.invoke(
+        app, ["render", str(ASSETS / "BoxTextured.glb"), "-o", str(out), "--quality", "pro"]
+    )
+    assert bad.exit_code == 1 and ".mov" in bad.output

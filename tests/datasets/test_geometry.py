@@ -13,24 +13,7 @@ import pytest
 from PIL import Image
 from ray_reference import cast, rest_mesh, scene_of
 
-RENDERER_NO_DEPTH_TEST = pytest.mark.xfail(
-    strict=True,
-    reason="renderer bug: LayersRenderer.render draws the depth/normal layers with "
-    "GL_DEPTH_TEST off (SupersampledTarget.resolve disables it and nothing re-enables "
-    "it), so the last triangle drawn wins: the truck's far wheels and the Duck's far-side "
-    "eye show through",
-)
 ASSETS = ["Duck.glb", "BoxTextured.glb", "CesiumMilkTruck.glb"]
-NORMAL_ASSETS = [
-    "Duck.glb",
-    "BoxTextured.glb",
-    pytest.param("CesiumMilkTruck.glb", marks=RENDERER_NO_DEPTH_TEST),
-]
-OCCLUSION_ASSETS = [
-    pytest.param("Duck.glb", marks=RENDERER_NO_DEPTH_TEST),
-    "BoxTextured.glb",
-    pytest.param("CesiumMilkTruck.glb", marks=RENDERER_NO_DEPTH_TEST),
-]
 
 
 def _views(build, asset):  # type: ignore[no-untyped-def]
@@ -80,7 +63,7 @@ def test_mask_iou_with_ray_hits(build, asset):  # type: ignore[no-untyped-def]
         assert iou >= 0.98, (frame["file_path"], iou)
 
 
-@pytest.mark.parametrize("asset", OCCLUSION_ASSETS)
+@pytest.mark.parametrize("asset", ASSETS)
 def test_depth_shows_only_the_nearest_surface(build, asset):  # type: ignore[no-untyped-def]
     """Hardly any pixel's depth belongs to a surface hidden behind another."""
     for root, meta, frame, hits in _views(build, asset):
@@ -92,7 +75,7 @@ def test_depth_shows_only_the_nearest_surface(build, asset):  # type: ignore[no-
         assert off.mean() <= 0.01, (frame["file_path"], off.mean())
 
 
-@pytest.mark.parametrize("asset", NORMAL_ASSETS)
+@pytest.mark.parametrize("asset", ASSETS)
 def test_normals_within_5_degrees(build, asset):  # type: ignore[no-untyped-def]
     for root, _meta, frame, hits in _views(build, asset):
         rgb = np.array(Image.open(root / frame["normal_path"])).astype(np.float64)

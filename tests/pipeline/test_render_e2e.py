@@ -219,3 +219,41 @@ def test_same_model_batch_shares_frames_and_keeps_each_background(
         centres.append(frames[0][270, 480].astype(int))
     for centre in centres[1:]:  # the model itself looks the same in every variant
         assert np.abs(centre - centres[0]).max() < 8
+
+
+def test_pro_render_is_prores_4444_with_a_transparent_background(
+    farm, farm_ctx, user_headers, wait_for
+):
+    headers, _ = user_headers
+    with (ASSETS / "BoxTextured.glb").open("rb") as fh:
+        body = farm.post(
+            "/v1/models",
+            headers=headers,
+            files={"file": ("box.glb", fh)},
+            data={"renderSettings": '{"quality": "pro", "length": 3, "bgColor": "#000000"}'},
+        ).json()["data"]
+    data = wait_for(body["renderId"], headers, timeout=1200)
+    assert data["status"] == "done", data["errorMessage"]
+    video = farm.get(f"/v1/renders/{body['renderId']}/video", headers=headers)
+    assert video.headers["content-type"] == "video/quicktime"
+    with av.open(io.BytesIO(video.content)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "prores"
+        assert "yuva" in stream.pix_fmt
+        assert (stream.width, stream.height) == (3840, 2160)
+        first = next(container.decode(stream)).to_ndarray(format="rgba")
+    assert first[10, 10, 3] == 0  # background: transparent
+    assert first[1080, 1920, 3] == 255  # the model, in the middle of the frame
+    poster = np.asarray(
+        Image.open(
+            io.BytesIO(
+                farm.get(
+                    f"/v1/renders/{body['renderId']}/poster?quality=full", headers=headers
+                ).content
+            )
+        ).convert("RGB")
+    )
+    assert tuple(poster[10, 10]) == (0, 0, 0)  # bgColor applies to the poster
+    bundle = farm.get(f"/v1/renders/{body['renderId']}/bundle", headers=headers)
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as zf:
+        assert sorted(zf.namelist()) == ["poster.png", "thumb.mp4", "video.mov", "web.mp4"]
