@@ -257,3 +257,32 @@ def test_pro_render_is_prores_4444_with_a_transparent_background(
     bundle = farm.get(f"/v1/renders/{body['renderId']}/bundle", headers=headers)
     with zipfile.ZipFile(io.BytesIO(bundle.content)) as zf:
         assert sorted(zf.namelist()) == ["poster.png", "thumb.mp4", "video.mov", "web.mp4"]
+
+
+def test_dataset_render_is_a_bundle_zip(farm, farm_ctx, user_headers, wait_for):
+    headers, _ = user_headers
+    with (ASSETS / "BoxTextured.glb").open("rb") as fh:
+        model_id = farm.post("/v1/models", headers=headers, files={"file": ("box.glb", fh)}).json()[
+            "data"
+        ]["modelId"]
+    before = farm.get("/v1/account", headers=headers).json()["data"]["credits"]
+    res = farm.post(
+        "/v1/renders",
+        headers=headers,
+        json={"modelId": model_id, "renderSettings": {"output": "dataset"}},
+    )
+    assert res.status_code == 201, res.text
+    assert farm.get("/v1/account", headers=headers).json()["data"]["credits"] == before - 4
+    data = wait_for(res.json()["data"]["id"], headers, timeout=900)
+    assert data["status"] == "done", data["errorMessage"]
+    bundle = farm.get(f"/v1/renders/{data['id']}/bundle", headers=headers)
+    assert bundle.status_code == 200 and bundle.headers["content-type"] == "application/zip"
+    assert len(bundle.content) == data["fileSize"]
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as zf:
+        names = set(zf.namelist())
+        transforms = json.loads(zf.read("transforms.json"))
+    assert len(transforms["frames"]) == 100 and transforms["w"] == 800
+    assert {"overview.webp", "transforms.json"} <= names
+    assert all(f["file_path"] in names for f in transforms["frames"])
+    video = farm.get(f"/v1/renders/{data['id']}/video", headers=headers)
+    assert video.status_code == 404 and video.json()["error"]["code"] == "video_not_found"
