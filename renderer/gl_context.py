@@ -21,6 +21,23 @@ _lock = threading.Lock()
 _context: moderngl.Context | None = None
 _default_framebuffer: moderngl.Framebuffer | None = None
 _programs: dict[tuple[str, str, tuple[tuple[str, object], ...]], moderngl.Program] = {}
+_egl_device: int | None = None
+
+
+def use_cuda_device(cuda_device: int) -> int | None:
+    """Render on this CUDA GPU (call before the first render in the process).
+
+    Returns the EGL device index chosen, or None when no EGL device is that GPU (Mesa),
+    in which case EGL's default device is used.
+    """
+    global _egl_device
+    from renderer.egl_devices import egl_device_for_cuda
+
+    with _lock:
+        if _context is not None:
+            raise RuntimeError("the GL context already exists; choose the GPU before rendering")
+        _egl_device = egl_device_for_cuda(cuda_device)
+        return _egl_device
 
 
 class GLUnavailable(SceneError):
@@ -33,7 +50,10 @@ def get_context() -> moderngl.Context:
     with _lock:
         if _context is None:
             try:
-                _context = moderngl.create_standalone_context(require=330, backend="egl")  # type: ignore[arg-type]
+                options: dict[str, Any] = {"require": 330, "backend": "egl"}
+                if _egl_device is not None:
+                    options["device_index"] = _egl_device
+                _context = moderngl.create_standalone_context(**options)
             except Exception as exc:  # moderngl raises plain Exception for driver failures
                 raise GLUnavailable(f"cannot create an EGL OpenGL context: {exc}") from None
             # A standalone context has no default framebuffer: park on a 1×1 one.

@@ -40,6 +40,13 @@ class RenderWorker:
 
         self.settings = Settings.model_validate_json(settings_json)
         self.store = open_store(self.settings)
+        self.egl_device: int | None = None
+        gpus = ray.get_gpu_ids()
+        if gpus:
+            from renderer.gl_context import use_cuda_device
+
+            # Ray set CUDA_VISIBLE_DEVICES; EGL needs the matching device picked explicitly.
+            self.egl_device = use_cuda_device(int(gpus[0]))
         self.events: list[str] = []
         self.lock = threading.Lock()
         self.gl_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gl")
@@ -81,6 +88,7 @@ class RenderWorker:
             "gpu": ",".join(gpus) or None,
             "pid": os.getpid(),
             "alive": True,
+            "eglDevice": self.egl_device,
             "currentJob": self.current,
             "jobsDone": self.jobs_done,
             "lastHeartbeat": self.heartbeat,

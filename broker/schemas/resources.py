@@ -178,6 +178,7 @@ class WorkerOut(BaseModel):
     id: str | None = None
     node: str | None = None
     gpu: str | None = None
+    eglDevice: int | None = None
     pid: int | None = None
     alive: bool = True
     currentJob: str | None = None
