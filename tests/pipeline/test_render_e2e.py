@@ -14,11 +14,12 @@ import av
 import numpy as np
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from broker.db.engine import transaction
-from broker.db.models import CreditEntry, Job
+from broker.db.models import Job
 from broker.services import accounts
+from checks import assert_retried_once_and_charged_once
 from testdata import ASSETS
 
 pytestmark = pytest.mark.slow
@@ -174,17 +175,7 @@ def test_a_killed_worker_is_retried_and_charged_once(
         os.kill(pid, signal.SIGKILL)
     data = wait_for(body["renderId"], headers)
     assert data["status"] == "done", data["errorMessage"]
-    with farm_ctx.sessions() as session:
-        job = session.scalar(select(Job).where(Job.render_id == body["renderId"]))
-        assert job.attempts == 2
-        charges = session.scalar(
-            select(func.count()).where(
-                CreditEntry.account_id == account_id, CreditEntry.kind == "charge"
-            )
-        )
-        assert charges == 1
-    outputs = farm_ctx.settings.data_dir / "objects" / "renders" / body["renderId"]
-    assert [p.name for p in outputs.iterdir()] == ["attempt-2"]
+    assert_retried_once_and_charged_once(farm_ctx, body["renderId"], account_id)
 
 
 def test_same_model_batch_shares_frames_and_keeps_each_background(

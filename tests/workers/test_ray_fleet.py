@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from broker.app import create_app
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.db.models import CreditEntry, Job, Render
+from broker.db.models import Job, Render
 from broker.dispatcher import Dispatcher
 from broker.services import accounts
+from checks import assert_retried_once_and_charged_once
 from testdata import ASSETS
 from workers.config import Settings
 
@@ -63,6 +64,20 @@ def _account(ctx: AppContext, credits: int = 100) -> tuple[dict[str, str], str]:
     return {"Authorization": f"Bearer {token}"}, account.id
 
 
+def _upload(client: TestClient, headers: dict[str, str], asset: str) -> dict[str, str]:
+    """Upload a test asset with a short (3 s) render; returns {modelId, renderId}."""
+    with (ASSETS / asset).open("rb") as fh:
+        res = client.post(
+            "/v1/models",
+            headers=headers,
+            files={"file": (asset, fh)},
+            data={"renderSettings": SHORT},
+        )
+    assert res.status_code == 201, res.text
+    data: dict[str, str] = res.json()["data"]
+    return data
+
+
 def _wait_all(ctx: AppContext, render_ids: list[str], timeout: float = 900) -> dict[str, Render]:
     deadline = time.monotonic() + timeout
     while True:
@@ -83,13 +98,8 @@ def test_gpu_actor_renders_and_reports(fleet_ctx):
         headers, _ = _account(fleet_ctx)
         app = create_app(fleet_ctx)
         app.state.dispatcher = dispatcher
-        with TestClient(app) as client, (ASSETS / "BoxTextured.glb").open("rb") as fh:
-            body = client.post(
-                "/v1/models",
-                headers=headers,
-                files={"file": ("b.glb", fh)},
-                data={"renderSettings": SHORT},
-            ).json()["data"]
+        with TestClient(app) as client:
+            body = _upload(client, headers, "BoxTextured.glb")
             renders = _wait_all(fleet_ctx, [body["renderId"]])
             assert renders[body["renderId"]].status == "done"
             video = client.get(f"/v1/renders/{body['renderId']}/video", headers=headers)
@@ -107,13 +117,8 @@ def test_killed_actor_job_finishes_elsewhere_charged_once(fleet_ctx):
     dispatcher.start()
     try:
         headers, account_id = _account(fleet_ctx)
-        with TestClient(create_app(fleet_ctx)) as client, (ASSETS / "Duck.glb").open("rb") as fh:
-            body = client.post(
-                "/v1/models",
-                headers=headers,
-                files={"file": ("d.glb", fh)},
-                data={"renderSettings": SHORT},
-            ).json()["data"]
+        with TestClient(create_app(fleet_ctx)) as client:
+            body = _upload(client, headers, "Duck.glb")
         deadline = time.monotonic() + 300
         while True:
             with fleet_ctx.sessions() as session:
@@ -135,17 +140,7 @@ def test_killed_actor_job_finishes_elsewhere_charged_once(fleet_ctx):
         ray.kill(victim.actor, no_restart=False)
         renders = _wait_all(fleet_ctx, [body["renderId"]])
         assert renders[body["renderId"]].status == "done"
-        with fleet_ctx.sessions() as session:
-            job = session.scalar(select(Job).where(Job.render_id == body["renderId"]))
-            assert job.attempts == 2
-            charges = session.scalar(
-                select(func.count()).where(
-                    CreditEntry.account_id == account_id, CreditEntry.kind == "charge"
-                )
-            )
-            assert charges == 1
-        outputs = fleet_ctx.settings.data_dir / "objects" / "renders" / body["renderId"]
-        assert [p.name for p in outputs.iterdir()] == ["attempt-2"]
+        assert_retried_once_and_charged_once(fleet_ctx, body["renderId"], account_id)
     finally:
         dispatcher.stop()
 
@@ -156,13 +151,7 @@ def test_20_jobs_on_2_actors_none_lost_none_twice(fleet_ctx):
     try:
         headers, _ = _account(fleet_ctx)
         with TestClient(create_app(fleet_ctx)) as client:
-            with (ASSETS / "BoxTextured.glb").open("rb") as fh:
-                body = client.post(
-                    "/v1/models",
-                    headers=headers,
-                    files={"file": ("b.glb", fh)},
-                    data={"renderSettings": SHORT},
-                ).json()["data"]
+            body = _upload(client, headers, "BoxTextured.glb")
             batch = client.post(
                 "/v1/renders/batch",
                 headers=headers,
@@ -196,13 +185,8 @@ def test_broker_restart_recovers_in_flight_jobs(fleet_ctx):
     first = _fleet(fleet_ctx, use_gpus=False, cpu_workers=2, pool=pool)
     first.start()
     headers, _ = _account(fleet_ctx)
-    with TestClient(create_app(fleet_ctx)) as client, (ASSETS / "Duck.glb").open("rb") as fh:
-        body = client.post(
-            "/v1/models",
-            headers=headers,
-            files={"file": ("d.glb", fh)},
-            data={"renderSettings": SHORT},
-        ).json()["data"]
+    with TestClient(create_app(fleet_ctx)) as client:
+        body = _upload(client, headers, "Duck.glb")
     deadline = time.monotonic() + 300
     while not first.leases:
         assert time.monotonic() < deadline
