@@ -16,6 +16,7 @@ from renderer.errors import (
 from renderer.frame_renderer import Renderer
 from renderer.framing import Bounds, stage
 from renderer.gltf_loader import load_scene
+from renderer.ibl import warm_up
 from renderer.layers import Layers, LayersRenderer, render_layers
 from renderer.scene import Scene
 from renderer.settings import RenderSettings, settings_from_dxgl
@@ -39,4 +40,5 @@ __all__ = [
     "render_layers",
     "settings_from_dxgl",
     "stage",
+    "warm_up",
 ]

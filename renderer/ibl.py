@@ -146,3 +146,12 @@ def _build() -> IBL:
         sh=irradiance_sh9(radiance),
         max_lod=float(SPECULAR_LEVELS - 1),
     )
+
+
+def warm_up() -> None:
+    """Create the GL context and the studio environment now, before the first job.
+
+    Both are per-process and take seconds on llvmpipe; a worker that does this while it is
+    idle keeps that cost off its first render.
+    """
+    get_ibl()

@@ -29,6 +29,12 @@ def _worker_main(settings_json: str, tasks: Any, events: Any) -> None:
 
     settings = Settings.model_validate_json(settings_json)
     store = open_store(settings)
+    try:
+        from renderer import warm_up
+
+        warm_up()
+    except Exception:  # no GL here: the first job reports it as its error
+        log.exception("worker warm-up failed")
     while True:
         raw = tasks.get()
         if raw is None:

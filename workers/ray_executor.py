@@ -41,15 +41,16 @@ class RenderWorker:
         self.settings = Settings.model_validate_json(settings_json)
         self.store = open_store(self.settings)
         self.egl_device: int | None = None
+        self.gl_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gl")
         gpus = ray.get_gpu_ids()
         if gpus:
             from renderer.gl_context import use_cuda_device
 
             # Ray set CUDA_VISIBLE_DEVICES; EGL needs the matching device picked explicitly.
             self.egl_device = use_cuda_device(int(gpus[0]))
+        self.gl_thread.submit(_warm_up)
         self.events: list[str] = []
         self.lock = threading.Lock()
-        self.gl_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gl")
         self.jobs_done = 0
         self.current: str | None = None
         self.heartbeat = time.time()
@@ -93,6 +94,15 @@ class RenderWorker:
             "jobsDone": self.jobs_done,
             "lastHeartbeat": self.heartbeat,
         }
+
+
+def _warm_up() -> None:
+    from renderer import warm_up
+
+    try:
+        warm_up()
+    except Exception:  # no GL here: the first job reports it as its error
+        log.exception("actor warm-up failed")
 
 
 @dataclass
