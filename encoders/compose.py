@@ -43,6 +43,21 @@ def over_background(frame: np.ndarray, bg: tuple[int, int, int]) -> np.ndarray:
     """
     if is_opaque(frame):
         return frame
+    out = np.empty((*frame.shape[:2], 3), np.uint8)
+    out[...] = bg
+    # Only the box around the covered pixels needs blending: around a product shot most of
+    # the frame is bare background (alpha 0), which is the background colour exactly.
+    covered = frame[..., 3]
+    rows = np.flatnonzero(covered.any(axis=1))
+    if rows.size == 0:
+        return out
+    cols = np.flatnonzero(covered.any(axis=0))
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    out[box] = _blend(frame[box], bg)
+    return out
+
+
+def _blend(frame: np.ndarray, bg: tuple[int, int, int]) -> np.ndarray:
     alpha = frame[..., 3:4].astype(np.uint16)
     mixed = frame[..., :3] * alpha  # uint8 × uint16 → uint16, ≤ 255² fits
     mixed += np.asarray(bg, np.uint16) * (255 - alpha)
