@@ -76,15 +76,17 @@ def _render(model: Path, output: Path, settings: dict[str, Any], frame: int) -> 
     expected = ".mov" if settings["quality"] == "pro" else ".mp4"
     if suffix != expected:
         raise ValueError(f"quality {settings['quality']!r} produces a {expected} file")
+    from renderer import load_scene
     from workers.pipeline import render_and_encode
 
+    scene = load_scene(model)
     with tempfile.TemporaryDirectory(prefix="meshfarm-render-") as tmp, _progress() as bar:
         task = bar.add_task("rendering", total=None)
 
         def progress(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
-        files = render_and_encode(model, settings, Path(tmp), progress=progress)
+        files = render_and_encode(scene, settings, Path(tmp), progress=progress)
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(files["video"].path), output)
 

@@ -25,6 +25,10 @@ WEB_MAXRATE = "2500k"
 not bound the bitrate of a busy frame); 2.5 Mbit/s is a common 720p streaming rung."""
 KEYINT = 2 * FPS
 """A keyframe every 2 s in web and thumb: browsers seek and scrub by keyframes."""
+ONE_THREAD_MAX_PIXELS = 1280 * 720
+"""Up to this size one x264 thread encodes veryfast at well over 100 frames/s, far ahead of
+any renderer feeding it, and x264's frame threads would only add overhead: ≈35 % more CPU
+per frame at 960×540 measured here, CPU the renderer and a batch's other encoders need."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ def fit_long_side(width: int, height: int, long_side: int) -> tuple[int, int]:
 def h264(name: str, filename: str, width: int, height: int, crf: int, **extra: str) -> VideoSpec:
     """libx264 settings; ``video.open_video`` maps them to h264_nvenc where it works."""
     options = {"crf": str(crf), "preset": "veryfast", "profile": "high", **extra}
+    if width * height <= ONE_THREAD_MAX_PIXELS:
+        options.setdefault("threads", "1")
     return VideoSpec(name, filename, "libx264", "yuv420p", width, height, "video/mp4", options)
 
 
@@ -95,11 +101,12 @@ def video_specs(quality: str, width: int, height: int) -> list[VideoSpec]:
         main = h264("video", "video.mp4", width, height, MAIN_CRF)
     web_w, web_h = fit_long_side(width, height, WEB_LONG_SIDE)
     gop = {"g": str(KEYINT)}
-    # The lighter variants take a faster preset: they cost about half the CPU of veryfast,
-    # which matters most when a same-model batch encodes several renders from one stream.
-    # One x264 thread each: they run beside the main encoder and the renderer, so their
-    # own threading only adds overhead (≈10 % CPU measured on share frames).
-    light = {**gop, "preset": "superfast", "threads": "1"}
+    # veryfast like the main video: superfast saves ≈2 ms a frame at 960×540 but turns off
+    # x264's macroblock tree, which doubles the size at the same CRF — the web variant
+    # would hardly be lighter than the main video (502 kB against 666 kB on 90 frames of
+    # the DamagedHelmet, 247 kB with veryfast). One x264 thread each, whatever their size:
+    # they run beside the main encoder and the renderer, so threading only adds overhead.
+    light = {**gop, "threads": "1"}
     web = h264(
         "web", "web.mp4", web_w, web_h, WEB_CRF, maxrate=WEB_MAXRATE, bufsize="5000k", **light
     )

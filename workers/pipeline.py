@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from workers import scene_cache
 from workers.config import Settings
 from workers.jobs import Asset, EventKind, JobEvent, JobSpec
 from workers.storage import ObjectStore
@@ -99,7 +100,7 @@ def _encode(
 
 
 def render_and_encode(
-    model_path: Path,
+    scene: Any,
     settings: dict[str, Any],
     out_dir: Path,
     *,
@@ -113,9 +114,8 @@ def render_and_encode(
     Frames stream from the renderer into the encoders: a long video never sits in memory.
     Shared by the worker pipeline and the local ``meshfarm render`` command.
     """
-    from renderer import Renderer, load_scene
+    from renderer import Renderer
 
-    scene = load_scene(model_path)
     clock = timings if timings is not None else {}
     started = time.monotonic()
     render_settings = _render_settings(settings, preview=preview, transparent=False)
@@ -174,10 +174,10 @@ def _publish(job: _Job, files: dict[str, Any]) -> None:
     )
 
 
-def _render_video(job: _Job, model_path: Path, workdir: Path) -> None:
+def _render_video(job: _Job, scene: Any, workdir: Path) -> None:
     job.event("status", status="poster-processing")
     files = render_and_encode(
-        model_path,
+        scene,
         job.spec.settings,
         workdir / "out",
         preview=job.spec.kind == "preview",
@@ -187,16 +187,15 @@ def _render_video(job: _Job, model_path: Path, workdir: Path) -> None:
     _publish(job, files)
 
 
-def _render_shared(jobs: list[_Job], model_path: Path, workdir: Path) -> None:
+def _render_shared(jobs: list[_Job], scene: Any, workdir: Path) -> None:
     """Renders whose frames are identical (a same-model batch): render once, encode each.
 
     The broker groups only renders with the same path, length, animation, aspect, pixel
     size and vignette; they may differ in tier/codec and background colour, so the frames
     are rendered transparent and each encoder lays its own background under them.
     """
-    from renderer import Renderer, load_scene
+    from renderer import Renderer
 
-    scene = load_scene(model_path)
     first = jobs[0].spec.settings
     colours = {j.spec.settings.get("bgColor") for j in jobs}
     transparent = len(colours) > 1 or any(j.spec.settings.get("quality") == "pro" for j in jobs)
@@ -272,15 +271,21 @@ def run_job(spec: JobSpec, store: ObjectStore, settings: Settings, emit: Emit) -
     with tempfile.TemporaryDirectory(prefix="job-", dir=settings.tmp_dir) as tmp:
         workdir = Path(tmp)
         try:
-            started = time.monotonic()
-            model_path = store.download(spec.model_key, workdir / f"model.{spec.model_format}")
-            jobs[0].timings["download"] = time.monotonic() - started
+
+            def download() -> Path:
+                started = time.monotonic()
+                path = store.download(spec.model_key, workdir / f"model.{spec.model_format}")
+                jobs[0].timings["download"] = time.monotonic() - started
+                return path
+
             if spec.kind == "dataset":
-                _build_dataset(jobs[0], model_path, workdir)
-            elif len(jobs) > 1:
-                _render_shared(jobs, model_path, workdir)
+                _build_dataset(jobs[0], download(), workdir)
+                return
+            scene = scene_cache.load(spec.model_key, download)
+            if len(jobs) > 1:
+                _render_shared(jobs, scene, workdir)
             else:
-                _render_video(jobs[0], model_path, workdir)
+                _render_video(jobs[0], scene, workdir)
         except Exception as exc:
             for job in jobs:
                 if not job.finished:

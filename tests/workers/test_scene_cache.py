@@ -1,0 +1,62 @@
+"""A worker keeps the last model it loaded: the next job of that model starts from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+
+from workers.config import Settings
+from workers.jobs import JobEvent, JobSpec
+from workers.pipeline import run_job
+from workers.storage.local import LocalStore
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+
+def spec(render_id: str, model_key: str) -> JobSpec:
+    return JobSpec(
+        job_id=f"job-{render_id}",
+        render_id=render_id,
+        kind="preview",
+        attempt=1,
+        lease_version=1,
+        model_key=model_key,
+        model_format="glb",
+        settings={"quality": "share", "length": 3, "bgColor": "#203040"},
+        output_prefix=f"renders/{render_id}",
+    )
+
+
+def first_frame(path: Path) -> np.ndarray:
+    with av.open(str(path)) as container:
+        frame = next(container.decode(video=0))
+        return frame.to_ndarray(format="rgb24")
+
+
+def test_second_job_of_a_model_reuses_it_and_renders_the_same(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    store.put_file("models/cache-duck/model.glb", ASSETS / "Duck.glb")
+    store.put_file("models/cache-box/model.glb", ASSETS / "BoxTextured.glb")
+    settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+    events: list[JobEvent] = []
+
+    for render_id, key in (
+        ("a", "models/cache-duck/model.glb"),
+        ("b", "models/cache-duck/model.glb"),
+        ("c", "models/cache-box/model.glb"),
+    ):
+        run_job(spec(render_id, key), store, settings, events.append)
+
+    done = {e.render_id: e for e in events if e.kind == "done"}
+    assert set(done) == {"a", "b", "c"}, [e.message for e in events if e.kind == "error"]
+    assert "download" in done["a"].timings
+    assert "download" not in done["b"].timings  # same model: no download, no parse
+    assert "download" in done["c"].timings  # another model is fetched as usual
+
+    videos = {r: store.local_path(done[r].assets["video"].key) for r in done}
+    assert all(v is not None for v in videos.values())
+    a, b, c = (first_frame(videos[r]) for r in "abc")  # type: ignore[arg-type]
+    assert np.array_equal(a, b)  # the cached scene renders exactly like a fresh load
+    assert not np.array_equal(a, c)
