@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,10 +24,20 @@ def create_app(ctx: AppContext | None = None, settings: Settings | None = None) 
     context = ctx or AppContext.from_settings(settings or Settings())
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        if ctx is None:
-            context.close()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The dispatcher lives and dies with the server: uvicorn re-raises SIGTERM/SIGINT
+        # once it has shut down, so code after ``uvicorn.run`` never runs, and workers
+        # left running would be orphaned. Stopped first, before the DB it writes to.
+        dispatcher = getattr(app.state, "dispatcher", None)
+        if dispatcher is not None:
+            dispatcher.start()
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                await asyncio.to_thread(dispatcher.stop)
+            if ctx is None:
+                context.close()
 
     app = FastAPI(
         title="meshfarm",

@@ -84,13 +84,8 @@ def serve(
         pool = LocalExecutor(settings, count)
     else:
         _fail(ValueError(f"unknown executor {executor!r} (local or ray)"))
-    dispatcher = Dispatcher(app_.state.ctx, pool)
-    app_.state.dispatcher = dispatcher
-    dispatcher.start()
-    try:
-        uvicorn.run(app_, host=host, port=port, log_level="info")
-    finally:
-        dispatcher.stop()
+    app_.state.dispatcher = Dispatcher(app_.state.ctx, pool)  # started and stopped by the app
+    uvicorn.run(app_, host=host, port=port, log_level="info")
 
 
 @admin.command("create-account")

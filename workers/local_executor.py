@@ -21,6 +21,7 @@ from workers.jobs import JobEvent, JobSpec
 
 log = logging.getLogger("meshfarm.workers")
 _ctx = mp.get_context("spawn")
+PARENT_CHECK_SECONDS = 1.0
 
 
 def _worker_main(settings_json: str, tasks: Any, events: Any) -> None:
@@ -35,8 +36,14 @@ def _worker_main(settings_json: str, tasks: Any, events: Any) -> None:
         warm_up()
     except Exception:  # no GL here: the first job reports it as its error
         log.exception("worker warm-up failed")
+    parent = mp.parent_process()
     while True:
-        raw = tasks.get()
+        try:
+            raw = tasks.get(timeout=PARENT_CHECK_SECONDS)
+        except queue.Empty:
+            if parent is not None and not parent.is_alive():
+                return  # the broker died without stopping us (SIGKILL): do not linger
+            continue
         if raw is None:
             return
         run_job(

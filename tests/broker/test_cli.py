@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -62,8 +63,7 @@ def test_admin_commands(env):
     assert runner.invoke(app, ["admin", "revoke-token", token[:16]]).exit_code == 1
 
 
-@pytest.mark.slow
-def test_serve_first_start_prints_a_working_token_and_curl(env, tmp_path):
+def start_serve(env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -75,6 +75,45 @@ def test_serve_first_start_prints_a_working_token_and_curl(env, tmp_path):
         stderr=subprocess.DEVNULL,
         text=True,
     )
+    return proc, port
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited while we looked
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """The pids still running (zombies of a dead parent count as gone)."""
+    running = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            running.add(pid)
+    return running
+
+
+def wait_until_gone(pids: set[int], seconds: float) -> set[int]:
+    deadline = time.monotonic() + seconds
+    while alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return alive(pids)
+
+
+@pytest.mark.slow
+def test_serve_first_start_prints_a_working_token_and_curl(env, tmp_path):
+    proc, port = start_serve(env)
+    workers: set[int] = set()
     try:
         assert proc.stdout is not None
         token = proc.stdout.readline().strip()
@@ -94,9 +133,29 @@ def test_serve_first_start_prints_a_working_token_and_curl(env, tmp_path):
                 time.sleep(0.2)
         assert res.status_code == 200
         assert res.json()["data"]["credits"] == 1000 and res.json()["data"]["isAdmin"] is True
+        workers = children(proc.pid)
+        assert workers  # the local worker process
     finally:
         proc.terminate()
         proc.wait(20)
+    assert proc.returncode in (0, -signal.SIGTERM)
+    assert not wait_until_gone(workers, 10), "workers outlived the broker's shutdown"
+
+
+@pytest.mark.slow
+def test_workers_exit_when_serve_is_killed(env):
+    proc, _ = start_serve(env)
+    try:
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        deadline = time.monotonic() + 30
+        while not (workers := children(proc.pid)):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        proc.kill()
+        proc.wait(20)
+    assert not wait_until_gone(workers, 10), "workers outlived a killed broker"
 
 
 def test_render_command_writes_a_png(tmp_path):
