@@ -3,13 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SYSDEPS := libegl1 libegl-mesa0 libgl1-mesa-dri libgles2
+SYSDEPS := libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 glslang-tools
 
 .PHONY: install sysdeps run test lint test-fast clean
 
 sysdeps:
-	@if ! ldconfig -p | grep -q 'libEGL_mesa.so'; then \
-		echo "installing Mesa EGL ($(SYSDEPS))"; \
+	@if ! ldconfig -p | grep -q 'libEGL_mesa.so' || ! command -v glslangValidator >/dev/null; then \
+		echo "installing Mesa EGL and the reference GLSL compiler ($(SYSDEPS))"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q $(SYSDEPS); \
 	fi
