@@ -24,7 +24,7 @@ from renderer.draw import draw_meshes
 from renderer.errors import RenderTimeout
 from renderer.framing import Bounds, stage
 from renderer.gl_context import get_context, get_program, release, set_uniform
-from renderer.gl_scene import GpuScene
+from renderer.gl_scene import GpuScene, acquire_gpu_scene, park_gpu_scene
 from renderer.ibl import IBL, get_ibl
 from renderer.lighting import (
     LIGHT_COLOR,
@@ -94,8 +94,9 @@ class _Job:
 class Renderer:
     """Renders videos of scenes with one :class:`RenderSettings`.
 
-    GPU buffers for the output size live as long as the renderer; a scene's GPU copy
-    lives until another scene is rendered or :meth:`close` is called. ``time_limit_s``
+    GPU buffers for the output size live as long as the renderer; a scene's GPU copy is
+    parked for the next renderer when another scene is rendered or :meth:`close` is called
+    (:func:`~renderer.gl_scene.acquire_gpu_scene`). ``time_limit_s``
     bounds the wall time from construction; past it, the next frame raises
     :class:`~renderer.errors.RenderTimeout`.
     """
@@ -189,7 +190,7 @@ class Renderer:
 
     def _drop_job(self) -> None:
         if self._job is not None:
-            self._job.gpu.release()
+            park_gpu_scene(self._job.gpu)
             self._job = None
 
     def _prepare(self, scene: Scene) -> _Job:
@@ -199,7 +200,7 @@ class Renderer:
         root, bounds = stage(scene, self.settings)
         self._job = _Job(
             scene=scene,
-            gpu=GpuScene(self.ctx, scene),
+            gpu=acquire_gpu_scene(self.ctx, scene),
             animation=scene.find_animation(self.settings.animation),
             root=root,
             bounds=bounds,

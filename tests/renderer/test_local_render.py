@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import psutil
 import pytest
 from PIL import Image
@@ -63,3 +64,23 @@ def test_many_jobs_do_not_grow_memory(
         one_round()
     assert process.memory_info().rss - rss_before < 100 * 1024 * 1024
     assert ctx.error == "GL_NO_ERROR"
+
+
+def test_consecutive_renderers_of_one_scene_share_its_upload_safely(
+    scene: Callable[[str], Scene], small: Callable[..., RenderSettings]
+) -> None:
+    duck = scene("Duck.glb")
+    with Renderer(small()) as r:
+        first = r.render_frame(duck, 5)
+        gpu = r._job.gpu if r._job else None
+    with Renderer(small(bg_color=(0.2, 0.3, 0.4))) as other, Renderer(small()) as again:
+        # The parked copy goes to one renderer only; a second one alive at the same time
+        # gets its own, so neither can release the other's textures mid-frame.
+        other.render_frame(duck, 0)
+        assert other._job is not None and other._job.gpu is gpu
+        assert np.array_equal(again.render_frame(duck, 5), first)
+        assert again._job is not None and again._job.gpu is not gpu
+        assert np.array_equal(other.render_frame(duck, 5)[..., 3], first[..., 3])
+    with Renderer(small()) as last:
+        assert np.array_equal(last.render_frame(duck, 5), first)
+    assert get_context().error == "GL_NO_ERROR"
