@@ -120,7 +120,7 @@ class GpuScene:
             tex = self.ctx.texture(
                 (w, h),
                 4,
-                np.ascontiguousarray(pixels).tobytes(),
+                np.ascontiguousarray(pixels),
                 internal_format=SRGB8_ALPHA8 if srgb else None,
             )
             s = ref.sampler

@@ -95,7 +95,7 @@ class _Loader:
             roots=roots,
             meshes=meshes,
             materials=materials,
-            images=self.materials.images,
+            images=self.materials.images(),
             skins=skins,
             animations=animations,
             warnings=self.warnings,

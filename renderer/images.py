@@ -43,6 +43,6 @@ def decode_image(data: bytes, label: str) -> np.ndarray:
         rgba = img.convert("RGBA")
         if max(rgba.size) > limits.MAX_TEXTURE_SIDE:
             rgba.thumbnail((limits.MAX_TEXTURE_SIDE, limits.MAX_TEXTURE_SIDE))
-        return np.asarray(rgba, dtype=np.uint8).copy()
+        return np.asarray(rgba, dtype=np.uint8)  # read-only: textures are never edited
     except (OSError, ValueError, SyntaxError):
         raise InvalidModel(f"{label} is corrupt and cannot be decoded") from None
