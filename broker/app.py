@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from broker.api.routes import account, admin, assets, health, models, quote, renders
+from broker.api.routes import account, admin, assets, health, models, overlays, quote, renders
 from broker.context import AppContext
 from broker.errors import install_error_handlers
 from broker.schemas.resources import ErrorEnvelope
@@ -50,7 +50,7 @@ def create_app(ctx: AppContext | None = None, settings: Settings | None = None) 
     )
     app.state.ctx = context
     install_error_handlers(app)
-    for module in (health, account, models, renders, assets, quote, admin):
+    for module in (health, account, models, renders, assets, overlays, quote, admin):
         app.include_router(module.router, prefix="/v1", responses=ERROR_RESPONSES)
     app.include_router(admin.metrics_router)
     return app

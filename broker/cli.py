@@ -172,6 +172,23 @@ def add_credits(
         _fail(exc)
 
 
+@admin.command("publish-overlay")
+def publish_overlay(
+    overlay_id: Annotated[str, typer.Argument(help="The overlay's id (from POST /v1/overlays).")],
+    undo: Annotated[bool, typer.Option("--undo", help="Make it private again.")] = False,
+) -> None:
+    """Publish an overlay as a system overlay: every account lists it and may use it."""
+    from broker.errors import OverlayNotFound
+    from broker.services.overlays import set_published
+
+    try:
+        with transaction(_sessions(Settings())) as session:
+            set_published(session, overlay_id, not undo)
+        err.print(f"overlay {overlay_id}: {'private' if undo else 'published'}")
+    except OverlayNotFound:
+        _fail(ValueError(f"no overlay {overlay_id!r}"))
+
+
 @app.command()
 def render(
     model: Annotated[Path, typer.Argument(help="A .glb, .gltf or .zip model.", exists=True)],
@@ -181,13 +198,17 @@ def render(
     ] = None,
     settings: Annotated[str | None, typer.Option(help="renderSettings as JSON.")] = None,
     frame: Annotated[int, typer.Option(help="Frame to render for a PNG.", min=0)] = 0,
+    bg_image: Annotated[
+        Path | None,
+        typer.Option(help="Background image (PNG/JPEG/WebP), cropped from bgAlign.", exists=True),
+    ] = None,
 ) -> None:
     """Render a model locally, without a server: one frame to PNG, or the whole video."""
     from broker.errors import ApiError
     from broker.local import render_locally
 
     try:
-        render_locally(model, output, settings, quality=quality, frame=frame)
+        render_locally(model, output, settings, quality=quality, frame=frame, bg_image=bg_image)
     except (ApiError, ValueError) as exc:
         _fail(exc)
 

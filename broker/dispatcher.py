@@ -23,7 +23,7 @@ from broker import queue
 from broker.batching import MAX_GROUP, frame_key
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.db.models import Job, Model, Render
+from broker.db.models import Job, Model, Overlay, Render
 from broker.fleet import is_draining
 from broker.metrics import (
     ENCODE_SECONDS,
@@ -87,6 +87,8 @@ class Dispatcher:
         if render is None or model is None:
             queue.finish(session, lease)
             return None
+        overlay_id = render.settings.get("bgImageId")
+        overlay = session.get(Overlay, overlay_id) if overlay_id else None
         return JobSpec(
             job_id=lease.job_id,
             render_id=render.id,
@@ -97,6 +99,7 @@ class Dispatcher:
             model_format=model.file_format,
             settings=dict(render.settings),
             output_prefix=output_prefix(render.id, lease.attempt),
+            bg_image_key=overlay.storage_key if overlay else None,
         )
 
     def _record(self, event: JobEvent) -> None:

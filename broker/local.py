@@ -44,7 +44,12 @@ def _settings(raw: str | None, quality: str | None) -> dict[str, Any]:
             raise InvalidSettings(f"--settings is not valid JSON: {exc.msg}") from None
     if quality is not None and isinstance(data, dict):
         data = {**data, "quality": quality}
-    return parse_render_settings(data, is_admin=True).stored()
+    settings = parse_render_settings(data, is_admin=True)
+    if settings.bgImageId is not None:
+        raise InvalidSettings(
+            "renderSettings.bgImageId names an overlay on a server; locally use --bg-image PATH"
+        )
+    return settings.stored()
 
 
 def _progress() -> Progress:
@@ -57,19 +62,36 @@ def _progress() -> Progress:
 
 
 def render_locally(
-    model: Path, output: Path, raw_settings: str | None, *, quality: str | None, frame: int
+    model: Path,
+    output: Path,
+    raw_settings: str | None,
+    *,
+    quality: str | None,
+    frame: int,
+    bg_image: Path | None = None,
 ) -> None:
     settings = _settings(raw_settings, quality)
     with _user_errors():
-        _render(model, output, settings, frame)
+        _render(model, output, settings, frame, _background(bg_image))
 
 
-def _render(model: Path, output: Path, settings: dict[str, Any], frame: int) -> None:
+def _background(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from workers.pipeline import read_image
+
+    try:
+        return read_image(path)
+    except OSError as exc:
+        raise ValueError(f"--bg-image {path}: not a readable image ({exc})") from None
+
+
+def _render(model: Path, output: Path, settings: dict[str, Any], frame: int, bg_image: Any) -> None:
     suffix = output.suffix.lower()
     if suffix == ".png":
         from workers.local_render import render_png
 
-        render_png(model, output, settings, frame)
+        render_png(model, output, settings, frame, bg_image)
         return
     if suffix not in VIDEO_SUFFIXES:
         raise ValueError("the output must be a .png, .mp4 or .mov file")
@@ -86,7 +108,7 @@ def _render(model: Path, output: Path, settings: dict[str, Any], frame: int) -> 
         def progress(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
-        files = render_and_encode(scene, settings, Path(tmp), progress=progress)
+        files = render_and_encode(scene, settings, Path(tmp), bg_image=bg_image, progress=progress)
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(files["video"].path), output)
 

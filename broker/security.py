@@ -16,6 +16,8 @@ SCOPES = (
     "models:write",
     "renders:read",
     "renders:write",
+    "overlays:read",
+    "overlays:write",
     "admin",
 )
 

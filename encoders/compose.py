@@ -34,8 +34,12 @@ def is_opaque(frame: np.ndarray) -> bool:
     return frame.shape[2] == 3 or bool(frame[..., 3].min() == 255)
 
 
-def over_background(frame: np.ndarray, bg: tuple[int, int, int]) -> np.ndarray:
-    """Straight-alpha RGBA over an opaque colour, as RGB; opaque frames are returned as is.
+Background = tuple[int, int, int] | np.ndarray
+"""An opaque colour, or an H×W×3 uint8 image the size of the frames (a background overlay)."""
+
+
+def over_background(frame: np.ndarray, bg: Background) -> np.ndarray:
+    """Straight-alpha RGBA over an opaque background, as RGB; opaque frames are returned as is.
 
     Integer arithmetic with the exact round(x / 255) trick: ≈2.5× faster than ``// 255``
     on a 4K frame and bit-identical, which matters for pro renders where every frame has
@@ -44,10 +48,11 @@ def over_background(frame: np.ndarray, bg: tuple[int, int, int]) -> np.ndarray:
     if is_opaque(frame):
         return frame
     height, width = frame.shape[:2]
+    image = isinstance(bg, np.ndarray)
     out = np.empty((height, width, 3), np.uint8)
     # One background row broadcast down the frame: filling from the 3-tuple directly is a
     # strided per-pixel loop, 60× slower (2.2 ms of a 960×540 frame's 3 ms).
-    out[:] = np.tile(np.asarray(bg, np.uint8), (width, 1))
+    out[:] = bg if image else np.tile(np.asarray(bg, np.uint8), (width, 1))
     # Only the box around the covered pixels needs blending: around a product shot most of
     # the frame is bare background (alpha 0), which is the background colour exactly.
     covered = frame[..., 3]
@@ -56,11 +61,11 @@ def over_background(frame: np.ndarray, bg: tuple[int, int, int]) -> np.ndarray:
         return out
     cols = np.flatnonzero(covered.any(axis=0))
     box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-    out[box] = _blend(frame[box], bg)
+    out[box] = _blend(frame[box], bg[box] if isinstance(bg, np.ndarray) else bg)
     return out
 
 
-def _blend(frame: np.ndarray, bg: tuple[int, int, int]) -> np.ndarray:
+def _blend(frame: np.ndarray, bg: Background) -> np.ndarray:
     alpha = frame[..., 3:4].astype(np.uint16)
     mixed = frame[..., :3] * alpha  # uint8 × uint16 → uint16, ≤ 255² fits
     mixed += np.asarray(bg, np.uint16) * (255 - alpha)

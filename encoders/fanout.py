@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from encoders.compose import check_frame, over_background
+from encoders.compose import Background, check_frame, over_background
 from encoders.errors import EncodeError, EncoderFailed, FrameError
 from encoders.images import write_posters
 from encoders.specs import EncodedFile, VideoSpec, video_specs
@@ -46,7 +46,7 @@ class _Frame:
 
     __slots__ = ("_bg", "_composed", "_lock", "raw")
 
-    def __init__(self, raw: np.ndarray, bg: tuple[int, int, int]) -> None:
+    def __init__(self, raw: np.ndarray, bg: Background) -> None:
         self.raw = raw
         self._bg = bg
         self._composed: np.ndarray | None = None
@@ -151,6 +151,7 @@ def encode_render(
     *,
     quality: str,
     bg_color: tuple[int, int, int],
+    bg_image: np.ndarray | None = None,
     total_frames: int | None = None,
     progress: Progress | None = None,
     on_poster: PosterCallback | None = None,
@@ -159,7 +160,8 @@ def encode_render(
 
     Returns ``video`` (``video.mp4``, or ``video.mov`` ProRes 4444 with alpha for ``pro``),
     ``web`` (``web.mp4``), ``thumb`` (``thumb.mp4``), ``poster`` (``poster.png``, long side
-    ≤ 480) and ``poster_full`` (``poster_full.png``). ``bg_color`` is laid under every output
+    ≤ 480) and ``poster_full`` (``poster_full.png``). ``bg_color`` — or ``bg_image``, an
+    H×W×3 uint8 backdrop the size of the frames, when given — is laid under every output
     except the ProRes video. ``on_poster`` is called, on this thread, with the two posters
     as soon as they exist, before any video frame is encoded. ``progress(done, total)``
     reports frames that every encoder has taken, never decreasing, last with all frames.
@@ -174,11 +176,18 @@ def encode_render(
         raise FrameError("the renderer produced no frames")
     shape = check_frame(first, None)
     specs = video_specs(quality, shape[1], shape[0])
+    backdrop: Background = bg_color
+    if bg_image is not None:
+        if bg_image.shape != (shape[0], shape[1], 3) or bg_image.dtype != np.uint8:
+            raise FrameError(
+                f"bg_image must be {shape[0]}×{shape[1]}×3 uint8, got {bg_image.shape}"
+            )
+        backdrop = bg_image
     out_dir.mkdir(parents=True, exist_ok=True)
     posters: dict[str, EncodedFile] = {}
     fanout: FanOut | None = None
     try:
-        posters = write_posters(over_background(first, bg_color), out_dir)
+        posters = write_posters(over_background(first, backdrop), out_dir)
         if on_poster is not None:
             on_poster(dict(posters))
         fanout = FanOut(specs, out_dir)
@@ -187,7 +196,7 @@ def encode_render(
         while frame is not None:
             if count:
                 check_frame(frame, shape)
-            fanout.feed(_Frame(frame, bg_color))
+            fanout.feed(_Frame(frame, backdrop))
             count += 1
             if progress is not None and (done := fanout.done) > reported:
                 progress(done, total_frames)

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
         512 * MB, description="A ZIP upload may not expand past this (ZIP bombs)."
     )
     max_zip_entries: int = 1000
+    ingest_timeout_seconds: float = Field(
+        120.0, gt=0, description="POST /v1/models/ingest: the whole download's deadline."
+    )
+    ingest_allow_private: bool = Field(
+        False,
+        description="Let URL ingest fetch from loopback/private addresses (off: SSRF guard).",
+    )
     max_gltf_json_bytes: int = 64 * MB
     free_signup_credits: int = 10
     admin_bootstrap_email: str = "admin@localhost"

@@ -32,6 +32,8 @@ class JobSpec(BaseModel):
     model_format: str
     settings: dict[str, Any]
     output_prefix: str
+    bg_image_key: str | None = None
+    """The object-store key of the ``bgImageId`` overlay; None when it no longer exists."""
     variants: list[JobSpec] = Field(default_factory=list)
     """Other renders of the same model whose frames are identical: rendered once."""
 

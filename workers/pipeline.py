@@ -16,6 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from workers import scene_cache
 from workers.config import Settings
 from workers.jobs import Asset, EventKind, JobEvent, JobSpec
@@ -25,6 +27,10 @@ from workers.tee import tee
 log = logging.getLogger("meshfarm.workers")
 Emit = Callable[[JobEvent], None]
 PREVIEW_SCALE = 2  # the free preview renders at half the share size: 480×270
+
+
+class OverlayMissing(Exception):
+    """The render's ``bgImageId`` overlay was deleted before the render ran."""
 
 
 def hex_to_rgb(value: str) -> tuple[int, int, int]:
@@ -62,10 +68,37 @@ class _Job:
         return Asset(key=key, content_type=content_type, size=size)
 
 
-def _render_settings(settings: dict[str, Any], *, preview: bool, transparent: bool) -> Any:
+def load_background(spec: JobSpec, store: ObjectStore, workdir: Path) -> np.ndarray | None:
+    """The ``bgImageId`` overlay's pixels (H×W×3, or ×4 when it has transparency)."""
+    overlay_id = spec.settings.get("bgImageId")
+    if not overlay_id:
+        return None
+    if spec.bg_image_key is None:
+        raise OverlayMissing(f"The background overlay {overlay_id!r} no longer exists")
+    path = store.download(spec.bg_image_key, workdir / "background")
+    return read_image(path)
+
+
+def read_image(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as img:
+        alpha = "A" in img.getbands() or "transparency" in img.info
+        return np.asarray(img.convert("RGBA" if alpha else "RGB"))
+
+
+def _render_settings(
+    settings: dict[str, Any],
+    *,
+    preview: bool,
+    transparent: bool,
+    bg_image: np.ndarray | None = None,
+) -> Any:
     from renderer import settings_from_dxgl
 
-    render_settings = settings_from_dxgl(settings, quality=str(settings.get("quality", "share")))
+    render_settings = settings_from_dxgl(
+        settings, quality=str(settings.get("quality", "share")), bg_image=bg_image
+    )
     if preview:
         render_settings = replace(
             render_settings,
@@ -83,6 +116,7 @@ def _encode(
     out_dir: Path,
     *,
     total: int,
+    backdrop: np.ndarray | None = None,
     on_poster: Callable[[dict[str, Any]], None] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> dict[str, Any]:
@@ -93,10 +127,22 @@ def _encode(
         out_dir,
         quality=str(settings.get("quality", "share")),
         bg_color=hex_to_rgb(str(settings.get("bgColor", "#ffffff"))),
+        bg_image=backdrop,
         total_frames=total,
         on_poster=on_poster,
         progress=progress,
     )
+
+
+def _backdrop(render_settings: Any) -> np.ndarray | None:
+    """What the encoders lay under transparent frames when the render has a background
+    image (with a plain colour they lay ``bgColor`` themselves): the cropped image with the
+    vignette, exactly what an opaque render draws behind the model."""
+    if render_settings.bg_image is None:
+        return None
+    from renderer.background import backdrop_pixels
+
+    return backdrop_pixels(render_settings)[..., :3]
 
 
 def render_and_encode(
@@ -104,6 +150,7 @@ def render_and_encode(
     settings: dict[str, Any],
     out_dir: Path,
     *,
+    bg_image: np.ndarray | None = None,
     preview: bool = False,
     on_poster: Callable[[dict[str, Any]], None] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
@@ -118,13 +165,16 @@ def render_and_encode(
 
     clock = timings if timings is not None else {}
     started = time.monotonic()
-    render_settings = _render_settings(settings, preview=preview, transparent=False)
+    render_settings = _render_settings(
+        settings, preview=preview, transparent=False, bg_image=bg_image
+    )
     with Renderer(render_settings) as renderer:
         files = _encode(
             _timed(renderer.frames(scene), clock),
             settings,
             out_dir,
             total=renderer.frame_count,
+            backdrop=_backdrop(render_settings),
             on_poster=on_poster,
             progress=progress,
         )
@@ -174,12 +224,13 @@ def _publish(job: _Job, files: dict[str, Any]) -> None:
     )
 
 
-def _render_video(job: _Job, scene: Any, workdir: Path) -> None:
+def _render_video(job: _Job, scene: Any, workdir: Path, bg_image: np.ndarray | None) -> None:
     job.event("status", status="poster-processing")
     files = render_and_encode(
         scene,
         job.spec.settings,
         workdir / "out",
+        bg_image=bg_image,
         preview=job.spec.kind == "preview",
         on_poster=_poster_handler(job),
         timings=job.timings,
@@ -187,19 +238,26 @@ def _render_video(job: _Job, scene: Any, workdir: Path) -> None:
     _publish(job, files)
 
 
-def _render_shared(jobs: list[_Job], scene: Any, workdir: Path) -> None:
+def _render_shared(
+    jobs: list[_Job], scene: Any, workdir: Path, bg_image: np.ndarray | None
+) -> None:
     """Renders whose frames are identical (a same-model batch): render once, encode each.
 
     The broker groups only renders with the same path, length, animation, aspect, pixel
     size and vignette; they may differ in tier/codec and background colour, so the frames
-    are rendered transparent and each encoder lays its own background under them.
+    are rendered transparent and each encoder lays its own background under them. A
+    background image is part of the frame key (one image per group); ``bgColor`` is
+    ignored beside it.
     """
     from renderer import Renderer
 
     first = jobs[0].spec.settings
-    colours = {j.spec.settings.get("bgColor") for j in jobs}
+    colours = {j.spec.settings.get("bgImageId") or j.spec.settings.get("bgColor") for j in jobs}
     transparent = len(colours) > 1 or any(j.spec.settings.get("quality") == "pro" for j in jobs)
-    render_settings = _render_settings(first, preview=False, transparent=transparent)
+    render_settings = _render_settings(
+        first, preview=False, transparent=transparent, bg_image=bg_image
+    )
+    backdrop = _backdrop(render_settings)
     for job in jobs:
         job.event("status", status="poster-processing")
     clock: dict[str, float] = {}
@@ -213,6 +271,7 @@ def _render_shared(jobs: list[_Job], scene: Any, workdir: Path) -> None:
                 job.spec.settings,
                 workdir / f"out-{index}",
                 total=total,
+                backdrop=backdrop,
                 on_poster=_poster_handler(job),
             )
 
@@ -253,7 +312,7 @@ def user_errors() -> tuple[type[Exception], ...]:
     from encoders import EncodeError
     from renderer.errors import SceneError
 
-    return (SceneError, EncodeError)
+    return (SceneError, EncodeError, OverlayMissing)
 
 
 def _report_failure(job: _Job, exc: BaseException) -> None:
@@ -281,11 +340,12 @@ def run_job(spec: JobSpec, store: ObjectStore, settings: Settings, emit: Emit) -
             if spec.kind == "dataset":
                 _build_dataset(jobs[0], download(), workdir)
                 return
+            bg_image = load_background(spec, store, workdir)
             scene = scene_cache.load(spec.model_key, download)
             if len(jobs) > 1:
-                _render_shared(jobs, scene, workdir)
+                _render_shared(jobs, scene, workdir, bg_image)
             else:
-                _render_video(jobs[0], scene, workdir)
+                _render_video(jobs[0], scene, workdir, bg_image)
         except Exception as exc:
             for job in jobs:
                 if not job.finished:

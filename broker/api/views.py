@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from broker.db.models import Account, Model, Render
-from broker.schemas.resources import AccountOut, ModelDetailOut, ModelOut, RenderOut, RenderSummary
+from broker.db.models import Account, Model, Overlay, Render
+from broker.schemas.resources import (
+    AccountOut,
+    ModelDetailOut,
+    ModelOut,
+    OverlayOut,
+    RenderOut,
+    RenderSummary,
+    UploadOut,
+)
+from broker.services.uploads import UploadResult
 
 
 def model_out(model: Model) -> ModelOut:
@@ -56,3 +65,22 @@ def account_out(account: Account) -> AccountOut:
     return AccountOut(
         id=account.id, email=account.email, credits=account.balance, isAdmin=account.is_admin
     )
+
+
+def overlay_out(overlay: Overlay) -> OverlayOut:
+    return OverlayOut(
+        id=overlay.id,
+        layer=overlay.layer,
+        alignment=overlay.alignment,
+        name=overlay.name,
+        description=overlay.description,
+        system=overlay.published,
+        width=overlay.width,
+        height=overlay.height,
+        fileSize=overlay.file_size,
+        createdAt=overlay.created_at,
+    )
+
+
+def upload_out(result: UploadResult) -> UploadOut:
+    return UploadOut(modelId=result.model_id, renderId=result.render_id, duplicate=result.duplicate)

@@ -127,8 +127,6 @@ def parse_render_settings(raw: Any, *, is_admin: bool) -> RenderSettings:
             f"renderSettings.length: must be between 3 and {MAX_LENGTH:g} seconds "
             f"(up to {MAX_ADMIN_LENGTH:g} for admin accounts)"
         )
-    if settings.bgImageId is not None:
-        raise InvalidSettings(f"renderSettings.bgImageId: overlay {settings.bgImageId!r} not found")
     return settings
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+
+from broker.schemas.render_settings import Align
 
 T = TypeVar("T")
 
@@ -70,6 +72,14 @@ class UploadOut(BaseModel):
 class CheckHashIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sha256: str | None = None
+
+
+class IngestIn(BaseModel):
+    """Parsed loosely so that a missing url gets its own documented error code."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: Any = None
+    renderSettings: Any = None
 
 
 class CheckHashOut(BaseModel):
@@ -190,3 +200,29 @@ class FleetOut(BaseModel):
     executor: str | None
     draining: bool
     workers: list[WorkerOut]
+
+
+OverlayLayer = Literal["background", "foreground"]
+
+
+class OverlayFields(BaseModel):
+    """The text fields beside an overlay upload's ``file``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    layer: OverlayLayer = "background"
+    alignment: Align = "top-left"
+    name: str | None = Field(None, max_length=100)
+    description: str | None = Field(None, max_length=500)
+
+
+class OverlayOut(Timestamped):
+    id: str
+    layer: str
+    alignment: str
+    name: str | None
+    description: str | None
+    system: bool
+    width: int
+    height: int
+    fileSize: int

@@ -13,15 +13,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.errors import FileTooLarge, InvalidFormat, InvalidSettings
+from broker.db.models import Overlay
+from broker.errors import (
+    FileTooLarge,
+    InvalidFormat,
+    InvalidRequest,
+    InvalidSettings,
+    InvalidUrl,
+    UrlRequired,
+)
+from broker.ingest.image_check import CONTENT_TYPES as IMAGE_TYPES
+from broker.ingest.image_check import ImageInvalid, check_image
 from broker.ingest.multipart import StagedUpload
+from broker.ingest.url_fetch import FetchLimits, fetch_model
 from broker.ingest.validate import CONTENT_TYPES, ModelInvalid, accept_model, upload_format
 from broker.ingest.zip_check import ZipTooLarge
 from broker.schemas.render_settings import RenderSettings, parse_render_settings
+from broker.schemas.resources import OverlayFields
 from broker.security import Principal
 from broker.services import models as model_service
+from broker.services import overlays as overlay_service
 from broker.services import renders as render_service
 
 
@@ -32,11 +47,12 @@ class UploadResult:
     duplicate: bool
 
 
-def settings_from_form(raw: str | None, principal: Principal) -> RenderSettings:
-    data: Any = None
-    if raw is not None and raw.strip():
+def settings_from_form(raw: Any, principal: Principal) -> RenderSettings:
+    """renderSettings as a JSON string (a multipart field) or an already parsed object."""
+    data: Any = raw
+    if isinstance(raw, str):
         try:
-            data = json.loads(raw)
+            data = json.loads(raw) if raw.strip() else None
         except json.JSONDecodeError as exc:
             raise InvalidSettings(f"renderSettings is not valid JSON: {exc.msg}") from None
     return parse_render_settings(data, is_admin=principal.is_admin)
@@ -52,7 +68,37 @@ def store_upload(ctx: AppContext, principal: Principal, staged: StagedUpload) ->
     if file_format is None:
         raise InvalidFormat(f"File {staged.filename!r} is not .glb, .gltf, or .zip")
     settings = settings_from_form(staged.fields.get("renderSettings"), principal)
+    return store_model(ctx, principal, staged, file_format, settings)
+
+
+def ingest_url(ctx: AppContext, principal: Principal, url: Any, raw_settings: Any) -> UploadResult:
+    """POST /v1/models/ingest: settings are checked before anything is downloaded."""
+    if url is None or (isinstance(url, str) and not url.strip()):
+        raise UrlRequired()
+    if not isinstance(url, str):
+        raise InvalidUrl("url must be a string")
+    settings = settings_from_form(raw_settings, principal)
+    s = ctx.settings
+    limits = FetchLimits(s.max_upload_bytes, s.ingest_timeout_seconds, s.ingest_allow_private)
+    staged = fetch_model(url.strip(), s.tmp_dir, limits)
+    try:
+        return store_model(
+            ctx, principal, staged, upload_format(staged.filename) or "glb", settings
+        )
+    finally:
+        staged.discard()
+
+
+def store_model(
+    ctx: AppContext,
+    principal: Principal,
+    staged: StagedUpload,
+    file_format: str,
+    settings: RenderSettings,
+) -> UploadResult:
+    """A staged model file (uploaded or fetched from a URL) → model, preview, charged render."""
     with transaction(ctx.sessions) as session:
+        settings = overlay_service.resolve_background(session, principal, settings)
         existing = model_service.find_by_hash(session, principal.account_id, staged.sha256)
         if existing is not None:
             request = render_service.RenderRequest(existing, settings)
@@ -93,6 +139,47 @@ def store_upload(ctx: AppContext, principal: Principal, staged: StagedUpload) ->
             request = render_service.RenderRequest(model, settings)
             render = render_service.create_renders(session, principal, [request])[0]
             return UploadResult(model.id, render.id, duplicate=False)
+    except BaseException:
+        ctx.store.delete(key)
+        raise
+
+
+def _overlay_fields(fields: dict[str, str]) -> OverlayFields:
+    try:
+        return OverlayFields.model_validate({k: v for k, v in fields.items() if v != ""})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        raise InvalidRequest(f"{where}: {msg}") from None
+
+
+def store_overlay(ctx: AppContext, principal: Principal, staged: StagedUpload) -> Overlay:
+    """Check the image by decoding it, store it, then record it (removed again on failure)."""
+    fields = _overlay_fields(staged.fields)
+    try:
+        image = check_image(staged.path or Path())
+    except ImageInvalid as exc:
+        raise InvalidFormat(f"File is not a PNG, JPEG or WebP image: {exc}") from None
+    overlay_id = overlay_service.new_overlay_id()
+    key = overlay_service.overlay_key(overlay_id, image.image_format)
+    size = ctx.store.put_file(key, staged.path or Path(), IMAGE_TYPES[image.image_format])
+    name = fields.name
+    if name is None:
+        name = Path(staged.filename.replace("\\", "/")).stem[:100] or None
+    try:
+        with transaction(ctx.sessions) as session:
+            return overlay_service.add_overlay(
+                session,
+                principal,
+                overlay_id=overlay_id,
+                image=image,
+                size=size,
+                layer=fields.layer,
+                alignment=fields.alignment,
+                name=name,
+                description=fields.description,
+            )
     except BaseException:
         ctx.store.delete(key)
         raise

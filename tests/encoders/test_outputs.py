@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from enc_helpers import BACKGROUND_RGB, decode, hole_box, moving_square, top_level_boxes
 from PIL import Image
 
-from encoders import encode_render
+from encoders import FrameError, encode_render
 
 
 def test_share_render_of_six_seconds(tmp_path: Path) -> None:
@@ -132,3 +133,36 @@ def test_rgb_frames_are_accepted_as_opaque(tmp_path: Path) -> None:
     video = decode(files["video"].path, fmt="rgba64le")
     assert len(video.frames) == 3
     assert video.frames[0][..., 3].min() > 65000  # no alpha given: fully opaque
+
+
+def test_a_background_image_replaces_the_colour_under_transparent_frames(
+    tmp_path: Path,
+) -> None:
+    """A pro render with a bgImageId: its web, thumb and posters show the image."""
+    image = np.zeros((540, 960, 3), np.uint8)
+    image[:, :480] = (220, 20, 20)
+    image[:, 480:] = (20, 20, 220)
+    files = encode_render(
+        moving_square(3, transparent=True),
+        tmp_path,
+        quality="share",
+        bg_color=(0, 255, 0),
+        bg_image=image,
+    )
+    poster = np.asarray(Image.open(files["poster_full"].path)).astype(int)
+    web = decode(files["web"].path, fmt="rgb24", limit=1).frames[0].astype(int)
+    for shown in (poster, web):
+        assert np.abs(shown[500, 20] - (220, 20, 20)).max() < 8
+        assert np.abs(shown[500, 940] - (20, 20, 220)).max() < 8
+
+
+def test_a_background_image_of_the_wrong_size_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(FrameError, match="bg_image"):
+        encode_render(
+            moving_square(2, transparent=True),
+            tmp_path,
+            quality="share",
+            bg_color=(0, 0, 0),
+            bg_image=np.zeros((10, 10, 3), np.uint8),
+        )
+    assert list(tmp_path.iterdir()) == []

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from broker.db.engine import transaction
 from broker.db.models import Job
+from broker.fleet import set_draining
 from broker.services import accounts
 from checks import assert_retried_once_and_charged_once
 from testdata import ASSETS
@@ -277,3 +278,60 @@ def test_dataset_render_is_a_bundle_zip(farm, farm_ctx, user_headers, wait_for):
     assert all(f["file_path"] in names for f in transforms["frames"])
     video = farm.get(f"/v1/renders/{data['id']}/video", headers=headers)
     assert video.status_code == 404 and video.json()["error"]["code"] == "video_not_found"
+
+
+def _split_png(left: tuple[int, int, int], right: tuple[int, int, int]) -> bytes:
+    """A 1600×1200 image, left half one colour, right half another (4:3: cropped at 16:9)."""
+    image = np.zeros((1200, 1600, 3), np.uint8)
+    image[:, :800], image[:, 800:] = left, right
+    image[1100:] = (250, 250, 250)  # a bottom band the top-left crop keeps off the frame
+    out = io.BytesIO()
+    Image.fromarray(image).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_background_overlay_is_cropped_under_the_model(farm, farm_ctx, user_headers, wait_for):
+    headers, _ = user_headers
+    overlay = farm.post(
+        "/v1/overlays",
+        headers=headers,
+        files={"file": ("split.png", _split_png((220, 30, 30), (30, 30, 220)))},
+    ).json()["data"]
+    with (ASSETS / "BoxTextured.glb").open("rb") as fh:
+        model_id = farm.post("/v1/models", headers=headers, files={"file": ("box.glb", fh)}).json()[
+            "data"
+        ]["modelId"]
+    settings = {"length": 3, "bgImageId": overlay["id"], "bgColor": "#00ff00", "shadows": False}
+    res = farm.post(
+        "/v1/renders", headers=headers, json={"modelId": model_id, "renderSettings": settings}
+    )
+    assert res.status_code == 201, res.text
+    data = wait_for(res.json()["data"]["id"], headers)
+    assert data["status"] == "done", data["errorMessage"]
+    _, width, height, _, frames = _decode(
+        farm.get(f"/v1/renders/{data['id']}/video", headers=headers).content
+    )
+    assert (width, height, len(frames)) == (960, 540, 90)
+    first = frames[0].astype(int)
+    assert np.abs(first[530, 10] - (220, 30, 30)).max() < 12  # top-left crop: no white band
+    assert np.abs(first[10, 950] - (30, 30, 220)).max() < 12
+    assert np.abs(first[270, 480] - first[10, 10]).max() > 40  # the model is drawn over it
+
+    # an overlay deleted before its render runs: a clear error, credits back
+    before = farm.get("/v1/account", headers=headers).json()["data"]["credits"]
+    doomed = farm.post(
+        "/v1/overlays", headers=headers, files={"file": ("x.png", _split_png((1, 2, 3), (4, 5, 6)))}
+    ).json()["data"]
+    with transaction(farm_ctx.sessions) as session:  # the render must not start before the delete
+        set_draining(session, True)
+    res = farm.post(
+        "/v1/renders",
+        headers=headers,
+        json={"modelId": model_id, "renderSettings": {"length": 3, "bgImageId": doomed["id"]}},
+    )
+    assert farm.delete(f"/v1/overlays/{doomed['id']}", headers=headers).status_code == 200
+    with transaction(farm_ctx.sessions) as session:
+        set_draining(session, False)
+    data = wait_for(res.json()["data"]["id"], headers)
+    assert data["status"] == "error" and "no longer exists" in data["errorMessage"]
+    assert farm.get("/v1/account", headers=headers).json()["data"]["credits"] == before

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from broker.api.deps import get_ctx, require
-from broker.api.pagination import Paging, paging
-from broker.api.views import model_detail_out, model_out
+from broker.api.pagination import Paging, page_of, paging
+from broker.api.views import model_detail_out, model_out, upload_out
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.errors import FileNotFound, Sha256Required
@@ -22,7 +22,7 @@ from broker.schemas.resources import (
     CheckHashIn,
     CheckHashOut,
     Data,
-    Meta,
+    IngestIn,
     ModelDetailOut,
     ModelOut,
     ModelPatch,
@@ -32,7 +32,7 @@ from broker.schemas.resources import (
 from broker.security import Principal
 from broker.services import models as model_service
 from broker.services import renders as render_service
-from broker.services.uploads import store_upload
+from broker.services.uploads import ingest_url, store_upload
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -66,11 +66,18 @@ async def upload_model(
         result = await run_in_threadpool(store_upload, ctx, principal, staged)
     finally:
         staged.discard()
-    return Data(
-        data=UploadOut(
-            modelId=result.model_id, renderId=result.render_id, duplicate=result.duplicate
-        )
-    )
+    return Data(data=upload_out(result))
+
+
+@router.post("/ingest", status_code=201, response_model=Data[UploadOut])
+def ingest_model(
+    body: IngestIn,
+    principal: Principal = Depends(require("models:write")),
+    ctx: AppContext = Depends(get_ctx),
+) -> Data[UploadOut]:
+    """Fetch a GLB/glTF from a URL (max 100 MB, 2-minute deadline); then as an upload."""
+    result = ingest_url(ctx, principal, body.url, body.renderSettings)
+    return Data(data=upload_out(result))
 
 
 @router.post("/check-hash", response_model=Data[CheckHashOut])
@@ -102,10 +109,7 @@ def list_models(
         rows, total = model_service.list_models(
             session, principal, tags=wanted, archived=archived, limit=page.limit, offset=page.offset
         )
-        return Page(
-            data=[model_out(m) for m in rows],
-            meta=Meta(total=total, offset=page.offset, limit=page.limit),
-        )
+        return page_of([model_out(m) for m in rows], total, page)
 
 
 @router.get("/{model_id}", response_model=Data[ModelDetailOut])

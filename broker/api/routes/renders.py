@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from broker.api.deps import get_ctx, require
-from broker.api.pagination import Paging, paging
+from broker.api.pagination import Paging, page_of, paging
 from broker.api.views import render_out
 from broker.context import AppContext
 from broker.db.engine import transaction
@@ -18,13 +18,13 @@ from broker.schemas.resources import (
     BatchIn,
     BatchItemOut,
     Data,
-    Meta,
     Page,
     RenderCreateIn,
     RenderOut,
 )
 from broker.security import Principal
 from broker.services import models as model_service
+from broker.services import overlays as overlay_service
 from broker.services import renders as render_service
 
 router = APIRouter(prefix="/renders", tags=["renders"])
@@ -50,6 +50,7 @@ def _request(
     model = model_service.get_model(session, principal, model_id)
     try:
         settings = parse_render_settings(item.get("renderSettings"), is_admin=principal.is_admin)
+        settings = overlay_service.resolve_background(session, principal, settings)
     except InvalidSettings as exc:
         raise InvalidSettings(f"{where}{exc.detail}") from None
     return render_service.RenderRequest(model, settings)
@@ -100,10 +101,7 @@ def list_renders(
         rows, total = render_service.list_renders(
             session, principal, model_id=model, status=status, limit=page.limit, offset=page.offset
         )
-        return Page(
-            data=[render_out(r) for r in rows],
-            meta=Meta(total=total, offset=page.offset, limit=page.limit),
-        )
+        return page_of([render_out(r) for r in rows], total, page)
 
 
 @router.get("/{render_id}", response_model=Data[RenderOut])

@@ -1,0 +1,81 @@
+"""/v1/overlays — upload, list (own + published system overlays), delete."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from broker.api.deps import get_ctx, require
+from broker.api.pagination import Paging, page_of, paging
+from broker.api.views import overlay_out
+from broker.context import AppContext
+from broker.db.engine import transaction
+from broker.ingest.multipart import receive_upload
+from broker.schemas.resources import Data, OverlayLayer, OverlayOut, Page
+from broker.security import Principal
+from broker.services import overlays as overlay_service
+from broker.services.uploads import store_overlay
+
+router = APIRouter(prefix="/overlays", tags=["overlays"])
+
+MAX_OVERLAY_BYTES = 10 * 1024 * 1024
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "layer": {"type": "string", "enum": ["background", "foreground"]},
+                        "name": {"type": "string", "maxLength": 100},
+                        "description": {"type": "string", "maxLength": 500},
+                        "alignment": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("", response_model=Data[OverlayOut], openapi_extra=UPLOAD_BODY)
+async def upload_overlay(
+    request: Request,
+    principal: Principal = Depends(require("overlays:write")),
+    ctx: AppContext = Depends(get_ctx),
+) -> Data[OverlayOut]:
+    staged = await receive_upload(request, ctx.settings.tmp_dir, MAX_OVERLAY_BYTES)
+    try:
+        overlay = await run_in_threadpool(store_overlay, ctx, principal, staged)
+    finally:
+        staged.discard()
+    return Data(data=overlay_out(overlay))
+
+
+@router.get("", response_model=Page[OverlayOut])
+def list_overlays(
+    layer: OverlayLayer | None = Query(None, description="background or foreground"),
+    page: Paging = Depends(paging),
+    principal: Principal = Depends(require("overlays:read")),
+    ctx: AppContext = Depends(get_ctx),
+) -> Page[OverlayOut]:
+    with transaction(ctx.sessions) as session:
+        rows, total = overlay_service.list_overlays(
+            session, principal, layer=layer, limit=page.limit, offset=page.offset
+        )
+        return page_of([overlay_out(o) for o in rows], total, page)
+
+
+@router.delete("/{overlay_id}", response_model=Data[OverlayOut])
+def delete_overlay(
+    overlay_id: str,
+    principal: Principal = Depends(require("overlays:write")),
+    ctx: AppContext = Depends(get_ctx),
+) -> Data[OverlayOut]:
+    with transaction(ctx.sessions) as session:
+        overlay = overlay_service.delete_overlay(session, ctx.store, principal, overlay_id)
+        return Data(data=overlay_out(overlay))

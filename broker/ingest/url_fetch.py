@@ -1,0 +1,133 @@
+"""POST /v1/models/ingest: fetch a GLB/glTF from a URL into a staged upload.
+
+The same guarantees as a multipart upload: streamed to disk while hashed, abandoned the
+moment it passes the size limit, one deadline for the whole download (a server that drips
+a byte a second is cut off like one that never answers). The broker fetches on a user's
+behalf, so by default a URL must resolve to public addresses only: a farm inside a private
+network must not become a way to read its neighbours (SSRF). Every redirect hop is checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import socket
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+from urllib.parse import unquote, urljoin, urlsplit
+
+import httpx
+
+from broker.errors import FileTooLarge, InvalidFormat, InvalidUrl, UrlTimeout
+from broker.ingest.multipart import StagedUpload
+
+MAX_REDIRECTS = 5
+GLB_MAGIC = b"glTF"
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    max_bytes: int
+    timeout_s: float
+    allow_private: bool
+
+
+def _check_url(url: str, allow_private: bool) -> None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise InvalidUrl(f"Malformed URL: {url!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidUrl("The URL must be an absolute http:// or https:// URL")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise InvalidUrl(f"The URL's host {parts.hostname!r} does not resolve") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise InvalidUrl(f"The URL's host {parts.hostname!r} is not a public address")
+
+
+def _file_format(url: str, first_bytes: bytes) -> str:
+    """By the URL's extension, else by content: GLB magic, or JSON for .gltf."""
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]).lower()
+    if name.endswith(".glb"):
+        return "glb"
+    if name.endswith(".gltf"):
+        return "gltf"
+    if name.endswith(".zip"):
+        raise InvalidFormat("URL ingest supports GLB/glTF only; upload OBJ scans as a ZIP file")
+    if first_bytes.startswith(GLB_MAGIC):
+        return "glb"
+    if first_bytes.lstrip().startswith(b"{"):
+        return "gltf"
+    raise InvalidFormat("The URL does not point to a .glb or .gltf file")
+
+
+def _filename(url: str, file_format: str) -> str:
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "model"
+    if not name.lower().endswith(f".{file_format}"):
+        name = f"{name}.{file_format}"
+    return name
+
+
+def fetch_model(url: str, tmp_dir: Path, limits: FetchLimits) -> StagedUpload:
+    """Download ``url``; raises invalid_url / timeout / file_too_large / invalid_format."""
+    deadline = time.monotonic() + limits.timeout_s
+    staged = StagedUpload()
+    fd, name = tempfile.mkstemp(prefix="ingest-", dir=tmp_dir)
+    staged.path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out, httpx.Client(follow_redirects=False) as client:
+            current = url
+            for _ in range(MAX_REDIRECTS + 1):
+                _check_url(current, limits.allow_private)
+                remaining = max(0.1, deadline - time.monotonic())
+                with client.stream("GET", current, timeout=remaining) as response:
+                    if response.is_redirect and "location" in response.headers:
+                        current = urljoin(current, response.headers["location"])
+                        continue
+                    if response.status_code != 200:
+                        raise InvalidUrl(f"The URL answered HTTP {response.status_code}")
+                    _download(response, out, staged, limits.max_bytes, deadline)
+                    break
+            else:
+                raise InvalidUrl(f"The URL redirects more than {MAX_REDIRECTS} times")
+        with staged.path.open("rb") as fh:
+            staged.filename = _filename(current, _file_format(current, fh.read(64)))
+        return staged
+    except httpx.TimeoutException:
+        staged.discard()
+        raise UrlTimeout() from None
+    except httpx.HTTPError as exc:
+        staged.discard()
+        raise InvalidUrl(f"The URL could not be fetched ({type(exc).__name__})") from None
+    except BaseException:
+        staged.discard()
+        raise
+
+
+def _download(
+    response: httpx.Response, out: IO[bytes], staged: StagedUpload, max_bytes: int, deadline: float
+) -> None:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FileTooLarge(f"File exceeds the {max_bytes // (1024 * 1024)} MB limit")
+    hasher = hashlib.sha256()
+    for chunk in response.iter_bytes():  # as the bytes arrive: the deadline is checked often
+        staged.size += len(chunk)
+        if staged.size > max_bytes:
+            raise FileTooLarge(f"File exceeds the {max_bytes // (1024 * 1024)} MB limit")
+        if time.monotonic() > deadline:
+            raise UrlTimeout()
+        hasher.update(chunk)
+        out.write(chunk)
+    staged.sha256 = hasher.hexdigest()

@@ -1,0 +1,121 @@
+"""Overlays: storing a checked image, listing what an account may use, deleting its own,
+and resolving a render's ``bgImageId`` to one of them."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from broker.db.models import Overlay
+from broker.errors import InvalidSettings, OverlayNotFound
+from broker.ids import new_id
+from broker.ingest.image_check import CheckedImage
+from broker.schemas.render_settings import RenderSettings
+from broker.security import Principal
+from workers.storage import ObjectStore
+
+
+def overlay_key(overlay_id: str, image_format: str) -> str:
+    return f"overlays/{overlay_id}/image.{image_format}"
+
+
+def add_overlay(
+    session: Session,
+    principal: Principal,
+    *,
+    overlay_id: str,
+    image: CheckedImage,
+    size: int,
+    layer: str,
+    alignment: str,
+    name: str | None,
+    description: str | None,
+) -> Overlay:
+    overlay = Overlay(
+        id=overlay_id,
+        account_id=principal.account_id,
+        layer=layer,
+        alignment=alignment,
+        name=name,
+        description=description,
+        image_format=image.image_format,
+        width=image.width,
+        height=image.height,
+        file_size=size,
+        storage_key=overlay_key(overlay_id, image.image_format),
+        published=False,
+    )
+    session.add(overlay)
+    session.flush()
+    return overlay
+
+
+def new_overlay_id() -> str:
+    return new_id()
+
+
+def _visible(principal: Principal) -> ColumnElement[bool]:
+    return or_(Overlay.account_id == principal.account_id, Overlay.published.is_(True))
+
+
+def usable_overlay(session: Session, principal: Principal, overlay_id: str) -> Overlay | None:
+    """The caller's own overlay or a published system one."""
+    return session.scalar(select(Overlay).where(Overlay.id == overlay_id, _visible(principal)))
+
+
+def list_overlays(
+    session: Session, principal: Principal, *, layer: str | None, limit: int, offset: int
+) -> tuple[list[Overlay], int]:
+    query = select(Overlay).where(_visible(principal))
+    if layer is not None:
+        query = query.where(Overlay.layer == layer)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Overlay.created_at.desc(), Overlay.id).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def delete_overlay(
+    session: Session, store: ObjectStore, principal: Principal, overlay_id: str
+) -> Overlay:
+    """Only the owner deletes; a system overlay of someone else is simply not found."""
+    overlay = session.scalar(
+        select(Overlay).where(Overlay.id == overlay_id, Overlay.account_id == principal.account_id)
+    )
+    if overlay is None:
+        raise OverlayNotFound()
+    session.delete(overlay)
+    session.flush()
+    store.delete(overlay.storage_key)
+    return overlay
+
+
+def set_published(session: Session, overlay_id: str, published: bool) -> Overlay:
+    overlay = session.get(Overlay, overlay_id)
+    if overlay is None:
+        raise OverlayNotFound()
+    overlay.published = published
+    return overlay
+
+
+def resolve_background(
+    session: Session, principal: Principal, settings: RenderSettings
+) -> RenderSettings:
+    """Check ``bgImageId`` names a background overlay the caller may use.
+
+    Without an explicit ``bgAlign`` the overlay's own ``alignment`` is the crop anchor:
+    it is what the overlay's owner chose for it.
+    """
+    if settings.bgImageId is None:
+        return settings
+    overlay = usable_overlay(session, principal, settings.bgImageId)
+    if overlay is None:
+        raise InvalidSettings(f"renderSettings.bgImageId: overlay {settings.bgImageId!r} not found")
+    if overlay.layer != "background":
+        raise InvalidSettings(
+            f"renderSettings.bgImageId: overlay {overlay.id!r} is a {overlay.layer} overlay"
+        )
+    if "bgAlign" not in settings.model_fields_set:
+        return settings.model_copy(update={"bgAlign": overlay.alignment})
+    return settings
