@@ -22,6 +22,16 @@ from broker.errors import FileTooLarge, InvalidRequest, NoFile
 MAX_FIELD_BYTES = 64 * 1024
 
 
+def openapi_body(fields: dict[str, dict[str, object]]) -> dict[str, object]:
+    """The OpenAPI request body of an upload parsed here: a required ``file`` + text fields
+    (the route reads the raw stream, so FastAPI cannot describe it by itself)."""
+    properties = {"file": {"type": "string", "format": "binary"}, **fields}
+    schema = {"type": "object", "required": ["file"], "properties": properties}
+    return {
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+    }
+
+
 @dataclass
 class StagedUpload:
     """The upload's file part on local disk plus the small text fields beside it."""

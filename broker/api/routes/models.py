@@ -16,7 +16,7 @@ from broker.api.views import model_detail_out, model_out, upload_out
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.errors import FileNotFound, Sha256Required
-from broker.ingest.multipart import receive_upload
+from broker.ingest.multipart import openapi_body, receive_upload
 from broker.ingest.validate import CONTENT_TYPES
 from broker.schemas.resources import (
     CheckHashIn,
@@ -36,23 +36,7 @@ from broker.services.uploads import ingest_url, store_upload
 
 router = APIRouter(prefix="/models", tags=["models"])
 
-UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "renderSettings": {"type": "string", "description": "JSON object"},
-                    },
-                }
-            }
-        },
-    }
-}
+UPLOAD_BODY = openapi_body({"renderSettings": {"type": "string", "description": "JSON object"}})
 
 
 @router.post("", status_code=201, response_model=Data[UploadOut], openapi_extra=UPLOAD_BODY)

@@ -11,7 +11,7 @@ from broker.api.pagination import Paging, page_of, paging
 from broker.api.views import overlay_out
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.ingest.multipart import receive_upload
+from broker.ingest.multipart import openapi_body, receive_upload
 from broker.schemas.resources import Data, OverlayLayer, OverlayOut, Page
 from broker.security import Principal
 from broker.services import overlays as overlay_service
@@ -20,26 +20,14 @@ from broker.services.uploads import store_overlay
 router = APIRouter(prefix="/overlays", tags=["overlays"])
 
 MAX_OVERLAY_BYTES = 10 * 1024 * 1024
-UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "layer": {"type": "string", "enum": ["background", "foreground"]},
-                        "name": {"type": "string", "maxLength": 100},
-                        "description": {"type": "string", "maxLength": 500},
-                        "alignment": {"type": "string"},
-                    },
-                }
-            }
-        },
+UPLOAD_BODY = openapi_body(
+    {
+        "layer": {"type": "string", "enum": ["background", "foreground"]},
+        "name": {"type": "string", "maxLength": 100},
+        "description": {"type": "string", "maxLength": 500},
+        "alignment": {"type": "string"},
     }
-}
+)
 
 
 @router.post("", response_model=Data[OverlayOut], openapi_extra=UPLOAD_BODY)
