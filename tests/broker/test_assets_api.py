@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Render
 from broker.services import accounts
+from conftest import S3_SERVERS, s3_server_named, s3_store_settings
 from testdata import ASSETS
 
 FILES = {
@@ -27,9 +29,15 @@ FILES = {
 }
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", *S3_SERVERS])
 def setup(request, app_settings, tmp_path: Path):
-    settings = app_settings if request.param == "local" else request.getfixturevalue("s3_settings")
+    settings = app_settings
+    if request.param != "local":
+        server = s3_server_named(request, request.param)
+        bucket = f"mf-{uuid.uuid4().hex[:12]}/objects"
+        settings = s3_store_settings(
+            tmp_path / "data", server, bucket, database_url=app_settings.database_url
+        )
     ctx = AppContext.from_settings(settings)
     with transaction(ctx.sessions) as session:
         account = accounts.create_account(session, "a@example.com", initial_credits=10)

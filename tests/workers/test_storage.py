@@ -1,34 +1,30 @@
-"""The object store on a local directory and on a real S3 server (moto_server)."""
+"""The object store on a local directory and on real S3 servers (moto, SeaweedFS)."""
 
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
+from conftest import S3_SERVERS, S3Server, s3_server_named, s3_store_settings
 from workers.config import Settings
-from workers.storage import ObjectNotFound, ObjectStore, open_store
+from workers.storage import ObjectNotFound, ObjectStore, StorageError, open_store
 from workers.storage.local import LocalStore
 
 
-@pytest.fixture(params=["local", "s3"])
+def _bucket() -> str:
+    return f"meshfarm-{uuid.uuid4().hex[:16]}"
+
+
+@pytest.fixture(params=["local", *S3_SERVERS])
 def store(request, tmp_path: Path) -> ObjectStore:
     if request.param == "local":
-        settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
-    else:
-        settings = Settings(  # type: ignore[call-arg]
-            data_dir=tmp_path,
-            storage_url=f"s3://meshfarm-{tmp_path.name.lower().replace('_', '-')[:30]}/pre",
-            s3_endpoint=request.getfixturevalue("moto_endpoint"),
-            s3_access_key="testing",
-            s3_secret_key="testing",
-            s3_region="us-east-1",
-            s3_secure=False,
-            _env_file=None,
-        )
-    return open_store(settings)
+        return open_store(Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+    server = s3_server_named(request, request.param)
+    return open_store(s3_store_settings(tmp_path, server, f"{_bucket()}/pre"))
 
 
 def test_put_size_ranges_and_delete(store: ObjectStore, tmp_path: Path):
@@ -66,18 +62,8 @@ def test_keys_cannot_escape(store: ObjectStore, tmp_path: Path):
             store.put_file(key, src)
 
 
-def test_s3_presign_serves_the_object(tmp_path: Path, moto_endpoint: str):
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=tmp_path,
-        storage_url="s3://presign-test",
-        s3_endpoint=moto_endpoint,
-        s3_access_key="testing",
-        s3_secret_key="testing",
-        s3_region="us-east-1",
-        s3_secure=False,
-        _env_file=None,
-    )
-    s3 = open_store(settings)
+def test_s3_presign_serves_the_object(tmp_path: Path, s3_server: S3Server):
+    s3 = open_store(s3_store_settings(tmp_path, s3_server, _bucket()))
     src = tmp_path / "p.bin"
     src.write_bytes(b"hello presign")
     s3.put_file("renders/r/poster.png", src, "image/png")
@@ -85,6 +71,21 @@ def test_s3_presign_serves_the_object(tmp_path: Path, moto_endpoint: str):
     assert url is not None
     res = httpx.get(url)
     assert res.status_code == 200 and res.content == b"hello presign"
+    ranged = httpx.get(url, headers={"Range": "bytes=6-12"})
+    assert ranged.status_code == 206 and ranged.content == b"presign"
+
+
+def test_a_wrong_secret_is_refused(tmp_path: Path, seaweedfs: S3Server):
+    """moto accepts any key; SeaweedFS checks the signature, as S3 and MinIO do."""
+    good = open_store(s3_store_settings(tmp_path, seaweedfs, _bucket()))
+    src = tmp_path / "x.bin"
+    src.write_bytes(b"secret bytes")
+    good.put_file("models/m/original.glb", src)
+    bucket = good.bucket  # type: ignore[attr-defined]
+    forged = S3Server(seaweedfs.endpoint, seaweedfs.access_key, "not-the-secret")
+    with pytest.raises(StorageError):
+        open_store(s3_store_settings(tmp_path, forged, bucket))
+    assert good.size("models/m/original.glb") == len(b"secret bytes")
 
 
 def test_local_write_is_atomic(tmp_path: Path, monkeypatch):
