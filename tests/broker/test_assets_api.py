@@ -17,7 +17,7 @@ from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Render
 from broker.services import accounts
-from conftest import S3_SERVERS, s3_server_named, s3_store_settings
+from s3servers import S3_SERVERS, s3_server_named, s3_store_settings
 from testdata import ASSETS
 
 FILES = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import S3_SERVERS, S3Server, s3_server_named, s3_store_settings
+from s3servers import S3_SERVERS, S3Server, s3_server_named, s3_store_settings
 from workers.config import Settings
 from workers.storage import ObjectNotFound, ObjectStore, StorageError, open_store
 from workers.storage.local import LocalStore
