@@ -144,6 +144,11 @@ class Dispatcher:
 
     # --- thread ----------------------------------------------------------------------
     def start(self) -> None:
+        """Idempotent: the app's lifespan starts the dispatcher it was handed, perhaps one
+        its owner started already, and two loops would race on the executor's events (a
+        job's ``done`` drained by one loop while the other renews its lease forever)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
         self._thread = threading.Thread(target=self._loop, name="dispatcher", daemon=True)
         self._thread.start()
 

@@ -89,3 +89,22 @@ def test_concurrent_claims_never_hand_out_a_job_twice(ctx, client, make_user, up
         results = list(pool.map(worker, ["a", "b", "c", "d"]))
     claimed = [j for r in results for j in r]
     assert len(claimed) == 32 and len(set(claimed)) == 32
+
+
+def test_a_started_dispatcher_is_not_started_twice(ctx):
+    """The app's lifespan starts the dispatcher it is handed, even one already running:
+    a second loop would race the first on the executor's events."""
+    import threading
+
+    from broker.dispatcher import Dispatcher
+    from workers.local_executor import LocalExecutor
+
+    dispatcher = Dispatcher(ctx, LocalExecutor(ctx.settings, workers=0))
+    dispatcher.start()
+    dispatcher.start()
+    try:
+        loops = [t for t in threading.enumerate() if t.name == "dispatcher"]
+        assert len(loops) == 1
+    finally:
+        dispatcher.stop()
+    assert not any(t.name == "dispatcher" and t.is_alive() for t in threading.enumerate())
