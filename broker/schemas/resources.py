@@ -18,7 +18,8 @@ def iso(dt: datetime) -> str:
 
 
 class Timestamped(BaseModel):
-    createdAt: datetime
+    """dx.gl timestamps; subclasses declare ``createdAt`` (and ``updatedAt``) last, so the
+    JSON reads in the documented order, ``id`` first."""
 
     @field_serializer("createdAt", "updatedAt", check_fields=False)
     def _iso(self, value: datetime) -> str:
@@ -92,6 +93,7 @@ class RenderSummary(Timestamped):
     status: str
     renderSettings: dict[str, Any]
     is_system_preview: bool
+    createdAt: datetime
     updatedAt: datetime
 
 
@@ -104,6 +106,7 @@ class ModelOut(Timestamped):
     fileSize: int
     sha256: str
     archived: bool
+    createdAt: datetime
 
 
 class ModelDetailOut(ModelOut):
@@ -141,6 +144,7 @@ class RenderOut(Timestamped):
     errorMessage: str | None
     hasWebVariant: bool
     is_system_preview: bool
+    createdAt: datetime
     updatedAt: datetime
 
 
@@ -226,3 +230,4 @@ class OverlayOut(Timestamped):
     width: int
     height: int
     fileSize: int
+    createdAt: datetime
