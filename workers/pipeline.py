@@ -137,8 +137,8 @@ def _encode(
 def _backdrop(render_settings: Any) -> np.ndarray | None:
     """What the encoders lay under transparent frames when the render has a background
     image (with a plain colour they lay ``bgColor`` themselves): the cropped image with the
-    vignette, exactly what an opaque render draws behind the model."""
-    if render_settings.bg_image is None:
+    vignette, exactly what an opaque render draws behind the model itself."""
+    if render_settings.bg_image is None or not render_settings.transparent:
         return None
     from renderer.background import backdrop_pixels
 
