@@ -18,7 +18,7 @@ ASSETS = Path(__file__).resolve().parents[1] / "assets"
 LEFT, RIGHT = (220, 30, 30), (30, 30, 220)
 
 
-def _job(tmp_path: Path, quality: str, bg_key: str | None) -> tuple[list[JobEvent], LocalStore]:
+def _job(tmp_path: Path, quality: str, bg_key: str | None) -> list[JobEvent]:
     store = LocalStore(tmp_path / "store")
     store.put_file("models/m/original.glb", ASSETS / "BoxTextured.glb")
     image = np.zeros((900, 1600, 3), np.uint8)
@@ -40,7 +40,7 @@ def _job(tmp_path: Path, quality: str, bg_key: str | None) -> tuple[list[JobEven
     events: list[JobEvent] = []
     settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
     run_job(spec, store, settings, events.append)
-    return events, store
+    return events
 
 
 def _first(path: Path, fmt: str) -> np.ndarray:
@@ -55,7 +55,7 @@ def _sides_match(frame: np.ndarray) -> None:
 
 
 def test_pro_keeps_alpha_and_its_variants_show_the_image(tmp_path: Path) -> None:
-    events, store = _job(tmp_path, "pro", "overlays/o/image.png")
+    events = _job(tmp_path, "pro", "overlays/o/image.png")
     done = events[-1]
     assert done.kind == "done", done.message
     root = tmp_path / "store"
@@ -68,13 +68,13 @@ def test_pro_keeps_alpha_and_its_variants_show_the_image(tmp_path: Path) -> None
 
 
 def test_share_draws_the_image_behind_the_model(tmp_path: Path) -> None:
-    events, _ = _job(tmp_path, "share", "overlays/o/image.png")
+    events = _job(tmp_path, "share", "overlays/o/image.png")
     done = events[-1]
     assert done.kind == "done", done.message
     _sides_match(_first(tmp_path / "store" / done.assets["video"].key, "rgb24"))
 
 
 def test_a_deleted_overlay_is_a_clear_error(tmp_path: Path) -> None:
-    events, _ = _job(tmp_path, "share", None)
+    events = _job(tmp_path, "share", None)
     assert [e.kind for e in events] == ["error"]
     assert "no longer exists" in (events[0].message or "")
