@@ -46,8 +46,9 @@ def serve_object(
     media_type: str,
     range_header: str | None,
     filename: str | None = None,
-    size: int | None = None,
 ) -> Response:
+    """Raises FileNotFoundError when the object is not in the store (a 404 for the caller
+    to name), before any byte is sent: never a 200 whose body breaks off."""
     headers = {"Cache-Control": IMMUTABLE}
     local = store.local_path(key)
     if local is not None:
@@ -58,7 +59,7 @@ def serve_object(
             filename=filename,
             content_disposition_type="attachment" if filename else "inline",
         )
-    total = size if size is not None else store.size(key)
+    total = store.size(key)
     if total is None:
         raise FileNotFoundError(key)
     headers["Accept-Ranges"] = "bytes"
@@ -84,15 +85,20 @@ def serve_object(
 def zip_response(
     store: ObjectStore, members: list[tuple[str, dict[str, Any]]], filename: str
 ) -> Response:
-    """A ZIP built while it is sent (stored, not deflated: video does not compress)."""
+    """A ZIP built while it is sent (stored, not deflated: video does not compress).
+
+    Every member is looked up first; a missing one raises FileNotFoundError."""
     stream = ZipStream(compress_type=ZIP_STORED, sized=True)
     for arcname, asset in members:
         local = store.local_path(asset["key"])
         if local is not None:
             stream.add_path(str(local), arcname)
-        else:
-            data: Iterable[bytes] = store.iter_range(asset["key"])
-            stream.add(data, arcname, size=int(asset["size"]))
+            continue
+        size = store.size(asset["key"])
+        if size is None:
+            raise FileNotFoundError(asset["key"])
+        data: Iterable[bytes] = store.iter_range(asset["key"])
+        stream.add(data, arcname, size=size)
     return StreamingResponse(
         stream,
         media_type="application/zip",

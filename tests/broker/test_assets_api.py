@@ -124,3 +124,19 @@ def test_assets_before_and_after(setup):
     assert client.delete(f"/v1/renders/{rid}", headers=headers).status_code == 200
     assert ctx.store.size(f"renders/{rid}/attempt-1/video.mp4") is None
     assert ctx.store.size(f"renders/{rid}/attempt-1/poster.png") is None
+
+
+def test_files_lost_from_storage_are_a_404_not_a_broken_200(setup):
+    ctx, client, headers, rid, tmp_path = setup
+    _publish(ctx, rid, tmp_path)
+    ctx.store.delete(f"renders/{rid}/attempt-1/thumb.mp4")
+    ctx.store.delete(f"renders/{rid}/attempt-1/video.mp4")
+    for path, code in (
+        ("video", "video_not_found"),
+        ("thumb", "thumb_not_found"),
+        ("bundle", "video_not_found"),
+    ):
+        res = client.get(f"/v1/renders/{rid}/{path}", headers=headers)
+        assert res.status_code == 404, path
+        assert res.json()["error"]["code"] == code
+    assert client.get(f"/v1/renders/{rid}/video?quality=web", headers=headers).status_code == 200

@@ -38,7 +38,6 @@ def _serve(
             asset["key"],
             media_type=asset["content_type"],
             range_header=request.headers.get("range"),
-            size=asset.get("size"),
         )
     except FileNotFoundError:
         raise missing() from None
@@ -91,15 +90,18 @@ def bundle(
     ctx: AppContext = Depends(get_ctx),
 ) -> Response:
     assets = _assets(ctx, principal, render_id)
+    lost = VideoNotFound("The render's files are missing from storage")
     if "dataset" in assets:
-        return serve_object(
-            ctx.store,
-            assets["dataset"]["key"],
-            media_type="application/zip",
-            range_header=None,
-            filename=f"{render_id}-dataset.zip",
-            size=assets["dataset"].get("size"),
-        )
+        try:
+            return serve_object(
+                ctx.store,
+                assets["dataset"]["key"],
+                media_type="application/zip",
+                range_header=None,
+                filename=f"{render_id}-dataset.zip",
+            )
+        except FileNotFoundError:
+            raise lost from None
     video_asset = assets.get("video")
     if video_asset is None or "thumb" not in assets or "poster_full" not in assets:
         raise VideoNotFound("The render's files are not ready yet")
@@ -108,4 +110,7 @@ def bundle(
     if "web" in assets:
         members.append(("web.mp4", assets["web"]))
     members += [("poster.png", assets["poster_full"]), ("thumb.mp4", assets["thumb"])]
-    return zip_response(ctx.store, members, f"{render_id}.zip")
+    try:
+        return zip_response(ctx.store, members, f"{render_id}.zip")
+    except FileNotFoundError:
+        raise lost from None
