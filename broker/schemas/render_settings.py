@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from broker.errors import InvalidSettings
 
@@ -22,6 +22,17 @@ Align = Literal[
     "bottom-center",
     "bottom-right",
 ]
+
+
+def _whole_number(value: Any) -> Any:
+    """A client that computes an angle (``360 / 8``) sends ``45.0``: that is the integer 45.
+    Fractions, strings and booleans are still refused by the strict integer check."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Degrees = Annotated[int, BeforeValidator(_whole_number)]
 
 QUALITY_CREDITS: dict[str, int] = {"share": 1, "standard": 4, "4k": 16, "pro": 64}
 DATASET_CREDITS: dict[str, int] = {"100x800": 4, "196x1024": 16, "400x2048": 64}
@@ -63,10 +74,10 @@ class RenderSettings(BaseModel):
     shadows: bool = True
     reflector: bool = False
     easing: bool = True
-    rotateY: int = Field(0, ge=-180, le=180)
-    tiltX: int = Field(0, ge=-90, le=90)
-    panX: int = Field(0, ge=-180, le=180)
-    rollZ: int = Field(0, ge=-180, le=180)
+    rotateY: Degrees = Field(0, ge=-180, le=180)
+    tiltX: Degrees = Field(0, ge=-90, le=90)
+    panX: Degrees = Field(0, ge=-180, le=180)
+    rollZ: Degrees = Field(0, ge=-180, le=180)
     zoom: float = Field(1.0, ge=0.5, le=2.0)
 
     @model_validator(mode="after")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
@@ -13,8 +13,12 @@ T = TypeVar("T")
 
 
 def iso(dt: datetime) -> str:
-    """dx.gl's timestamp form: 2026-02-15T20:00:00.000Z."""
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    """dx.gl's timestamp form, in UTC: 2026-02-15T20:00:00.000Z.
+
+    PostgreSQL hands timestamptz back in the session's time zone and SQLite hands back
+    naive values (stored as UTC), so aware values are converted before the ``Z``."""
+    utc = dt.astimezone(UTC) if dt.tzinfo is not None else dt
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 class Timestamped(BaseModel):

@@ -50,7 +50,25 @@ def test_quote_validation(client, user):
         ({"renders": [{}] * 101}, "too_many"),
         ({"renders": [{"quality": "8k"}]}, "invalid_settings"),
         ({"renders": ["share"]}, "invalid_settings"),
+        # what a render would refuse is refused here, instead of quoted at the default tier
+        ({"renders": [{"datasetQuality": "400x2048"}]}, "invalid_settings"),
+        ({"renders": [{"quality": "pro", "colour": "red"}]}, "invalid_settings"),
+        ({"renders": [{"length": 600}]}, "invalid_settings"),
     ):
         res = client.post("/v1/quote", headers=user.headers, json=body)
         assert res.status_code == 400, body
         assert res.json()["error"]["code"] == code
+
+
+def test_batch_shaped_items_are_quoted_by_their_settings(client, user):
+    items = [
+        {"modelId": "Ab3kF9x2qL1m", "renderSettings": {"quality": "pro"}},
+        {"modelId": "Ab3kF9x2qL1m", "renderSettings": {"output": "dataset"}},
+        {"renderSettings": None},
+    ]
+    data = client.post("/v1/quote", headers=user.headers, json={"renders": items}).json()["data"]
+    assert data["breakdown"] == [
+        {"quality": "pro", "credits": 64},
+        {"datasetQuality": "100x800", "credits": 4},
+        {"quality": "share", "credits": 1},
+    ]

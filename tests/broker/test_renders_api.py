@@ -90,6 +90,8 @@ def test_effect_defaults(client, user, model_id, settings, expected):
         ({"reflector": "false"}, "reflector"),
         ({"rotateY": 181}, "rotateY"),
         ({"rotateY": 10.5}, "rotateY"),
+        ({"rotateY": "45"}, "rotateY"),
+        ({"tiltX": True}, "tiltX"),
         ({"tiltX": -91}, "tiltX"),
         ({"panX": 200}, "panX"),
         ({"rollZ": -181}, "rollZ"),
@@ -223,3 +225,19 @@ def test_batch_is_atomic_and_bounded(client, make_user, upload):
     )
     assert res.json()["error"]["code"] == "model_id_required"
     assert "renders[1]" in res.json()["error"]["message"]
+
+
+def test_whole_number_floats_are_accepted_for_integer_angles(client, user, model_id):
+    settings = {"rotateY": 45.0, "tiltX": -10.0, "panX": 180.0, "rollZ": 0.0}
+    res = client.post(
+        "/v1/renders", headers=user.headers, json={"modelId": model_id, "renderSettings": settings}
+    )
+    assert res.status_code == 201, res.text
+    stored = res.json()["data"]["renderSettings"]
+    assert (stored["rotateY"], stored["tiltX"], stored["panX"], stored["rollZ"]) == (
+        45,
+        -10,
+        180,
+        0,
+    )
+    assert isinstance(stored["rotateY"], int)

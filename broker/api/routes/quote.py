@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from broker.api.deps import get_ctx, require
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Account
 from broker.errors import InvalidSettings, RendersRequired, TooMany, Unauthorized
-from broker.schemas.render_settings import (
-    DATASET_CREDITS,
-    QUALITY_CREDITS,
-    DatasetQuality,
-    Effect,
-    Quality,
-)
+from broker.schemas.render_settings import parse_render_settings
 from broker.schemas.resources import Data, QuoteIn, QuoteLine, QuoteOut
 from broker.security import Principal
 
@@ -26,29 +17,21 @@ router = APIRouter(tags=["quote"])
 MAX_ITEMS = 100
 
 
-class QuoteItem(BaseModel):
-    """Only the cost-relevant render settings; the others are accepted and ignored."""
-
-    model_config = ConfigDict(extra="ignore", strict=True)
-    quality: Quality = "share"
-    output: Literal["video", "dataset"] = "video"
-    effect: Effect | None = None
-    datasetQuality: DatasetQuality | None = None
-
-
-def _line(index: int, raw: object) -> QuoteLine:
+def _line(index: int, raw: object, principal: Principal) -> QuoteLine:
+    """An item is validated exactly as a render's settings would be (so a quote never says
+    ``sufficient`` for a render that would be refused); only the cost is kept. A batch
+    item, ``{"modelId", "renderSettings"}``, is read by its settings."""
     if not isinstance(raw, dict):
         raise InvalidSettings(f"renders[{index}] must be an object")
+    if "renderSettings" in raw and set(raw) <= {"modelId", "renderSettings"}:
+        raw = raw["renderSettings"]
     try:
-        item = QuoteItem.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        raise InvalidSettings(f"renders[{index}].{field}: {err['msg']}") from None
-    if item.output == "dataset" or item.effect == "dataset":
-        tier = item.datasetQuality or "100x800"
-        return QuoteLine(datasetQuality=tier, credits=DATASET_CREDITS[tier])
-    return QuoteLine(quality=item.quality, credits=QUALITY_CREDITS[item.quality])
+        settings = parse_render_settings(raw, is_admin=principal.is_admin)
+    except InvalidSettings as exc:
+        raise InvalidSettings(f"renders[{index}]: {exc.detail}") from None
+    if settings.output == "dataset":
+        return QuoteLine(datasetQuality=settings.datasetQuality, credits=settings.credits)
+    return QuoteLine(quality=settings.quality, credits=settings.credits)
 
 
 @router.post("/quote", response_model=Data[QuoteOut], response_model_exclude_none=True)
@@ -63,7 +46,7 @@ def quote(
             raise RendersRequired()
         if len(items) > MAX_ITEMS:
             raise TooMany(f"Quote has {len(items)} items; the maximum is {MAX_ITEMS}")
-        lines = [_line(i, raw) for i, raw in enumerate(items)]
+        lines = [_line(i, raw, principal) for i, raw in enumerate(items)]
         account = session.get(Account, principal.account_id)
         if account is None:
             raise Unauthorized()
