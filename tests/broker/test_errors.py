@@ -63,3 +63,16 @@ def test_health_is_503_when_storage_or_database_is_down(ctx, client):
     res = client.get("/v1/health")
     _envelope(res, 503, "service_unavailable")
     assert "database: unreachable" in res.json()["error"]["message"]
+
+
+def test_a_missing_body_gets_the_documented_missing_field_code(client, user):
+    for path, code in (
+        ("/v1/renders", "model_id_required"),
+        ("/v1/renders/batch", "renders_required"),
+        ("/v1/quote", "renders_required"),
+        ("/v1/models/check-hash", "sha256_required"),
+        ("/v1/models/ingest", "url_required"),
+    ):
+        res = client.post(path, headers=user.headers)
+        assert res.status_code == 400, path
+        assert res.json()["error"]["code"] == code, path

@@ -55,7 +55,7 @@ async def upload_model(
 
 @router.post("/ingest", status_code=201, response_model=Data[UploadOut])
 def ingest_model(
-    body: IngestIn,
+    body: IngestIn = IngestIn(),
     principal: Principal = Depends(require("models:write")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[UploadOut]:
@@ -66,7 +66,7 @@ def ingest_model(
 
 @router.post("/check-hash", response_model=Data[CheckHashOut])
 def check_hash(
-    body: CheckHashIn,
+    body: CheckHashIn = CheckHashIn(),
     principal: Principal = Depends(require("models:read")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[CheckHashOut]:

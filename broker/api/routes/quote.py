@@ -36,7 +36,7 @@ def _line(index: int, raw: object, principal: Principal) -> QuoteLine:
 
 @router.post("/quote", response_model=Data[QuoteOut], response_model_exclude_none=True)
 def quote(
-    body: QuoteIn,
+    body: QuoteIn = QuoteIn(),
     principal: Principal = Depends(require("renders:read")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[QuoteOut]:

@@ -58,7 +58,7 @@ def _request(
 
 @router.post("", status_code=201, response_model=Data[RenderOut])
 def create_render(
-    body: RenderCreateIn,
+    body: RenderCreateIn = RenderCreateIn(),
     principal: Principal = Depends(require("renders:write")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[RenderOut]:
@@ -70,7 +70,7 @@ def create_render(
 
 @router.post("/batch", status_code=201, response_model=Data[list[BatchItemOut]])
 def create_batch(
-    body: BatchIn,
+    body: BatchIn = BatchIn(),
     principal: Principal = Depends(require("renders:write")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[list[BatchItemOut]]:
