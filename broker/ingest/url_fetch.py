@@ -2,13 +2,16 @@
 
 The same guarantees as a multipart upload: streamed to disk while hashed, abandoned the
 moment it passes the size limit, one deadline for the whole download (a server that drips
-a byte a second is cut off like one that never answers). The broker fetches on a user's
+a byte a second is cut off like one that never answers, a name that never resolves too).
+It runs on the event loop: a slow download holds no worker thread, so many of them cannot
+starve the other requests. The broker fetches on a user's
 behalf, so by default a URL must resolve to public addresses only: a farm inside a private
 network must not become a way to read its neighbours (SSRF). Every redirect hop is checked.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ipaddress
 import os
@@ -36,7 +39,7 @@ class FetchLimits:
     allow_private: bool
 
 
-def _check_url(url: str, allow_private: bool) -> None:
+async def _check_url(url: str, allow_private: bool, deadline: float) -> None:
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -46,8 +49,12 @@ def _check_url(url: str, allow_private: bool) -> None:
         raise InvalidUrl("The URL must be an absolute http:// or https:// URL")
     if allow_private:
         return
+    loop = asyncio.get_running_loop()
+    lookup = loop.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
     try:
-        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
+        infos = await asyncio.wait_for(lookup, max(0.1, deadline - time.monotonic()))
+    except TimeoutError:
+        raise UrlTimeout() from None
     except (socket.gaierror, UnicodeError):
         raise InvalidUrl(f"The URL's host {parts.hostname!r} does not resolve") from None
     for info in infos:
@@ -79,28 +86,29 @@ def _filename(url: str, file_format: str) -> str:
     return name
 
 
-def fetch_model(url: str, tmp_dir: Path, limits: FetchLimits) -> StagedUpload:
+async def fetch_model(url: str, tmp_dir: Path, limits: FetchLimits) -> StagedUpload:
     """Download ``url``; raises invalid_url / timeout / file_too_large / invalid_format."""
     deadline = time.monotonic() + limits.timeout_s
     staged = StagedUpload()
     fd, name = tempfile.mkstemp(prefix="ingest-", dir=tmp_dir)
     staged.path = Path(name)
     try:
-        with os.fdopen(fd, "wb") as out, httpx.Client(follow_redirects=False) as client:
-            current = url
-            for _ in range(MAX_REDIRECTS + 1):
-                _check_url(current, limits.allow_private)
-                remaining = max(0.1, deadline - time.monotonic())
-                with client.stream("GET", current, timeout=remaining) as response:
-                    if response.is_redirect and "location" in response.headers:
-                        current = urljoin(current, response.headers["location"])
-                        continue
-                    if response.status_code != 200:
-                        raise InvalidUrl(f"The URL answered HTTP {response.status_code}")
-                    _download(response, out, staged, limits.max_bytes, deadline)
-                    break
-            else:
-                raise InvalidUrl(f"The URL redirects more than {MAX_REDIRECTS} times")
+        with os.fdopen(fd, "wb") as out:
+            async with httpx.AsyncClient(follow_redirects=False) as client:
+                current = url
+                for _ in range(MAX_REDIRECTS + 1):
+                    await _check_url(current, limits.allow_private, deadline)
+                    remaining = max(0.1, deadline - time.monotonic())
+                    async with client.stream("GET", current, timeout=remaining) as response:
+                        if response.is_redirect and "location" in response.headers:
+                            current = urljoin(current, response.headers["location"])
+                            continue
+                        if response.status_code != 200:
+                            raise InvalidUrl(f"The URL answered HTTP {response.status_code}")
+                        await _download(response, out, staged, limits.max_bytes, deadline)
+                        break
+                else:
+                    raise InvalidUrl(f"The URL redirects more than {MAX_REDIRECTS} times")
         with staged.path.open("rb") as fh:
             staged.filename = _filename(current, _file_format(current, fh.read(64)))
         return staged
@@ -115,19 +123,19 @@ def fetch_model(url: str, tmp_dir: Path, limits: FetchLimits) -> StagedUpload:
         raise
 
 
-def _download(
+async def _download(
     response: httpx.Response, out: IO[bytes], staged: StagedUpload, max_bytes: int, deadline: float
 ) -> None:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise FileTooLarge(f"File exceeds the {max_bytes // (1024 * 1024)} MB limit")
     hasher = hashlib.sha256()
-    for chunk in response.iter_bytes():  # as the bytes arrive: the deadline is checked often
+    async for chunk in response.aiter_bytes():  # as the bytes arrive: the deadline is checked
         staged.size += len(chunk)
         if staged.size > max_bytes:
             raise FileTooLarge(f"File exceeds the {max_bytes // (1024 * 1024)} MB limit")
         if time.monotonic() > deadline:
             raise UrlTimeout()
         hasher.update(chunk)
-        out.write(chunk)
+        out.write(chunk)  # a few KB to local disk: not worth a thread hop
     staged.sha256 = hasher.hexdigest()

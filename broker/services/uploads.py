@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from anyio import to_thread
 from pydantic import ValidationError
 
 from broker.context import AppContext
@@ -71,20 +72,32 @@ def store_upload(ctx: AppContext, principal: Principal, staged: StagedUpload) ->
     return store_model(ctx, principal, staged, file_format, settings)
 
 
-def ingest_url(ctx: AppContext, principal: Principal, url: Any, raw_settings: Any) -> UploadResult:
-    """POST /v1/models/ingest: settings are checked before anything is downloaded."""
+def _ingest_request(
+    ctx: AppContext, principal: Principal, url: Any, raw_settings: Any
+) -> tuple[str, RenderSettings]:
+    """Everything that can be refused before a byte is downloaded: the url, the settings,
+    the background overlay."""
     if url is None or (isinstance(url, str) and not url.strip()):
         raise UrlRequired()
     if not isinstance(url, str):
         raise InvalidUrl("url must be a string")
     settings = settings_from_form(raw_settings, principal)
+    with transaction(ctx.sessions) as session:
+        settings = overlay_service.resolve_background(session, principal, settings)
+    return url.strip(), settings
+
+
+async def ingest_url(
+    ctx: AppContext, principal: Principal, url: Any, raw_settings: Any
+) -> UploadResult:
+    """POST /v1/models/ingest: checked, fetched on the event loop, then stored as an upload."""
+    checked, settings = await to_thread.run_sync(_ingest_request, ctx, principal, url, raw_settings)
     s = ctx.settings
     limits = FetchLimits(s.max_upload_bytes, s.ingest_timeout_seconds, s.ingest_allow_private)
-    staged = fetch_model(url.strip(), s.tmp_dir, limits)
+    staged = await fetch_model(checked, s.tmp_dir, limits)
     try:
-        return store_model(
-            ctx, principal, staged, upload_format(staged.filename) or "glb", settings
-        )
+        file_format = upload_format(staged.filename) or "glb"
+        return await to_thread.run_sync(store_model, ctx, principal, staged, file_format, settings)
     finally:
         staged.discard()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 import time
@@ -160,5 +161,37 @@ def test_the_ssrf_guard_refuses_private_addresses(tmp_path, origin):
     limits = FetchLimits(max_bytes=MB, timeout_s=5, allow_private=False)
     for url in (f"{origin}/models/Duck.glb", "http://10.0.0.1/x.glb", "http://localhost/x.glb"):
         with pytest.raises(InvalidUrl, match="not a public address"):
-            fetch_model(url, tmp_path, limits)
+            asyncio.run(fetch_model(url, tmp_path, limits))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_overlay_is_checked_before_anything_is_downloaded(client, user, origin):
+    started = time.monotonic()
+    res = client.post(
+        "/v1/models/ingest",
+        headers=user.headers,
+        json={"url": f"{origin}/slow.glb", "renderSettings": {"bgImageId": "nope"}},
+    )
+    assert res.status_code == 400 and res.json()["error"]["code"] == "invalid_settings"
+    assert time.monotonic() - started < 1.0  # the 2 s download deadline never started
+
+
+def test_slow_ingests_do_not_starve_other_requests(live_server, user, origin):
+    """More slow downloads than the server has worker threads: health still answers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    def ingest(_: int) -> int:
+        with httpx.Client(base_url=live_server, headers=user.headers, timeout=30) as http:
+            return http.post("/v1/models/ingest", json={"url": f"{origin}/slow.glb"}).status_code
+
+    with ThreadPoolExecutor(max_workers=48) as pool:
+        pending = [pool.submit(ingest, i) for i in range(48)]
+        time.sleep(0.5)
+        started = time.monotonic()
+        health = httpx.get(f"{live_server}/v1/health", timeout=10)
+        waited = time.monotonic() - started
+        codes = [p.result() for p in pending]
+    assert health.status_code == 200 and waited < 1.0, waited
+    assert codes == [408] * 48

@@ -54,13 +54,13 @@ async def upload_model(
 
 
 @router.post("/ingest", status_code=201, response_model=Data[UploadOut])
-def ingest_model(
+async def ingest_model(
     body: IngestIn = IngestIn(),
     principal: Principal = Depends(require("models:write")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[UploadOut]:
     """Fetch a GLB/glTF from a URL (max 100 MB, 2-minute deadline); then as an upload."""
-    result = ingest_url(ctx, principal, body.url, body.renderSettings)
+    result = await ingest_url(ctx, principal, body.url, body.renderSettings)
     return Data(data=upload_out(result))
 
 
