@@ -176,8 +176,10 @@ def test_the_overlay_is_checked_before_anything_is_downloaded(client, user, orig
     assert time.monotonic() - started < 1.0  # the 2 s download deadline never started
 
 
-def test_slow_ingests_do_not_starve_other_requests(live_server, user, origin):
-    """More slow downloads than the server has worker threads: health still answers."""
+def test_slow_ingests_do_not_starve_other_requests(live_server, ctx, user, origin):
+    """More slow downloads than the server has worker threads (40): health still answers.
+    Were each download to hold a thread, health would wait ≈ 4.5 s for one to time out."""
+    ctx.settings.ingest_timeout_seconds = 5
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx
@@ -193,5 +195,5 @@ def test_slow_ingests_do_not_starve_other_requests(live_server, user, origin):
         health = httpx.get(f"{live_server}/v1/health", timeout=10)
         waited = time.monotonic() - started
         codes = [p.result() for p in pending]
-    assert health.status_code == 200 and waited < 1.0, waited
+    assert health.status_code == 200 and waited < 3.0, waited
     assert codes == [408] * 48
