@@ -183,6 +183,31 @@ def live_server(ctx: AppContext) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+def _wait_until_serving(
+    proc: subprocess.Popen[bytes], port: int, what: str, seconds: float, log: Path | None = None
+) -> None:
+    """Poll the server's port until it answers HTTP; kill it and say why if it never does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                tail = log.read_text(errors="replace")[-2000:] if log else ""
+                raise RuntimeError(f"{what} did not start\n{tail}") from None
+            time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """A real S3-speaking server (moto_server) on a free loopback port."""
@@ -196,19 +221,9 @@ def moto_endpoint() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
         env={**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"},
     )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-            break
-        except httpx.HTTPError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("moto_server did not start") from None
-            time.sleep(0.2)
+    _wait_until_serving(proc, port, "moto_server", 30)
     yield f"127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
+    _stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -242,23 +257,9 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
             "AWS_SECRET_ACCESS_KEY": SEAWEED_KEYS[1],
         },
     )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{s3}/", timeout=1)
-            break
-        except httpx.HTTPError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                log = (data / "weed.log").read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"SeaweedFS did not start:\n{log}") from None
-            time.sleep(0.2)
+    _wait_until_serving(proc, s3, "SeaweedFS", 60, data / "weed.log")
     yield S3Server(f"127.0.0.1:{s3}", *SEAWEED_KEYS)
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    _stop(proc)
 
 
 @pytest.fixture(params=S3_SERVERS)
