@@ -4,9 +4,9 @@ The same guarantees as a multipart upload: streamed to disk while hashed, abando
 moment it passes the size limit, one deadline for the whole download (a server that drips
 a byte a second is cut off like one that never answers, a name that never resolves too).
 It runs on the event loop: a slow download holds no worker thread, so many of them cannot
-starve the other requests. The broker fetches on a user's
-behalf, so by default a URL must resolve to public addresses only: a farm inside a private
-network must not become a way to read its neighbours (SSRF). Every redirect hop is checked.
+starve the other requests. The broker fetches on a user's behalf, so by default a URL must
+resolve to public addresses only: a farm inside a private network must not become a way to
+read its neighbours (SSRF). Every redirect hop is checked.
 """
 
 from __future__ import annotations
@@ -63,15 +63,23 @@ async def _check_url(url: str, allow_private: bool, deadline: float) -> None:
             raise InvalidUrl(f"The URL's host {parts.hostname!r} is not a public address")
 
 
+def _name(url: str) -> str:
+    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+
+
+def _refuse_zip(url: str) -> None:
+    if _name(url).lower().endswith(".zip"):
+        raise InvalidFormat("URL ingest supports GLB/glTF only; upload OBJ scans as a ZIP file")
+
+
 def _file_format(url: str, first_bytes: bytes) -> str:
     """By the URL's extension, else by content: GLB magic, or JSON for .gltf."""
-    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]).lower()
+    name = _name(url).lower()
     if name.endswith(".glb"):
         return "glb"
     if name.endswith(".gltf"):
         return "gltf"
-    if name.endswith(".zip"):
-        raise InvalidFormat("URL ingest supports GLB/glTF only; upload OBJ scans as a ZIP file")
+    _refuse_zip(url)
     if first_bytes.startswith(GLB_MAGIC):
         return "glb"
     if first_bytes.lstrip().startswith(b"{"):
@@ -80,7 +88,7 @@ def _file_format(url: str, first_bytes: bytes) -> str:
 
 
 def _filename(url: str, file_format: str) -> str:
-    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "model"
+    name = _name(url) or "model"
     if not name.lower().endswith(f".{file_format}"):
         name = f"{name}.{file_format}"
     return name
@@ -98,6 +106,7 @@ async def fetch_model(url: str, tmp_dir: Path, limits: FetchLimits) -> StagedUpl
                 current = url
                 for _ in range(MAX_REDIRECTS + 1):
                     await _check_url(current, limits.allow_private, deadline)
+                    _refuse_zip(current)  # before downloading what would be refused after
                     remaining = max(0.1, deadline - time.monotonic())
                     async with client.stream("GET", current, timeout=remaining) as response:
                         if response.is_redirect and "location" in response.headers:
