@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broker.db.models import Model, ModelTag
@@ -12,6 +12,7 @@ from broker.errors import ModelNotFound
 from broker.ids import new_id
 from broker.schemas.resources import ModelPatch
 from broker.security import Principal
+from broker.services.listing import newest_first
 
 
 def find_by_hash(session: Session, account_id: str, sha256: str) -> Model | None:
@@ -87,11 +88,7 @@ def list_models(
     if tags:
         tagged = select(ModelTag.model_id).where(ModelTag.tag.in_(tags))
         query = query.where(Model.id.in_(tagged))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Model.created_at.desc(), Model.id).limit(limit).offset(offset)
-    ).all()
-    return list(rows), total
+    return newest_first(session, query, Model, limit=limit, offset=offset)
 
 
 def patch_model(session: Session, model: Model, patch: ModelPatch) -> Model:

@@ -3,7 +3,7 @@ and resolving a render's ``bgImageId`` to one of them."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from broker.db.models import Overlay
@@ -12,6 +12,7 @@ from broker.ids import new_id
 from broker.ingest.image_check import CheckedImage
 from broker.schemas.render_settings import RenderSettings
 from broker.security import Principal
+from broker.services.listing import newest_first
 from workers.storage import ObjectStore
 
 
@@ -69,11 +70,7 @@ def list_overlays(
     query = select(Overlay).where(_visible(principal))
     if layer is not None:
         query = query.where(Overlay.layer == layer)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Overlay.created_at.desc(), Overlay.id).limit(limit).offset(offset)
-    ).all()
-    return list(rows), total
+    return newest_first(session, query, Overlay, limit=limit, offset=offset)
 
 
 def delete_overlay(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from broker.db.models import Job, Model, Render
@@ -15,6 +15,7 @@ from broker.ids import new_id
 from broker.schemas.render_settings import RenderSettings, preview_settings
 from broker.security import Principal
 from broker.services import credits
+from broker.services.listing import newest_first
 from workers.storage import ObjectStore
 
 STATUSES = (
@@ -119,11 +120,7 @@ def list_renders(
         query = query.where(Render.model_id == model_id)
     if status is not None:
         query = query.where(Render.status == status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Render.created_at.desc(), Render.id).limit(limit).offset(offset)
-    ).all()
-    return list(rows), total
+    return newest_first(session, query, Render, limit=limit, offset=offset)
 
 
 def renders_of_model(session: Session, model: Model) -> list[Render]:
