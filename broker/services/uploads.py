@@ -111,6 +111,7 @@ def store_model(
 ) -> UploadResult:
     """A staged model file (uploaded or fetched from a URL) → model, preview, charged render."""
     with transaction(ctx.sessions) as session:
+        # For an ingest this is the second check: the overlay may have gone during the download.
         settings = overlay_service.resolve_background(session, principal, settings)
         existing = model_service.find_by_hash(session, principal.account_id, staged.sha256)
         if existing is not None:
