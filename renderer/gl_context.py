@@ -95,12 +95,19 @@ def get_program(vertex: str, fragment: str, defines: dict[str, object]) -> moder
     return program
 
 
+_MATRIX_TYPES = frozenset((0x8B5A, 0x8B5B, 0x8B5C, 0x8B65, 0x8B66, 0x8B67, 0x8B68, 0x8B69, 0x8B6A))
+"""GL_FLOAT_MAT2/3/4 and the non-square GL_FLOAT_MATnxm: the uniform types numpy's rows
+must be transposed for."""
+
+
 def set_uniform(program: moderngl.Program, name: str, value: Any) -> None:
     """Set ``name`` if the compiled program kept it (drivers drop unused uniforms)."""
     if name not in program:
         return
     member = program[name]
-    if isinstance(value, np.ndarray) and value.ndim == 2:
+    if isinstance(value, np.ndarray) and member.gl_type in _MATRIX_TYPES:  # type: ignore[union-attr]
+        # numpy is row-major, GLSL matrices column-major. Only matrices: an array of
+        # vectors (vec3 u_env_sh[9]) has the same layout in both and must go as it is.
         member.write(np.ascontiguousarray(value.T, dtype=np.float32).tobytes())  # type: ignore[union-attr]
     elif isinstance(value, np.ndarray):
         member.write(np.ascontiguousarray(value, dtype=np.float32).tobytes())  # type: ignore[union-attr]
