@@ -4,7 +4,9 @@ Loaders in the wild accept out-of-range views, absurd ``byteLength`` claims and 
 buffers pointing past the vertices; here each of those is an
 :class:`~renderer.errors.InvalidModel`. Normalized integers (KHR_mesh_quantization,
 quantized UVs/colours) become float32 as the spec defines, so the GPU side only ever
-sees float attributes.
+sees float attributes. Views compressed with EXT_meshopt_compression (or its KHR_
+successor) are decoded here by meshoptimizer's own decoder (the ``meshopt`` binding), so
+everything above this module reads them like plain views.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from renderer.errors import InvalidModel
+from renderer.errors import InvalidModel, ModelTooLarge
 from renderer.gltf_source import GltfSource
 
 COMPONENT_DTYPES: dict[int, np.dtype[Any]] = {
@@ -24,6 +26,11 @@ COMPONENT_DTYPES: dict[int, np.dtype[Any]] = {
     5125: np.dtype(np.uint32),
     5126: np.dtype(np.float32),
 }
+MESHOPT_EXTENSIONS = ("EXT_meshopt_compression", "KHR_meshopt_compression")
+MESHOPT_MODES = ("ATTRIBUTES", "TRIANGLES", "INDICES")
+MESHOPT_FILTERS = ("NONE", "OCTAHEDRAL", "QUATERNION", "EXPONENTIAL", "COLOR")
+MAX_DECODED_VIEW_BYTES = 1 << 30
+"""A compressed view claiming more than this (a decompression bomb) is refused unread."""
 TYPE_SIZES = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 
 
@@ -35,6 +42,7 @@ class BufferReader:
         self.doc = source.document
         self._buffers: dict[int, bytes] = {}
         self._accessors: dict[int, np.ndarray] = {}
+        self._decoded_views: dict[int, bytes] = {}
 
     def buffer(self, index: int) -> bytes:
         if index not in self._buffers:
@@ -57,6 +65,12 @@ class BufferReader:
     def view_bytes(self, index: int) -> tuple[memoryview, int | None]:
         """The bytes of bufferView ``index`` and its byteStride (None when packed)."""
         view = item(self.doc, "bufferViews", index)
+        stride = view.get("byteStride")
+        compressed = _meshopt_extension(view)
+        if compressed is not None:
+            if index not in self._decoded_views:
+                self._decoded_views[index] = self._decode_meshopt(index, view, compressed)
+            return memoryview(self._decoded_views[index]), stride
         data = self.buffer(int_field(view, "buffer"))
         offset = view.get("byteOffset", 0)
         length = view.get("byteLength")
@@ -64,8 +78,31 @@ class BufferReader:
             raise InvalidModel(f"bufferView {index} has an invalid offset or length")
         if offset + length > len(data):
             raise InvalidModel(f"bufferView {index} runs past the end of its buffer")
-        stride = view.get("byteStride")
         return memoryview(data)[offset : offset + length], stride
+
+    def _decode_meshopt(self, index: int, view: dict[str, Any], ext: dict[str, Any]) -> bytes:
+        import meshopt  # optional codec: imported only for meshopt files
+
+        data = self.buffer(int_field(ext, "buffer"))
+        offset, length = ext.get("byteOffset", 0), int_field(ext, "byteLength")
+        count, stride = int_field(ext, "count"), int_field(ext, "byteStride")
+        mode, filt = ext.get("mode"), ext.get("filter", "NONE")
+        if not isinstance(offset, int) or offset < 0 or offset + length > len(data):
+            raise InvalidModel(f"bufferView {index}'s compressed data runs past its buffer")
+        if count * stride > MAX_DECODED_VIEW_BYTES:
+            raise ModelTooLarge(f"bufferView {index} decompresses to {count * stride} bytes")
+        if mode not in MESHOPT_MODES or filt not in MESHOPT_FILTERS:
+            raise InvalidModel(f"bufferView {index} has meshopt mode {mode!r} / filter {filt!r}")
+        try:
+            decoded = meshopt.decode_gltf_buffer(
+                data[offset : offset + length], count, stride, mode, filt
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise InvalidModel(f"bufferView {index} cannot be decompressed: {exc}") from None
+        out = np.ascontiguousarray(decoded).tobytes()
+        if len(out) < view.get("byteLength", 0):
+            raise InvalidModel(f"bufferView {index} decompresses to fewer bytes than it claims")
+        return out
 
     def accessor(self, index: int) -> np.ndarray:
         """Accessor ``index`` as an array of shape (count, components) or (count,).
@@ -151,6 +188,14 @@ class BufferReader:
         if offset + size > len(data):
             raise InvalidModel("a sparse accessor reads past the end of its bufferView")
         return np.frombuffer(data, dtype=dtype, count=ncomp * n, offset=offset).reshape(n, ncomp)
+
+
+def _meshopt_extension(view: dict[str, Any]) -> dict[str, Any] | None:
+    extensions = view.get("extensions", {})
+    for name in MESHOPT_EXTENSIONS:
+        if isinstance(extensions.get(name), dict):
+            return extensions[name]
+    return None
 
 
 def _normalize(values: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:

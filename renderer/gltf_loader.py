@@ -36,6 +36,8 @@ SUPPORTED_EXTENSIONS = frozenset(
         "KHR_texture_transform",
         "KHR_mesh_quantization",
         "KHR_draco_mesh_compression",
+        "EXT_meshopt_compression",
+        "KHR_meshopt_compression",
         "KHR_materials_pbrSpecularGlossiness",
         "KHR_materials_emissive_strength",
         "KHR_materials_unlit",
