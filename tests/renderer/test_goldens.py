@@ -78,16 +78,15 @@ def test_frame_matches_its_golden(name: str, scene: Callable[[str], Scene]) -> N
     delta = frame.astype(np.float64) - golden.astype(np.float64)
     model = np.abs(golden[..., :3].astype(np.int16) - golden[0, 0, :3]).max(axis=-1) > 2
     model |= golden[..., 3] != golden[0, 0, 3]
-    report = {
-        "mean_abs": float(np.abs(delta).mean()),
-        "outliers": float((np.abs(delta).max(axis=-1) > OUTLIER_LEVELS).mean()),
-        "cast": [float(delta[..., c][model].mean()) for c in range(3)] if model.any() else [0.0],
-    }
+    mean_abs = float(np.abs(delta).mean())
+    outliers = float((np.abs(delta).max(axis=-1) > OUTLIER_LEVELS).mean())
+    cast = [float(delta[..., c][model].mean()) for c in range(3)] if model.any() else [0.0]
     ok = (
-        report["mean_abs"] <= MEAN_ABS_LEVELS
-        and report["outliers"] <= OUTLIER_FRACTION
-        and max(abs(c) for c in report["cast"]) <= CAST_LEVELS
+        mean_abs <= MEAN_ABS_LEVELS
+        and outliers <= OUTLIER_FRACTION
+        and max(abs(c) for c in cast) <= CAST_LEVELS
     )
+    report = f"mean |d| {mean_abs:.3f}, outliers {outliers:.4f}, cast {[round(c, 2) for c in cast]}"
     if not ok:
         where = _write_failure(name, frame, golden)
         pytest.fail(f"{name} differs from its golden: {report}; frame and diff in {where}")
