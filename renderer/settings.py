@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from renderer.environment import BUILTIN_ENVIRONMENTS, Environment
 from renderer.errors import InvalidSettings
 from renderer.limits import MAX_OUTPUT_SIDE
 
@@ -30,6 +31,8 @@ BG_ALIGNS = (
     "bottom-center",
     "bottom-right",
 )
+TONE_MAPPINGS = ("neutral", "aces", "none")
+MAX_ENVIRONMENT_INTENSITY = 100.0
 QUALITY_LONG_SIDE = {"share": 960, "standard": 1920, "4k": 3840, "pro": 3840}
 FPS = 30
 
@@ -43,6 +46,16 @@ class RenderSettings:
     ``(1, 1, 1)`` is white and the background pixels equal ``round(255 * bg_color)``.
     ``bg_image`` (H×W×3 or H×W×4 uint8, sRGB) replaces ``bg_color``; it is scaled to
     cover the frame and cropped from the ``bg_align`` anchor.
+
+    Lighting (meshfarm extensions; a dx.gl client never sends them): ``environment`` is
+    a built-in name (``"studio"``) or a loaded :class:`~renderer.environment.Environment`;
+    ``environment_rotation`` turns it (and the key light) about +Y, in degrees,
+    counter-clockwise seen from above; ``environment_intensity`` scales its radiance.
+    ``tone_mapping``: ``"neutral"`` (Khronos PBR Neutral), ``"aces"`` (three.js's ACES
+    filmic fit with its ×1/0.6 exposure) or ``"none"`` (clamp, then sRGB: physical
+    tests). ``key_light``: True / False, or None = on unless the scene brings its own
+    lights. ``background_environment`` shows the environment behind the model instead
+    of ``bg_color`` / ``bg_image`` (ignored for transparent output).
     """
 
     effect: str = "turntable"
@@ -72,6 +85,12 @@ class RenderSettings:
     zoom: float = 1.0
     transparent: bool = False
     fps: int = FPS
+    environment: str | Environment = "studio"
+    environment_rotation: float = 0.0
+    environment_intensity: float = 1.0
+    tone_mapping: str = "neutral"
+    key_light: bool | None = None
+    background_environment: bool = False
 
     def __post_init__(self) -> None:
         _check(self.effect in EFFECTS, f"effect must be one of {', '.join(EFFECTS)}")
@@ -95,6 +114,31 @@ class RenderSettings:
         _check(self.animation_speed > 0, "animationSpeed must be positive")
         _check(self.fps > 0, "fps must be positive")
         _check(all(0.0 <= c <= 1.0 for c in self.bg_color), "bg_color channels must be 0..1")
+        _check(
+            isinstance(self.environment, Environment) or self.environment in BUILTIN_ENVIRONMENTS,
+            f"environment must be one of {', '.join(BUILTIN_ENVIRONMENTS)} or a loaded map",
+        )
+        _check(
+            math.isfinite(self.environment_rotation) and abs(self.environment_rotation) <= 360,
+            "environmentRotation must be between -360 and 360 degrees",
+        )
+        _check(
+            math.isfinite(self.environment_intensity)
+            and 0.0 <= self.environment_intensity <= MAX_ENVIRONMENT_INTENSITY,
+            f"environmentIntensity must be between 0 and {MAX_ENVIRONMENT_INTENSITY:g}",
+        )
+        _check(
+            self.tone_mapping in TONE_MAPPINGS,
+            f"toneMapping must be one of {', '.join(TONE_MAPPINGS)}",
+        )
+        _check(
+            self.key_light is None or isinstance(self.key_light, bool),
+            "keyLight must be true or false",
+        )
+        _check(
+            isinstance(self.background_environment, bool),
+            "background_environment must be true or false",
+        )
         if self.bg_image is not None:
             img = self.bg_image
             _check(
@@ -149,8 +193,16 @@ _NUMBER_FIELDS = {
     "panX": "pan_x",
     "rollZ": "roll_z",
     "zoom": "zoom",
+    "environmentRotation": "environment_rotation",
+    "environmentIntensity": "environment_intensity",
 }
-_BOOL_FIELDS = {"shadows": "shadows", "reflector": "reflector", "easing": "easing"}
+_BOOL_FIELDS = {
+    "shadows": "shadows",
+    "reflector": "reflector",
+    "easing": "easing",
+    "keyLight": "key_light",
+}
+BACKGROUNDS = ("color", "environment")
 _ANGLE_RANGES = {"rotateY": 180.0, "tiltX": 90.0, "panX": 180.0, "rollZ": 180.0}
 
 
@@ -159,6 +211,7 @@ def settings_from_dxgl(
     *,
     quality: str | None = None,
     bg_image: np.ndarray | None = None,
+    environment: Environment | None = None,
 ) -> RenderSettings:
     """Build :class:`RenderSettings` from a dx.gl ``renderSettings`` dict (any subset).
 
@@ -166,6 +219,11 @@ def settings_from_dxgl(
     settings dict); the default tier is ``share``. ``pro`` means transparent output.
     Keys the renderer does not use (``bgImageId``, ``output``…) are ignored here: the
     worker resolves ``bgImageId`` to pixels and passes them as ``bg_image``.
+
+    meshfarm's lighting keys: ``environment`` (a built-in name; an uploaded map is
+    resolved by the caller and passed as ``environment``, which then wins),
+    ``environmentRotation``, ``environmentIntensity``, ``toneMapping``, ``keyLight`` and
+    ``background`` (``"color"``, the default, or ``"environment"``).
     """
     tier = quality if quality is not None else d.get("quality", "share")
     aspect = d.get("aspect", "16:9")
@@ -191,6 +249,21 @@ def settings_from_dxgl(
     animation = d.get("animation")
     if animation is not None and not isinstance(animation, str):
         raise InvalidSettings("animation must be a clip name or '*'")
+    tone_mapping = d.get("toneMapping", "neutral")
+    if not isinstance(tone_mapping, str):
+        raise InvalidSettings(f"toneMapping must be one of {', '.join(TONE_MAPPINGS)}")
+    background = d.get("background", "color")
+    if background not in BACKGROUNDS:
+        raise InvalidSettings("background must be 'color' or 'environment'")
+    env: str | Environment = environment if environment is not None else "studio"
+    if environment is None and d.get("environment") is not None:
+        name = d["environment"]
+        if not isinstance(name, str) or name not in BUILTIN_ENVIRONMENTS:
+            raise InvalidSettings(
+                f"environment must be one of {', '.join(BUILTIN_ENVIRONMENTS)} "
+                "or an uploaded environment"
+            )
+        env = name
     return RenderSettings(
         effect=effect,
         aspect=aspect,
@@ -201,5 +274,8 @@ def settings_from_dxgl(
         bg_align=d.get("bgAlign", "top-left"),
         animation=animation or None,
         transparent=tier == "pro",
+        environment=env,
+        tone_mapping=tone_mapping,
+        background_environment=background == "environment",
         **kwargs,
     )
