@@ -1,4 +1,8 @@
-"""The FastAPI application: routers under /v1, dx.gl error envelopes everywhere."""
+"""The FastAPI application: routers under /v1, dx.gl error envelopes everywhere.
+
+The interactive docs at /v1/docs load Swagger UI from files shipped in the
+``fastapi-offline`` wheel, so they work on a farm without internet access.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
+from broker.api.request_guard import RequestGuard
 from broker.api.routes import account, admin, assets, health, models, overlays, quote, renders
 from broker.context import AppContext
 from broker.errors import install_error_handlers
@@ -15,7 +21,7 @@ from broker.schemas.resources import ErrorEnvelope
 from workers.config import Settings
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorEnvelope} for code in (400, 401, 402, 403, 404, 409, 500)
+    code: {"model": ErrorEnvelope} for code in (400, 401, 402, 403, 404, 409, 413, 500, 503)
 }
 
 
@@ -39,7 +45,7 @@ def create_app(ctx: AppContext | None = None, settings: Settings | None = None) 
             if ctx is None:
                 context.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="meshfarm",
         version="1.0.0",
         description="Self-hosted render farm; a drop-in implementation of the dx.gl v1 API.",
@@ -47,9 +53,12 @@ def create_app(ctx: AppContext | None = None, settings: Settings | None = None) 
         openapi_url="/v1/openapi.json",
         docs_url="/v1/docs",
         redoc_url=None,
+        static_url="/v1/docs/static",
+        swagger_ui_oauth2_redirect_url="/v1/docs/oauth2-redirect",
     )
     app.state.ctx = context
     install_error_handlers(app)
+    app.add_middleware(RequestGuard)
     for module in (health, account, models, renders, assets, overlays, quote, admin):
         app.include_router(module.router, prefix="/v1", responses=ERROR_RESPONSES)
     app.include_router(admin.metrics_router)

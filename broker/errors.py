@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import logging
+import re
+import sqlite3
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("meshfarm.broker")
@@ -62,7 +69,7 @@ InvalidTransition = _error(409, "invalid_transition", "Render is not in a state 
 ServiceUnavailable = _error(503, "service_unavailable", "Service unavailable")
 
 _HTTP_CODES = {
-    400: "bad_request",
+    400: "invalid_request",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
@@ -83,6 +90,45 @@ def envelope(status: int, code: str, message: str, headers: dict[str, str] | Non
     )
 
 
+# How long a client is asked to wait when the database is locked or unreachable.
+RETRY_AFTER_SECONDS = 2
+
+
+def printable(text: str) -> str:
+    """Client-controlled text for a log line: control characters escaped (no forged lines)."""
+    return text.encode("unicode_escape").decode("ascii")
+
+
+def scrub_paths(message: str, roots: Iterable[str]) -> str:
+    """Error messages never show where the server keeps files (a decoder's message names
+    the staging file it read): any path under one of ``roots`` becomes ``<file>``."""
+    for root in sorted({r.rstrip("/") for r in roots if r.strip("/")}, key=len, reverse=True):
+        message = re.sub(rf"(?<![\w./-]){re.escape(root)}/[^\s'\"]*", "<file>", message)
+    return message
+
+
+def _server_roots(request: Request) -> list[str]:
+    roots = [tempfile.gettempdir()]
+    ctx = getattr(request.app.state, "ctx", None)
+    if ctx is not None:
+        data_dir = Path(ctx.settings.data_dir)
+        roots += [str(data_dir), str(data_dir.resolve())]
+    return roots
+
+
+def _database_unavailable(exc: Exception) -> bool:
+    """A lock another connection holds (SQLite), a server that is down or a lock timeout
+    (PostgreSQL), or no free connection in the pool: worth retrying, not a bug."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if isinstance(exc.orig, sqlite3.OperationalError):
+        text = str(exc.orig).lower()
+        return "locked" in text or "busy" in text
+    return True
+
+
 def _describe(errors: list[Any]) -> str:
     parts = []
     for err in errors[:5]:
@@ -93,8 +139,9 @@ def _describe(errors: list[Any]) -> str:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return envelope(exc.status, exc.code, exc.detail, exc.headers)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        message = scrub_paths(exc.detail, _server_roots(request))
+        return envelope(exc.status, exc.code, message, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -106,7 +153,25 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return envelope(exc.status_code, code, message, getattr(exc, "headers", None))
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if not _database_unavailable(exc):
+            return await _unhandled(request, exc)
+        log.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            printable(request.url.path),
+            printable(str(getattr(exc, "orig", exc)) or type(exc).__name__),
+        )
+        return envelope(
+            503,
+            "service_unavailable",
+            "The database is busy or unreachable; retry shortly",
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, printable(request.url.path))
         return envelope(500, "internal", "Internal server error")

@@ -3,6 +3,8 @@
 Starlette's form parser spools the whole file before the handler runs; here the file part
 goes straight to disk in chunks, the SHA-256 is computed on the way, and the upload is
 abandoned the moment it passes the size limit, so memory stays flat whatever the size.
+Text fields are bounded in size and in number, and a file sent under another field name is
+skipped (not buffered as text) and reported as ``no_file``.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from broker.errors import FileTooLarge, InvalidRequest, NoFile
+from broker.safe_json import refuse_bad_text
 
 MAX_FIELD_BYTES = 64 * 1024
+MAX_PARTS = 32
 
 
 def openapi_body(fields: dict[str, dict[str, object]]) -> dict[str, object]:
@@ -41,6 +45,8 @@ class StagedUpload:
     size: int = 0
     sha256: str = ""
     fields: dict[str, str] = field(default_factory=dict)
+    # Field names that carried a file although only ``file`` may.
+    misplaced_files: list[str] = field(default_factory=list)
 
     def discard(self) -> None:
         if self.path is not None:
@@ -60,10 +66,15 @@ class _Receiver:
         self._file: IO[bytes] | None = None
         self._field_buf = bytearray()
         self._is_file = False
+        self._skipped = False
+        self._parts = 0
 
     def on_part_begin(self) -> None:
         self._headers = {}
         self._field_buf = bytearray()
+        self._parts += 1
+        if self._parts > MAX_PARTS:
+            raise InvalidRequest(f"More than {MAX_PARTS} form fields")
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
         self._header_field += data[start:end]
@@ -79,12 +90,17 @@ class _Receiver:
     def on_headers_finished(self) -> None:
         _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
         self._name = params.get(b"name", b"").decode("utf-8", "replace")
+        refuse_bad_text(self._name, "A form field name")
         filename = params.get(b"filename")
         self._is_file = self._name == "file" and filename is not None
+        self._skipped = filename is not None and not self._is_file
+        if self._skipped:
+            self.upload.misplaced_files.append(self._name)
         if self._is_file:
             if self.upload.path is not None:
                 raise InvalidRequest("Only one file per upload")
             self.upload.filename = (filename or b"").decode("utf-8", "replace")
+            refuse_bad_text(self.upload.filename, "The file name")
             fd, name = tempfile.mkstemp(prefix="upload-", dir=self.tmp_dir)
             self.upload.path = Path(name)
             self._file = os.fdopen(fd, "wb")
@@ -97,7 +113,7 @@ class _Receiver:
                 raise FileTooLarge(f"File exceeds the {self.max_bytes // (1024 * 1024)} MB limit")
             self._hasher.update(chunk)
             self._file.write(chunk)
-        else:
+        elif not self._skipped:
             self._field_buf += chunk
             if len(self._field_buf) > MAX_FIELD_BYTES:
                 raise InvalidRequest(f"Form field {self._name!r} is too large")
@@ -106,8 +122,10 @@ class _Receiver:
         if self._is_file and self._file is not None:
             self._file.close()
             self._file = None
-        elif self._name:
-            self.upload.fields[self._name] = self._field_buf.decode("utf-8", "replace")
+        elif self._name and not self._skipped:
+            value = self._field_buf.decode("utf-8", "replace")
+            refuse_bad_text(value, f"Form field {self._name!r}")
+            self.upload.fields[self._name] = value
 
     def close(self) -> None:
         if self._file is not None:
@@ -144,6 +162,12 @@ async def receive_upload(request: Request, tmp_dir: Path, max_bytes: int) -> Sta
             raise
         raise InvalidRequest("Malformed multipart body") from exc
     receiver.close()
+    misplaced = receiver.upload.misplaced_files
     if receiver.upload.path is None:
+        if misplaced:
+            raise NoFile(f"No file in the 'file' field (a file was sent as {misplaced[0]!r})")
         raise NoFile()
+    if misplaced:
+        receiver.upload.discard()
+        raise InvalidRequest(f"Only one file per upload, in 'file' (another in {misplaced[0]!r})")
     return receiver.upload

@@ -16,6 +16,7 @@ from typing import Any
 from anyio import to_thread
 from pydantic import ValidationError
 
+from broker import safe_json
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Overlay
@@ -53,7 +54,7 @@ def settings_from_form(raw: Any, principal: Principal) -> RenderSettings:
     data: Any = raw
     if isinstance(raw, str):
         try:
-            data = json.loads(raw) if raw.strip() else None
+            data = safe_json.loads(raw, "renderSettings") if raw.strip() else None
         except json.JSONDecodeError as exc:
             raise InvalidSettings(f"renderSettings is not valid JSON: {exc.msg}") from None
     return parse_render_settings(data, is_admin=principal.is_admin)

@@ -1,0 +1,117 @@
+"""Refuse hostile requests before any route reads them.
+
+Runs ahead of FastAPI for every request: text the databases cannot store alike (a NUL in
+the path, the query string or a header) is ``invalid_request``; a JSON body is read at most
+``MAX_JSON_BODY_BYTES`` into memory (by Content-Length before reading, then counted while
+streaming: ``payload_too_large`` 413) and checked by :mod:`broker.safe_json` (depth, number
+length, NUL) before FastAPI parses it again. Uploads stream their multipart body to disk
+under their own limits (:mod:`broker.ingest.multipart`) and are not buffered here.
+"""
+
+from __future__ import annotations
+
+import email.message
+import json
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from broker import safe_json
+from broker.errors import ApiError, envelope
+
+MAX_JSON_BODY_BYTES = 1024 * 1024
+# Routes that parse their own (streamed, size-limited) multipart body.
+STREAMED_UPLOADS = frozenset({("POST", "/v1/models"), ("POST", "/v1/overlays")})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _text_problem(scope: Scope) -> str | None:
+    if "\x00" in scope["path"]:
+        return "The URL path contains a NUL character"
+    query: bytes = scope.get("query_string", b"")
+    if b"\x00" in query or b"%00" in query.lower():
+        return "The query string contains a NUL character"
+    if any(b"\x00" in value for _, value in scope["headers"]):
+        return "A request header contains a NUL character"
+    return None
+
+
+def _is_json(content_type: str | None) -> bool:
+    """FastAPI parses a body as JSON without a Content-Type or with ``application/*json``."""
+    if not content_type:
+        return True
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+class RequestGuard:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        problem = _text_problem(scope)
+        if problem is not None:
+            await envelope(400, "invalid_request", problem)(scope, receive, send)
+            return
+        if scope["method"] not in BODY_METHODS or (scope["method"], scope["path"]) in (
+            STREAMED_UPLOADS
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_JSON_BODY_BYTES:
+            await _too_large()(scope, receive, send)
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client left: nobody to answer
+            body += message.get("body", b"")
+            if len(body) > MAX_JSON_BODY_BYTES:
+                await _too_large()(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        if body and _is_json(headers.get("content-type")):
+            try:
+                safe_json.loads(bytes(body), "Request body")
+            except json.JSONDecodeError:
+                pass  # FastAPI answers bad syntax itself (invalid_request, with the position)
+            except UnicodeDecodeError:
+                await envelope(400, "invalid_request", "Request body is not UTF-8 JSON")(
+                    scope, receive, send
+                )
+                return
+            except ApiError as exc:
+                await envelope(exc.status, exc.code, exc.detail)(scope, receive, send)
+                return
+        await self.app(scope, _replay(bytes(body), receive), send)
+
+
+def _too_large() -> JSONResponse:
+    limit = MAX_JSON_BODY_BYTES // 1024 // 1024
+    return envelope(413, "payload_too_large", f"Request body exceeds the {limit} MB limit")
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The buffered body once, then the real channel (for ``http.disconnect``)."""
+    pending = True
+
+    async def replayed() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
