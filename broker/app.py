@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from broker.api.methods import support_head
 from broker.api.request_guard import RequestGuard
 from broker.api.routes import account, admin, assets, health, models, overlays, quote, renders
 from broker.context import AppContext
@@ -62,4 +63,5 @@ def create_app(ctx: AppContext | None = None, settings: Settings | None = None) 
     for module in (health, account, models, renders, assets, overlays, quote, admin):
         app.include_router(module.router, prefix="/v1", responses=ERROR_RESPONSES)
     app.include_router(admin.metrics_router)
+    support_head(app)
     return app

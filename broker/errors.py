@@ -17,6 +17,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from broker.api.methods import allowed_methods
+
 log = logging.getLogger("meshfarm.broker")
 
 
@@ -59,6 +61,9 @@ TooMany = _error(400, "too_many", "Batch exceeds 100 renders")
 VideoNotFound = _error(404, "video_not_found", "Video not yet available")
 PosterNotFound = _error(404, "poster_not_found", "Poster not yet available")
 ThumbNotFound = _error(404, "thumb_not_found", "Thumbnail not yet available")
+DatasetHasNoVideo = _error(
+    404, "dataset_has_no_video", "A dataset render has no video, poster or thumbnail"
+)
 InvalidUrl = _error(400, "invalid_url", "Malformed URL")
 UrlRequired = _error(400, "url_required", "Missing url field")
 UrlTimeout = _error(408, "timeout", "URL download timed out")
@@ -148,10 +153,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return envelope(400, "invalid_request", _describe(list(exc.errors())))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        return envelope(exc.status_code, code, message, getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request.app, request.scope)
+        return envelope(exc.status_code, code, message, headers)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)

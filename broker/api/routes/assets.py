@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
@@ -11,7 +11,15 @@ from broker.api.deps import get_ctx, require
 from broker.api.downloads import serve_object, zip_response
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.errors import ApiError, PosterNotFound, ThumbNotFound, VideoNotFound
+from broker.db.models import Render
+from broker.errors import (
+    ApiError,
+    DatasetHasNoVideo,
+    InvalidRequest,
+    PosterNotFound,
+    ThumbNotFound,
+    VideoNotFound,
+)
 from broker.security import Principal
 from broker.services import renders as render_service
 
@@ -19,9 +27,32 @@ router = APIRouter(prefix="/renders", tags=["assets"])
 BINARY: dict[str, Any] = {"content": {"video/mp4": {}, "video/quicktime": {}, "image/png": {}}}
 
 
-def _assets(ctx: AppContext, principal: Principal, render_id: str) -> dict[str, Any]:
+def _render(ctx: AppContext, principal: Principal, render_id: str) -> Render:
     with transaction(ctx.sessions) as session:
-        return dict(render_service.get_render(session, principal, render_id).assets or {})
+        return render_service.get_render(session, principal, render_id)
+
+
+def _media_assets(render: Render) -> dict[str, Any]:
+    """A dataset render never gets a video, poster or thumbnail: say so rather than
+    "not yet available", which would keep a client polling forever."""
+    if render.settings.get("output") == "dataset":
+        raise DatasetHasNoVideo(
+            f"Render {render.id} is a dataset export: it has no video, poster or thumbnail; "
+            f"download the dataset ZIP from /v1/renders/{render.id}/bundle"
+        )
+    return dict(render.assets or {})
+
+
+def _variant(quality: str | None, allowed: str, endpoint: str) -> bool:
+    """Whether the documented ``?quality=`` variant was asked for; empty means absent."""
+    if not quality:
+        return False
+    if quality != allowed:
+        raise InvalidRequest(
+            f"quality: {endpoint} accepts only quality={allowed!r} "
+            f"(or no quality for the default), not {quality[:40]!r}"
+        )
+    return True
 
 
 def _serve(
@@ -33,39 +64,39 @@ def _serve(
     if asset is None:
         raise missing()
     try:
-        return serve_object(
-            ctx.store,
-            asset["key"],
-            media_type=asset["content_type"],
-            range_header=request.headers.get("range"),
-        )
+        return serve_object(ctx.store, asset["key"], request, media_type=asset["content_type"])
     except FileNotFoundError:
         raise missing() from None
+
+
+def _quality(allowed: str, description: str) -> Any:
+    return Query(None, description=description, json_schema_extra={"enum": [allowed]})
 
 
 @router.get("/{render_id}/video", response_class=Response, responses={200: BINARY, 206: BINARY})
 def video(
     render_id: str,
     request: Request,
-    quality: Literal["web"] | None = Query(None, description="web: the lighter MP4 variant"),
+    quality: str | None = _quality("web", "web: the lighter MP4 variant"),
     principal: Principal = Depends(require("renders:read")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Response:
-    assets = _assets(ctx, principal, render_id)
-    return _serve(ctx, request, assets.get("web" if quality == "web" else "video"), VideoNotFound)
+    web = _variant(quality, "web", "/video")
+    assets = _media_assets(_render(ctx, principal, render_id))
+    return _serve(ctx, request, assets.get("web" if web else "video"), VideoNotFound)
 
 
-@router.get("/{render_id}/poster", response_class=Response, responses={200: BINARY})
+@router.get("/{render_id}/poster", response_class=Response, responses={200: BINARY, 206: BINARY})
 def poster(
     render_id: str,
     request: Request,
-    quality: Literal["full"] | None = Query(None, description="full: video-size PNG"),
+    quality: str | None = _quality("full", "full: video-size PNG"),
     principal: Principal = Depends(require("renders:read")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Response:
-    assets = _assets(ctx, principal, render_id)
-    name = "poster_full" if quality == "full" else "poster"
-    return _serve(ctx, request, assets.get(name), PosterNotFound)
+    full = _variant(quality, "full", "/poster")
+    assets = _media_assets(_render(ctx, principal, render_id))
+    return _serve(ctx, request, assets.get("poster_full" if full else "poster"), PosterNotFound)
 
 
 @router.get("/{render_id}/thumb", response_class=Response, responses={200: BINARY, 206: BINARY})
@@ -75,7 +106,7 @@ def thumb(
     principal: Principal = Depends(require("renders:read")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Response:
-    assets = _assets(ctx, principal, render_id)
+    assets = _media_assets(_render(ctx, principal, render_id))
     return _serve(ctx, request, assets.get("thumb"), ThumbNotFound)
 
 
@@ -86,18 +117,19 @@ def thumb(
 )
 def bundle(
     render_id: str,
+    request: Request,
     principal: Principal = Depends(require("renders:read")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Response:
-    assets = _assets(ctx, principal, render_id)
+    assets = dict(_render(ctx, principal, render_id).assets or {})
     lost = VideoNotFound("The render's files are missing from storage")
     if "dataset" in assets:
         try:
             return serve_object(
                 ctx.store,
                 assets["dataset"]["key"],
+                request,
                 media_type="application/zip",
-                range_header=None,
                 filename=f"{render_id}-dataset.zip",
             )
         except FileNotFoundError:
@@ -111,6 +143,6 @@ def bundle(
         members.append(("web.mp4", assets["web"]))
     members += [("poster.png", assets["poster_full"]), ("thumb.mp4", assets["thumb"])]
     try:
-        return zip_response(ctx.store, members, f"{render_id}.zip")
+        return zip_response(ctx.store, members, f"{render_id}.zip", request)
     except FileNotFoundError:
         raise lost from None

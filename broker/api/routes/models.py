@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from broker.api.deps import get_ctx, require
+from broker.api.downloads import serve_object
 from broker.api.pagination import Paging, page_of, paging
 from broker.api.views import model_detail_out, model_out, upload_out
 from broker.context import AppContext
@@ -154,28 +152,23 @@ def unarchive_model(
 )
 def download_model_file(
     model_id: str,
+    request: Request,
     principal: Principal = Depends(require("models:read")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Response:
     with transaction(ctx.sessions) as session:
         model = model_service.get_model(session, principal, model_id)
-        stem = model.original_name.rsplit(".", 1)[0] or "model"
-        filename = f"{stem}.{model.file_format}"
-        media_type = CONTENT_TYPES[model.file_format]
-        local = ctx.store.local_path(model.storage_key)
-        if local is not None:
-            return FileResponse(local, media_type=media_type, filename=filename)
-        size = ctx.store.size(model.storage_key)
-        if size is None:
-            raise FileNotFound()
-        return StreamingResponse(
-            ctx.store.iter_range(model.storage_key),
-            media_type=media_type,
-            headers={
-                "Content-Length": str(size),
-                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-            },
+    stem = model.original_name.rsplit(".", 1)[0] or "model"
+    try:
+        return serve_object(
+            ctx.store,
+            model.storage_key,
+            request,
+            media_type=CONTENT_TYPES[model.file_format],
+            filename=f"{stem}.{model.file_format}",
         )
+    except FileNotFoundError:
+        raise FileNotFound() from None
 
 
 @router.delete("/{model_id}", response_model=Data[ModelOut])
