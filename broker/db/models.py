@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -75,7 +76,18 @@ class CreditEntry(Base):
 
 class Model(Base):
     __tablename__ = "models"
-    __table_args__ = (Index("ix_models_account_sha", "account_id", "sha256"),)
+    # One live model per file and account: concurrent uploads of one file cannot both insert
+    # (the loser answers as a duplicate). Deleted models are outside it, archived ones inside.
+    __table_args__ = (
+        Index(
+            "uq_models_account_sha",
+            "account_id",
+            "sha256",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)

@@ -15,6 +15,8 @@ from typing import Any
 
 from anyio import to_thread
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from broker import safe_json
 from broker.context import AppContext
@@ -114,11 +116,9 @@ def store_model(
     with transaction(ctx.sessions) as session:
         # For an ingest this is the second check: the overlay may have gone during the download.
         settings = overlay_service.resolve_background(session, principal, settings)
-        existing = model_service.find_by_hash(session, principal.account_id, staged.sha256)
-        if existing is not None:
-            request = render_service.RenderRequest(existing, settings)
-            render = render_service.create_renders(session, principal, [request])[0]
-            return UploadResult(existing.id, render.id, duplicate=True)
+        duplicate = _render_duplicate(session, principal, staged.sha256, settings)
+    if duplicate is not None:
+        return duplicate
     s = ctx.settings
     try:
         accepted = accept_model(
@@ -135,28 +135,50 @@ def store_model(
         raise InvalidFormat(f"File is not a valid {file_format.upper()} model: {exc}") from None
     model_id = model_service.new_model_id()
     key = _model_key(model_id, accepted.file_format)
-    size = ctx.store.put_file(key, accepted.path, CONTENT_TYPES[accepted.file_format])
+    ctx.store.put_file(key, accepted.path, CONTENT_TYPES[accepted.file_format])
     if accepted.path != staged.path:
         accepted.path.unlink(missing_ok=True)
     try:
-        with transaction(ctx.sessions) as session:
-            model = model_service.add_model(
-                session,
-                model_id=model_id,
-                account_id=principal.account_id,
-                original_name=Path(staged.filename.replace("\\", "/")).name,
-                size=size,
-                sha256=staged.sha256,
-                file_format=accepted.file_format,
-                storage_key=key,
-            )
-            render_service.create_preview(session, model)
-            request = render_service.RenderRequest(model, settings)
-            render = render_service.create_renders(session, principal, [request])[0]
-            return UploadResult(model.id, render.id, duplicate=False)
+        try:
+            with transaction(ctx.sessions) as session:
+                model = model_service.add_model(
+                    session,
+                    model_id=model_id,
+                    account_id=principal.account_id,
+                    original_name=Path(staged.filename.replace("\\", "/")).name,
+                    size=staged.size,  # the uploaded file's, like sha256 (an OBJ scan's ZIP)
+                    sha256=staged.sha256,
+                    file_format=accepted.file_format,
+                    storage_key=key,
+                )
+                render_service.create_preview(session, model)
+                request = render_service.RenderRequest(model, settings)
+                render = render_service.create_renders(session, principal, [request])[0]
+                return UploadResult(model.id, render.id, duplicate=False)
+        except IntegrityError:
+            # Another upload of this file committed its model first (the unique index on
+            # account + SHA-256): this one is its duplicate, as if it had come second.
+            with transaction(ctx.sessions) as session:
+                duplicate = _render_duplicate(session, principal, staged.sha256, settings)
+            if duplicate is None:
+                raise
+            ctx.store.delete(key)
+            return duplicate
     except BaseException:
         ctx.store.delete(key)
         raise
+
+
+def _render_duplicate(
+    session: Session, principal: Principal, sha256: str, settings: RenderSettings
+) -> UploadResult | None:
+    """The charged render of an upload whose file the account already has, if it has."""
+    existing = model_service.find_by_hash(session, principal.account_id, sha256)
+    if existing is None:
+        return None
+    request = render_service.RenderRequest(existing, settings)
+    render = render_service.create_renders(session, principal, [request])[0]
+    return UploadResult(existing.id, render.id, duplicate=True)
 
 
 def _overlay_fields(fields: dict[str, str]) -> OverlayFields:
