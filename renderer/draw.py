@@ -24,12 +24,13 @@ from renderer.gl_context import get_program, set_uniform
 from renderer.gl_scene import (
     JOINT_UNIT,
     MORPH_UNIT,
+    SHEEN_LUT_UNIT,
     SLOT_UNITS,
     SRGB_SLOTS,
     DrawItem,
     GpuScene,
 )
-from renderer.scene import MIRRORED_REPEAT
+from renderer.scene import MIRRORED_REPEAT, Material
 
 FRAGMENT = {
     "color": "pbr.frag",
@@ -139,6 +140,10 @@ def _bind_material(gpu: GpuScene, program: moderngl.Program, item: DrawItem) -> 
     set_uniform(program, "u_occlusion_strength", m.occlusion_strength)
     set_uniform(program, "u_emissive_factor", tuple(m.emissive_factor))
     set_uniform(program, "u_alpha_cutoff", m.alpha_cutoff if m.alpha_mode == "MASK" else 0.5)
+    _bind_extensions(program, m)
+    if "MATERIAL_SHEEN" in item.gpu.defines:
+        gpu.sheen_lut().use(SHEEN_LUT_UNIT)
+        set_uniform(program, "u_sheen_lut", SHEEN_LUT_UNIT)
     for slot, ref in m.textures().items():
         if f"HAS_{slot.upper()}_MAP" not in item.gpu.defines:
             continue
@@ -151,3 +156,31 @@ def _bind_material(gpu: GpuScene, program: moderngl.Program, item: DrawItem) -> 
             float(ref.sampler.wrap_t == MIRRORED_REPEAT),
         )
         set_uniform(program, f"u_{slot}_mirror", mirror)
+
+
+def _bind_extensions(program: moderngl.Program, m: Material) -> None:
+    """Factors of the material extensions (uniforms a program without them lacks)."""
+    if m.specular_glossiness is not None:
+        sg = m.specular_glossiness
+        set_uniform(program, "u_specular_factor", sg.specular_factor)
+        set_uniform(program, "u_glossiness_factor", sg.glossiness_factor)
+    if m.ior is not None:
+        set_uniform(program, "u_ior", m.ior)
+    if m.specular is not None:
+        set_uniform(program, "u_specular_strength", m.specular.factor)
+        set_uniform(program, "u_specular_color_factor", m.specular.color)
+    if m.clearcoat is not None:
+        cc = m.clearcoat
+        set_uniform(program, "u_clearcoat_factor", cc.factor)
+        set_uniform(program, "u_clearcoat_roughness_factor", cc.roughness)
+        set_uniform(program, "u_clearcoat_normal_scale", cc.normal_scale)
+    if m.sheen is not None:
+        set_uniform(program, "u_sheen_color_factor", m.sheen.color)
+        set_uniform(program, "u_sheen_roughness_factor", m.sheen.roughness)
+    if m.transmission is not None:
+        tr = m.transmission
+        set_uniform(program, "u_transmission_factor", tr.factor)
+        set_uniform(program, "u_thickness_factor", tr.thickness)
+        set_uniform(program, "u_attenuation_color", tr.attenuation_color)
+        distance = tr.attenuation_distance
+        set_uniform(program, "u_attenuation_distance", distance if np.isfinite(distance) else 0.0)

@@ -16,6 +16,7 @@ import numpy as np
 from renderer.animation import Pose
 from renderer.framing import reachable_nodes
 from renderer.scene import CLAMP_TO_EDGE, Material, Primitive, Scene, TextureRef
+from renderer.sheen_lut import sheen_albedo_table
 
 MORPH_TEX_WIDTH = 4096
 NEAREST_MIPMAP_NEAREST, LINEAR_MIPMAP_NEAREST = 9984, 9985
@@ -29,9 +30,34 @@ the texel fetches of the material textures (≈15 ms of a 1080p DamagedHelmet fr
 at 2× SSAA the mip-level seams it could show are averaged away."""
 SRGB8_ALPHA8 = 0x8C43
 DEFAULT_MATERIAL = Material()
-SLOT_UNITS = {"base_color": 0, "metallic_roughness": 1, "normal": 2, "occlusion": 3, "emissive": 4}
-SRGB_SLOTS = ("base_color", "emissive")
-JOINT_UNIT, MORPH_UNIT = 8, 9
+SLOT_UNITS = {
+    "base_color": 0,
+    "metallic_roughness": 1,
+    "specular_glossiness": 1,  # never beside metallic_roughness
+    "normal": 2,
+    "occlusion": 3,
+    "emissive": 4,
+    "clearcoat": 10,
+    "clearcoat_roughness": 11,
+    "clearcoat_normal": 12,
+    "sheen_color": 13,
+    "sheen_roughness": 14,
+    "specular": 15,
+    "specular_color": 16,
+    "transmission": 17,
+    "thickness": 18,
+}
+SRGB_SLOTS = ("base_color", "emissive", "specular_glossiness", "sheen_color", "specular_color")
+JOINT_UNIT, MORPH_UNIT, SHEEN_LUT_UNIT = 8, 9, 19
+EXTENSION_SLOTS = {
+    "SPECULAR_GLOSSINESS": ("specular_glossiness",),
+    "MATERIAL_CLEARCOAT": ("clearcoat", "clearcoat_roughness", "clearcoat_normal"),
+    "MATERIAL_SHEEN": ("sheen_color", "sheen_roughness"),
+    "MATERIAL_SPECULAR": ("specular", "specular_color"),
+    "MATERIAL_TRANSMISSION": ("transmission",),
+    "MATERIAL_VOLUME": ("thickness",),
+}
+"""Texture slots that exist only while their extension's code is compiled in."""
 
 
 @dataclass
@@ -91,6 +117,7 @@ class GpuScene:
         self.scene = scene
         self._textures: dict[tuple[int, bool, object], moderngl.Texture] = {}
         self._prims: dict[tuple[int, int, bool], GpuPrimitive] = {}
+        self._sheen_lut: moderngl.Texture | None = None
         self.joint_textures = [
             ctx.texture((4 * len(skin.joints), 1), 4, dtype="f4") for skin in scene.skins
         ]
@@ -133,6 +160,14 @@ class GpuScene:
             self._textures[key] = tex
         return tex
 
+    def sheen_lut(self) -> moderngl.Texture:
+        """The sheen albedo table, uploaded for the first sheen material drawn."""
+        if self._sheen_lut is None:
+            table = sheen_albedo_table()
+            self._sheen_lut = self.ctx.texture(table.shape[::-1], 1, table.tobytes(), dtype="f4")
+            self._sheen_lut.repeat_x = self._sheen_lut.repeat_y = False
+        return self._sheen_lut
+
     def update_pose(self, pose: Pose) -> None:
         """Write this frame's joint matrices (column-major texels, 4 per joint)."""
         for tex, mats in zip(self.joint_textures, pose.joint_matrices, strict=True):
@@ -149,6 +184,9 @@ class GpuScene:
                 gp.morph_texture.release()
         for tex in [*self._textures.values(), *self.joint_textures]:
             tex.release()
+        if self._sheen_lut is not None:
+            self._sheen_lut.release()
+            self._sheen_lut = None
         self._prims.clear()
         self._textures.clear()
         self.items.clear()
@@ -213,11 +251,15 @@ def material_defines(prim: Primitive, material: Material, skinned: bool) -> dict
         d["HAS_SKIN"] = True
     if prim.targets:
         d["MORPH_TARGETS"] = len(prim.targets)
+    d.update(extension_defines(material))
+    optional = {slot for slots in EXTENSION_SLOTS.values() for slot in slots}
+    active = {slot for key, slots in EXTENSION_SLOTS.items() if key in d for slot in slots}
     for slot, ref in material.textures().items():
-        if uv_sets.get(ref.tex_coord):
+        if (slot in active or slot not in optional) and uv_sets.get(ref.tex_coord):
             d[f"HAS_{slot.upper()}_MAP"] = True
             d[f"{slot.upper()}_UV"] = ref.tex_coord
-    if "HAS_NORMAL_MAP" in d and prim.tangents is not None:
+    normal_mapped = "HAS_NORMAL_MAP" in d or "HAS_CLEARCOAT_NORMAL_MAP" in d
+    if normal_mapped and prim.tangents is not None:
         d["HAS_TANGENT"] = True
     if material.alpha_mode == "MASK":
         d["ALPHA_MASK"] = True
@@ -225,8 +267,31 @@ def material_defines(prim: Primitive, material: Material, skinned: bool) -> dict
         d["ALPHA_BLEND"] = True
     if material.unlit:
         d["UNLIT"] = True
-    if material.specular_glossiness:
+    return d
+
+
+def extension_defines(material: Material) -> dict[str, object]:
+    """One define per material extension the material really uses (a neutral value, such
+    as a clearcoat factor of 0, compiles nothing)."""
+    d: dict[str, object] = {}
+    if material.specular_glossiness is not None:
         d["SPECULAR_GLOSSINESS"] = True
+    if material.ior is not None and material.ior != 1.5:
+        d["MATERIAL_IOR"] = True
+    sp = material.specular
+    if sp is not None and (
+        sp.factor != 1 or sp.color != (1, 1, 1) or sp.texture or sp.color_texture
+    ):
+        d["MATERIAL_SPECULAR"] = True
+    if material.clearcoat is not None and material.clearcoat.factor > 0:
+        d["MATERIAL_CLEARCOAT"] = True
+    if material.sheen is not None and max(material.sheen.color) > 0:
+        d["MATERIAL_SHEEN"] = True
+    tr = material.transmission
+    if tr is not None and tr.factor > 0:
+        d["MATERIAL_TRANSMISSION"] = True
+        if tr.volume and tr.thickness > 0:
+            d["MATERIAL_VOLUME"] = True
     return d
 
 

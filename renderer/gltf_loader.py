@@ -16,6 +16,7 @@ import numpy as np
 from renderer import limits
 from renderer.accessors import BufferReader, int_field, item, json_vector
 from renderer.errors import InvalidModel, ModelTooLarge, SceneError, UnsupportedModel
+from renderer.extensions import SUPPORTED_EXTENSIONS
 from renderer.geometry import flat_normals, tangents, unweld
 from renderer.gltf_materials import MaterialReader
 from renderer.gltf_source import GltfSource, open_source
@@ -31,19 +32,6 @@ from renderer.scene import (
     Skin,
 )
 
-SUPPORTED_EXTENSIONS = frozenset(
-    {
-        "KHR_texture_transform",
-        "KHR_mesh_quantization",
-        "KHR_draco_mesh_compression",
-        "EXT_meshopt_compression",
-        "KHR_meshopt_compression",
-        "KHR_materials_pbrSpecularGlossiness",
-        "KHR_materials_emissive_strength",
-        "KHR_materials_unlit",
-        "EXT_texture_webp",
-    }
-)
 TRIANGLES, TRIANGLE_STRIP, TRIANGLE_FAN = 4, 5, 6
 
 
@@ -302,7 +290,8 @@ class _Loader:
             raise InvalidModel(f"{label} references a missing material")
         tangent_array = arrays.get("TANGENT")
         if tangent_array is None and material_index is not None:
-            normal_tex = materials[material_index].normal_texture
+            mat = materials[material_index]
+            normal_tex = mat.normal_texture or (mat.clearcoat and mat.clearcoat.normal_texture)
             uv = arrays.get(f"TEXCOORD_{normal_tex.tex_coord}") if normal_tex else None
             if uv is not None:
                 tangent_array = tangents(arrays["POSITION"], normals, uv, indices)

@@ -1,8 +1,9 @@
 """glTF materials, textures and images → :class:`~renderer.scene.Material`.
 
-Folds the material extensions we honour into the metallic-roughness model (emissive
-strength, unlit, a specular-glossiness approximation), resolves texture references with
-their sampler, UV set and KHR_texture_transform, and decodes each image once — all of a
+Reads the material extensions we draw (emissive strength, unlit, specular-glossiness,
+ior, specular, clearcoat, sheen, transmission, volume) into plain dataclasses, resolves
+texture references with their sampler, UV set and KHR_texture_transform, and decodes
+each image once — all of a
 model's images at the same time on a small thread pool (Pillow decodes and converts
 without the GIL): the DamagedHelmet's five 2048² maps take 0.2 s instead of 0.36 s here.
 """
@@ -20,7 +21,17 @@ from renderer.accessors import BufferReader, int_field, item, json_tuple
 from renderer.errors import InvalidModel
 from renderer.gltf_source import GltfSource
 from renderer.images import decode_image
-from renderer.scene import Image, Material, Sampler, TextureRef
+from renderer.scene import (
+    Clearcoat,
+    Image,
+    Material,
+    Sampler,
+    Sheen,
+    Specular,
+    SpecularGlossiness,
+    TextureRef,
+    Transmission,
+)
 
 _decoders = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="decode")
 
@@ -62,28 +73,79 @@ class MaterialReader:
         strength = ext.get("KHR_materials_emissive_strength", {}).get("emissiveStrength", 1.0)
         mat.emissive_factor = tuple(float(c) * float(strength) for c in mat.emissive_factor)  # type: ignore[assignment]
         if "KHR_materials_pbrSpecularGlossiness" in ext:
-            self._apply_spec_gloss(mat, ext["KHR_materials_pbrSpecularGlossiness"])
+            sg = ext["KHR_materials_pbrSpecularGlossiness"]
+            mat.specular_glossiness = self._spec_gloss(sg)
+            # Diffuse takes base colour's place (alpha, vertex colours, masks work alike).
+            mat.base_color_factor = mat.specular_glossiness.diffuse_factor
+            mat.base_color_texture = self._texture(sg.get("diffuseTexture"))
+            mat.metallic_factor, mat.metallic_roughness_texture = 0.0, None
+            mat.roughness_factor = 1.0 - mat.specular_glossiness.glossiness_factor
+        if "KHR_materials_ior" in ext:
+            mat.ior = _positive(ext["KHR_materials_ior"].get("ior", 1.5), "ior", allow_zero=True)
+        if "KHR_materials_specular" in ext:
+            mat.specular = self._specular(ext["KHR_materials_specular"])
+        if "KHR_materials_clearcoat" in ext:
+            mat.clearcoat = self._clearcoat(ext["KHR_materials_clearcoat"])
+        if "KHR_materials_sheen" in ext:
+            mat.sheen = self._sheen(ext["KHR_materials_sheen"])
+        if "KHR_materials_transmission" in ext or "KHR_materials_volume" in ext:
+            mat.transmission = self._transmission(
+                ext.get("KHR_materials_transmission"), ext.get("KHR_materials_volume")
+            )
         return mat
 
-    def _apply_spec_gloss(self, mat: Material, sg: dict[str, Any]) -> None:
-        """Approximate specular-glossiness with metallic-roughness (documented).
+    def _spec_gloss(self, sg: dict[str, Any]) -> SpecularGlossiness:
+        """The specular-glossiness model as it is: shaded with F0 = specular colour and
+        diffuse = diffuse colour · (1 − max F0), roughness = 1 − glossiness (per texel:
+        glossiness is the texture's alpha), as the extension defines it."""
+        return SpecularGlossiness(
+            diffuse_factor=json_tuple(sg.get("diffuseFactor", [1, 1, 1, 1]), 4),
+            specular_factor=json_tuple(sg.get("specularFactor", [1, 1, 1]), 3),
+            glossiness_factor=float(sg.get("glossinessFactor", 1.0)),
+            texture=self._texture(sg.get("specularGlossinessTexture")),
+        )
 
-        Diffuse becomes base colour; roughness = 1 − glossiness (per texel when a
-        specularGlossinessTexture exists: gloss lives in its alpha); a bright specular
-        colour is read as metal, tinting the base colour with it.
-        """
-        specular = json_tuple(sg.get("specularFactor", [1, 1, 1]), 3)
-        metallic = min(1.0, max(0.0, (max(specular) - 0.04) / 0.96))
-        diffuse = json_tuple(sg.get("diffuseFactor", [1, 1, 1, 1]), 4)
-        rgb = [
-            d * (1 - metallic) + s * metallic for d, s in zip(diffuse[:3], specular, strict=True)
-        ]
-        mat.base_color_factor = (rgb[0], rgb[1], rgb[2], diffuse[3])
-        mat.base_color_texture = self._texture(sg.get("diffuseTexture"))
-        mat.metallic_factor = metallic if "specularGlossinessTexture" not in sg else 0.0
-        mat.roughness_factor = 1.0 - float(sg.get("glossinessFactor", 1.0))
-        mat.metallic_roughness_texture = self._texture(sg.get("specularGlossinessTexture"))
-        mat.specular_glossiness = mat.metallic_roughness_texture is not None
+    def _specular(self, e: dict[str, Any]) -> Specular:
+        return Specular(
+            factor=float(e.get("specularFactor", 1.0)),
+            texture=self._texture(e.get("specularTexture")),
+            color=json_tuple(e.get("specularColorFactor", [1, 1, 1]), 3),
+            color_texture=self._texture(e.get("specularColorTexture")),
+        )
+
+    def _clearcoat(self, e: dict[str, Any]) -> Clearcoat:
+        return Clearcoat(
+            factor=float(e.get("clearcoatFactor", 0.0)),
+            texture=self._texture(e.get("clearcoatTexture")),
+            roughness=float(e.get("clearcoatRoughnessFactor", 0.0)),
+            roughness_texture=self._texture(e.get("clearcoatRoughnessTexture")),
+            normal_texture=self._texture(e.get("clearcoatNormalTexture")),
+            normal_scale=float(e.get("clearcoatNormalTexture", {}).get("scale", 1.0)),
+        )
+
+    def _sheen(self, e: dict[str, Any]) -> Sheen:
+        return Sheen(
+            color=json_tuple(e.get("sheenColorFactor", [0, 0, 0]), 3),
+            color_texture=self._texture(e.get("sheenColorTexture")),
+            roughness=float(e.get("sheenRoughnessFactor", 0.0)),
+            roughness_texture=self._texture(e.get("sheenRoughnessTexture")),
+        )
+
+    def _transmission(self, t: dict[str, Any] | None, v: dict[str, Any] | None) -> Transmission:
+        t, volume = t or {}, v is not None
+        v = v or {}
+        distance = v.get("attenuationDistance")
+        return Transmission(
+            factor=float(t.get("transmissionFactor", 0.0)),
+            texture=self._texture(t.get("transmissionTexture")),
+            thickness=_positive(v.get("thicknessFactor", 0.0), "thicknessFactor", True),
+            thickness_texture=self._texture(v.get("thicknessTexture")),
+            attenuation_color=json_tuple(v.get("attenuationColor", [1, 1, 1]), 3),
+            attenuation_distance=(
+                float("inf") if distance is None else _positive(distance, "attenuationDistance")
+            ),
+            volume=volume,
+        )
 
     def _texture(self, info: dict[str, Any] | None) -> TextureRef | None:
         if info is None:
@@ -137,6 +199,13 @@ class MaterialReader:
         finally:
             for f, _ in self._decoding:
                 f.cancel()
+
+
+def _positive(value: Any, name: str, allow_zero: bool = False) -> float:
+    number = float(value)
+    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        raise InvalidModel(f"a material has an invalid {name} {value!r}")
+    return number
 
 
 def uv_transform(t: dict[str, Any]) -> np.ndarray:

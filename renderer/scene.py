@@ -48,8 +48,70 @@ class TextureRef:
 
 
 @dataclass
+class Clearcoat:
+    """KHR_materials_clearcoat: a clear dielectric layer (IOR 1.5) over the material."""
+
+    factor: float = 0.0
+    texture: TextureRef | None = None
+    roughness: float = 0.0
+    roughness_texture: TextureRef | None = None
+    normal_texture: TextureRef | None = None
+    normal_scale: float = 1.0
+
+
+@dataclass
+class Sheen:
+    """KHR_materials_sheen: a velvet-like retro-reflective layer (Charlie distribution)."""
+
+    color: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    color_texture: TextureRef | None = None
+    roughness: float = 0.0
+    roughness_texture: TextureRef | None = None
+
+
+@dataclass
+class Specular:
+    """KHR_materials_specular: strength (``factor``, texture alpha) and F0 colour of the
+    dielectric reflection."""
+
+    factor: float = 1.0
+    texture: TextureRef | None = None
+    color: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    color_texture: TextureRef | None = None
+
+
+@dataclass
+class Transmission:
+    """KHR_materials_transmission, with KHR_materials_volume's thickness and attenuation
+    (``thickness`` 0 = a thin surface; ``attenuation_distance`` inf = clear)."""
+
+    factor: float = 0.0
+    texture: TextureRef | None = None
+    thickness: float = 0.0
+    thickness_texture: TextureRef | None = None
+    attenuation_color: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    attenuation_distance: float = float("inf")
+    volume: bool = False
+
+
+@dataclass
+class SpecularGlossiness:
+    """KHR_materials_pbrSpecularGlossiness: diffuse colour, specular F0, glossiness."""
+
+    diffuse_factor: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+    specular_factor: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    glossiness_factor: float = 1.0
+    texture: TextureRef | None = None
+    """specularGlossinessTexture: sRGB specular in RGB, linear glossiness in alpha."""
+
+
+@dataclass
 class Material:
-    """glTF metallic-roughness material, with the extensions we honour folded in."""
+    """glTF metallic-roughness material, with the extensions we honour folded in.
+
+    An extension's field is None (or its neutral value) when the file does not use it,
+    and then no shader code for it is compiled (see ``gl_scene.material_defines``).
+    """
 
     name: str = ""
     base_color_factor: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
@@ -67,17 +129,33 @@ class Material:
     alpha_cutoff: float = 0.5
     double_sided: bool = False
     unlit: bool = False
-    specular_glossiness: bool = False
-    """The metallic_roughness_texture is a specular-glossiness map (gloss in alpha)."""
+    specular_glossiness: SpecularGlossiness | None = None
+    ior: float | None = None
+    specular: Specular | None = None
+    clearcoat: Clearcoat | None = None
+    sheen: Sheen | None = None
+    transmission: Transmission | None = None
 
     def textures(self) -> dict[str, TextureRef]:
         """The slots that have a texture, by shader name."""
+        sg, cc, sh = self.specular_glossiness, self.clearcoat, self.sheen
+        sp, tr = self.specular, self.transmission
         slots = {
             "base_color": self.base_color_texture,
             "metallic_roughness": self.metallic_roughness_texture,
             "normal": self.normal_texture,
             "occlusion": self.occlusion_texture,
             "emissive": self.emissive_texture,
+            "specular_glossiness": sg.texture if sg else None,
+            "clearcoat": cc.texture if cc else None,
+            "clearcoat_roughness": cc.roughness_texture if cc else None,
+            "clearcoat_normal": cc.normal_texture if cc else None,
+            "sheen_color": sh.color_texture if sh else None,
+            "sheen_roughness": sh.roughness_texture if sh else None,
+            "specular": sp.texture if sp else None,
+            "specular_color": sp.color_texture if sp else None,
+            "transmission": tr.texture if tr else None,
+            "thickness": tr.thickness_texture if tr else None,
         }
         return {k: v for k, v in slots.items() if v is not None}
 

@@ -23,6 +23,25 @@ vec3 f_schlick(vec3 f0, float v_dot_h) {
     return f0 + (1.0 - f0) * (x2 * x2 * x);
 }
 
+vec3 f_schlick(vec3 f0, vec3 f90, float v_dot_h) {
+    float x = clamp(1.0 - v_dot_h, 0.0, 1.0);
+    float x2 = x * x;
+    return f0 + (f90 - f0) * (x2 * x2 * x);
+}
+
+// Sheen (KHR_materials_sheen): the "Charlie" distribution of Estevez & Kulla and
+// Neubelt's visibility term.
+float d_charlie(float sheen_roughness, float n_dot_h) {
+    float alpha = max(sheen_roughness * sheen_roughness, 1e-6);
+    float inv_r = 1.0 / alpha;
+    float sin2h = max(1.0 - n_dot_h * n_dot_h, 0.0078125);
+    return (2.0 + inv_r) * pow(sin2h, inv_r * 0.5) / (2.0 * PI);
+}
+
+float v_neubelt(float n_dot_l, float n_dot_v) {
+    return clamp(1.0 / (4.0 * (n_dot_l + n_dot_v - n_dot_l * n_dot_v)), 0.0, 1.0);
+}
+
 // Hammersley point i of n, for importance sampling in the precompute passes.
 vec2 hammersley(uint i, uint n) {
     uint bits = (i << 16u) | (i >> 16u);

@@ -1,5 +1,6 @@
-// Material inputs of the metallic-roughness model, gathered from factors, textures and
-// vertex colours into one struct that the lighting code consumes.
+// Material inputs, gathered from factors, textures and vertex colours into one struct
+// that the lighting code consumes: the metallic-roughness model, and each material
+// extension only where the loader defined its switch (MATERIAL_*, SPECULAR_GLOSSINESS).
 
 #include "textures.glsl"
 
@@ -37,12 +38,112 @@ uniform mat3 u_emissive_uvt;
 uniform vec2 u_emissive_mirror;
 #endif
 
+#ifdef SPECULAR_GLOSSINESS
+uniform vec3 u_specular_factor;
+uniform float u_glossiness_factor;
+#ifdef HAS_SPECULAR_GLOSSINESS_MAP
+uniform sampler2D u_specular_glossiness_tex;  // sRGB specular, linear glossiness in alpha
+uniform mat3 u_specular_glossiness_uvt;
+uniform vec2 u_specular_glossiness_mirror;
+#endif
+#endif
+
+#ifdef MATERIAL_IOR
+uniform float u_ior;
+#endif
+
+#ifdef MATERIAL_SPECULAR
+uniform float u_specular_strength;
+uniform vec3 u_specular_color_factor;
+#ifdef HAS_SPECULAR_MAP
+uniform sampler2D u_specular_tex;  // strength in alpha
+uniform mat3 u_specular_uvt;
+uniform vec2 u_specular_mirror;
+#endif
+#ifdef HAS_SPECULAR_COLOR_MAP
+uniform sampler2D u_specular_color_tex;  // sRGB
+uniform mat3 u_specular_color_uvt;
+uniform vec2 u_specular_color_mirror;
+#endif
+#endif
+
+#ifdef MATERIAL_CLEARCOAT
+uniform float u_clearcoat_factor;
+uniform float u_clearcoat_roughness_factor;
+uniform float u_clearcoat_normal_scale;
+#ifdef HAS_CLEARCOAT_MAP
+uniform sampler2D u_clearcoat_tex;  // strength in red
+uniform mat3 u_clearcoat_uvt;
+uniform vec2 u_clearcoat_mirror;
+#endif
+#ifdef HAS_CLEARCOAT_ROUGHNESS_MAP
+uniform sampler2D u_clearcoat_roughness_tex;  // roughness in green
+uniform mat3 u_clearcoat_roughness_uvt;
+uniform vec2 u_clearcoat_roughness_mirror;
+#endif
+#ifdef HAS_CLEARCOAT_NORMAL_MAP
+uniform sampler2D u_clearcoat_normal_tex;
+uniform mat3 u_clearcoat_normal_uvt;
+uniform vec2 u_clearcoat_normal_mirror;
+#endif
+#endif
+
+#ifdef MATERIAL_SHEEN
+uniform vec3 u_sheen_color_factor;
+uniform float u_sheen_roughness_factor;
+#ifdef HAS_SHEEN_COLOR_MAP
+uniform sampler2D u_sheen_color_tex;  // sRGB
+uniform mat3 u_sheen_color_uvt;
+uniform vec2 u_sheen_color_mirror;
+#endif
+#ifdef HAS_SHEEN_ROUGHNESS_MAP
+uniform sampler2D u_sheen_roughness_tex;  // roughness in alpha
+uniform mat3 u_sheen_roughness_uvt;
+uniform vec2 u_sheen_roughness_mirror;
+#endif
+#endif
+
+#ifdef MATERIAL_TRANSMISSION
+uniform float u_transmission_factor;
+#ifdef HAS_TRANSMISSION_MAP
+uniform sampler2D u_transmission_tex;  // red
+uniform mat3 u_transmission_uvt;
+uniform vec2 u_transmission_mirror;
+#endif
+#ifdef MATERIAL_VOLUME
+uniform float u_thickness_factor;
+uniform vec3 u_attenuation_color;
+uniform float u_attenuation_distance;  // 0 = no attenuation (infinite distance)
+#ifdef HAS_THICKNESS_MAP
+uniform sampler2D u_thickness_tex;  // green
+uniform mat3 u_thickness_uvt;
+uniform vec2 u_thickness_mirror;
+#endif
+#endif
+#endif
+
 struct MaterialInfo {
-    vec4 base_color;   // linear, straight alpha
+    vec4 base_color;     // linear, straight alpha
     float metallic;
-    float roughness;   // perceptual
+    float roughness;     // perceptual
     float occlusion;
     vec3 emissive;
+    vec3 diffuse_color;  // Lambert albedo
+    vec3 f0;             // reflectance at normal incidence
+    vec3 f90;            // reflectance at grazing angles (the dielectric's specular weight)
+    float ior;
+#ifdef MATERIAL_CLEARCOAT
+    float clearcoat;
+    float clearcoat_roughness;
+#endif
+#ifdef MATERIAL_SHEEN
+    vec3 sheen_color;
+    float sheen_roughness;
+#endif
+#ifdef MATERIAL_TRANSMISSION
+    float transmission;
+    float thickness;     // in the mesh's own units (0 = a thin surface)
+#endif
 };
 
 vec2 slot_uv(int set) {
@@ -68,6 +169,10 @@ vec4 material_base_color() {
     return color;
 }
 
+float max3(vec3 c) {
+    return max(c.r, max(c.g, c.b));
+}
+
 MaterialInfo material_info() {
     MaterialInfo m;
     m.base_color = material_base_color();
@@ -76,14 +181,50 @@ MaterialInfo material_info() {
 #ifdef HAS_METALLIC_ROUGHNESS_MAP
     vec4 mr = sample_slot(u_metallic_roughness_tex, u_metallic_roughness_uvt,
                           u_metallic_roughness_mirror, slot_uv(METALLIC_ROUGHNESS_UV));
-#ifdef SPECULAR_GLOSSINESS
-    m.roughness = 1.0 - (1.0 - u_roughness_factor) * mr.a;
-#else
     m.metallic *= mr.b;
     m.roughness *= mr.g;
 #endif
-#endif
     m.metallic = clamp(m.metallic, 0.0, 1.0);
+    m.ior = 1.5;
+    vec3 dielectric_f0 = vec3(0.04);
+    float specular_weight = 1.0;
+#ifdef MATERIAL_IOR
+    m.ior = u_ior;
+    float r = (u_ior - 1.0) / (u_ior + 1.0);
+    dielectric_f0 = vec3(r * r);
+#endif
+#ifdef MATERIAL_SPECULAR
+    vec3 specular_color = u_specular_color_factor;
+#ifdef HAS_SPECULAR_COLOR_MAP
+    specular_color *= sample_slot(u_specular_color_tex, u_specular_color_uvt,
+                                  u_specular_color_mirror, slot_uv(SPECULAR_COLOR_UV)).rgb;
+#endif
+    specular_weight = u_specular_strength;
+#ifdef HAS_SPECULAR_MAP
+    specular_weight *= sample_slot(u_specular_tex, u_specular_uvt, u_specular_mirror,
+                                   slot_uv(SPECULAR_UV)).a;
+#endif
+    dielectric_f0 = min(dielectric_f0 * specular_color, vec3(1.0));
+#endif
+    m.diffuse_color = m.base_color.rgb * (1.0 - m.metallic);
+    m.f0 = mix(dielectric_f0 * specular_weight, m.base_color.rgb, m.metallic);
+    m.f90 = vec3(mix(specular_weight, 1.0, m.metallic));
+#ifdef SPECULAR_GLOSSINESS
+    // The extension's own model: F0 is the specular colour, diffuse keeps what F0 leaves.
+    vec3 specular = u_specular_factor;
+    float glossiness = u_glossiness_factor;
+#ifdef HAS_SPECULAR_GLOSSINESS_MAP
+    vec4 sg = sample_slot(u_specular_glossiness_tex, u_specular_glossiness_uvt,
+                          u_specular_glossiness_mirror, slot_uv(SPECULAR_GLOSSINESS_UV));
+    specular *= sg.rgb;
+    glossiness *= sg.a;
+#endif
+    m.roughness = 1.0 - glossiness;
+    m.f0 = specular;
+    m.f90 = vec3(1.0);
+    m.diffuse_color = m.base_color.rgb * (1.0 - max3(specular));
+    m.metallic = 0.0;
+#endif
     m.roughness = clamp(m.roughness, 0.04, 1.0);
     m.occlusion = 1.0;
 #ifdef HAS_OCCLUSION_MAP
@@ -96,31 +237,98 @@ MaterialInfo material_info() {
     m.emissive *= sample_slot(u_emissive_tex, u_emissive_uvt, u_emissive_mirror,
                               slot_uv(EMISSIVE_UV)).rgb;
 #endif
+#ifdef MATERIAL_CLEARCOAT
+    m.clearcoat = u_clearcoat_factor;
+#ifdef HAS_CLEARCOAT_MAP
+    m.clearcoat *= sample_slot(u_clearcoat_tex, u_clearcoat_uvt, u_clearcoat_mirror,
+                               slot_uv(CLEARCOAT_UV)).r;
+#endif
+    m.clearcoat_roughness = u_clearcoat_roughness_factor;
+#ifdef HAS_CLEARCOAT_ROUGHNESS_MAP
+    m.clearcoat_roughness *= sample_slot(u_clearcoat_roughness_tex, u_clearcoat_roughness_uvt,
+                                         u_clearcoat_roughness_mirror,
+                                         slot_uv(CLEARCOAT_ROUGHNESS_UV)).g;
+#endif
+    m.clearcoat_roughness = clamp(m.clearcoat_roughness, 0.04, 1.0);
+#endif
+#ifdef MATERIAL_SHEEN
+    m.sheen_color = u_sheen_color_factor;
+#ifdef HAS_SHEEN_COLOR_MAP
+    m.sheen_color *= sample_slot(u_sheen_color_tex, u_sheen_color_uvt, u_sheen_color_mirror,
+                                 slot_uv(SHEEN_COLOR_UV)).rgb;
+#endif
+    m.sheen_roughness = u_sheen_roughness_factor;
+#ifdef HAS_SHEEN_ROUGHNESS_MAP
+    m.sheen_roughness *= sample_slot(u_sheen_roughness_tex, u_sheen_roughness_uvt,
+                                     u_sheen_roughness_mirror, slot_uv(SHEEN_ROUGHNESS_UV)).a;
+#endif
+    m.sheen_roughness = clamp(m.sheen_roughness, 0.07, 1.0);
+#endif
+#ifdef MATERIAL_TRANSMISSION
+    m.transmission = u_transmission_factor;
+#ifdef HAS_TRANSMISSION_MAP
+    m.transmission *= sample_slot(u_transmission_tex, u_transmission_uvt,
+                                  u_transmission_mirror, slot_uv(TRANSMISSION_UV)).r;
+#endif
+    m.thickness = 0.0;
+#ifdef MATERIAL_VOLUME
+    m.thickness = u_thickness_factor;
+#ifdef HAS_THICKNESS_MAP
+    m.thickness *= sample_slot(u_thickness_tex, u_thickness_uvt, u_thickness_mirror,
+                               slot_uv(THICKNESS_UV)).g;
+#endif
+#endif
+#endif
     return m;
 }
 
-// Shading normal: interpolated normal, flipped for back faces, perturbed by the normal
-// map through the tangent frame (a derivative-based frame when the mesh has no tangents).
-vec3 shading_normal() {
+vec3 geometric_normal() {
     vec3 n = normalize(v_normal);
-    if (!gl_FrontFacing) n = -n;
-#ifdef HAS_NORMAL_MAP
-    vec3 tn = sample_slot(u_normal_tex, u_normal_uvt, u_normal_mirror,
-                          slot_uv(NORMAL_UV)).xyz * 2.0 - 1.0;
-    tn.xy *= u_normal_scale;
+    return gl_FrontFacing ? n : -n;
+}
+
+#if defined(HAS_NORMAL_MAP) || defined(HAS_CLEARCOAT_NORMAL_MAP)
+// Normal ``n`` perturbed by tangent-space normal ``tn`` through the tangent frame (a
+// derivative-based frame from ``uv`` when the mesh has no tangents).
+vec3 perturb_normal(vec3 n, vec3 tn, vec2 uv) {
 #ifdef HAS_TANGENT
     vec3 t = normalize(v_tangent.xyz - n * dot(n, v_tangent.xyz));
     vec3 b = cross(n, t) * v_tangent.w;
     if (!gl_FrontFacing) b = -b;
 #else
-    vec2 uv = slot_uv(NORMAL_UV);
     vec3 dp1 = dFdx(v_world), dp2 = dFdy(v_world);
     vec2 duv1 = dFdx(uv), duv2 = dFdy(uv);
     vec3 t = normalize(dp1 * duv2.y - dp2 * duv1.y);
     vec3 b = normalize(cross(n, t));
     t = cross(b, n);
 #endif
-    n = normalize(mat3(t, b, n) * tn);
+    return normalize(mat3(t, b, n) * tn);
+}
+#endif
+
+// Shading normal: interpolated normal, flipped for back faces, perturbed by the normal map.
+vec3 shading_normal() {
+    vec3 n = geometric_normal();
+#ifdef HAS_NORMAL_MAP
+    vec2 uv = slot_uv(NORMAL_UV);
+    vec3 tn = sample_slot(u_normal_tex, u_normal_uvt, u_normal_mirror, uv).xyz * 2.0 - 1.0;
+    tn.xy *= u_normal_scale;
+    n = perturb_normal(n, tn, uv);
 #endif
     return n;
 }
+
+#ifdef MATERIAL_CLEARCOAT
+// The clear coat has its own normal map, or the geometry's normal (not the base's map).
+vec3 clearcoat_normal() {
+    vec3 n = geometric_normal();
+#ifdef HAS_CLEARCOAT_NORMAL_MAP
+    vec2 uv = slot_uv(CLEARCOAT_NORMAL_UV);
+    vec3 tn = sample_slot(u_clearcoat_normal_tex, u_clearcoat_normal_uvt,
+                          u_clearcoat_normal_mirror, uv).xyz * 2.0 - 1.0;
+    tn.xy *= u_clearcoat_normal_scale;
+    n = perturb_normal(n, tn, uv);
+#endif
+    return n;
+}
+#endif

@@ -31,12 +31,102 @@ layout(location = 1) out float f_depth;
 
 uniform vec3 u_camera_pos;
 uniform float u_exposure;
+#ifdef MATERIAL_VOLUME
+uniform mat4 u_model;  // the volume's thickness is in the mesh's units
+#endif
 #ifdef REFLECTION
 uniform float u_mirror;         // reflection strength
 uniform float u_ground_y;
 uniform float u_reflect_fade;   // depth below the ground where the reflection is gone
 #endif
 layout(location = 0) out vec4 f_color;
+#endif
+
+#ifndef LAYERS
+#ifdef MATERIAL_TRANSMISSION
+// Light coming through the surface from behind it: the environment seen along the ray
+// through the material (straight through a thin surface; refracted into a volume, and
+// attenuated by Beer-Lambert over the thickness), blurred by the roughness as IOR sets it.
+vec3 transmitted_light(vec3 n, vec3 v, MaterialInfo m) {
+    float roughness = m.roughness * clamp(m.ior * 2.0 - 2.0, 0.0, 1.0);
+    vec3 direction = -v;
+    vec3 attenuation = vec3(1.0);
+#ifdef MATERIAL_VOLUME
+    direction = refract(-v, n, 1.0 / max(m.ior, 1.0));
+    if (dot(direction, direction) < 1e-6) direction = -v;
+    vec3 scale = vec3(length(u_model[0].xyz), length(u_model[1].xyz), length(u_model[2].xyz));
+    float distance = m.thickness * (scale.x + scale.y + scale.z) / 3.0;
+    if (u_attenuation_distance > 0.0) {
+        attenuation = pow(u_attenuation_color, vec3(distance / u_attenuation_distance));
+    }
+#endif
+    return ibl_specular(direction, roughness) * attenuation * m.base_color.rgb;
+}
+#endif
+
+// Image-based light reflected by the base material (the coat is layered on by the caller).
+vec3 environment_response(vec3 n, vec3 v, MaterialInfo m) {
+#if defined(MATERIAL_SPECULAR) || defined(MATERIAL_TRANSMISSION) || defined(MATERIAL_SHEEN)
+    float n_dot_v = clamp(dot(n, v), 1e-4, 1.0);
+    vec2 ab = texture(u_brdf_lut, vec2(n_dot_v, m.roughness)).rg;
+    // As ibl_lighting (multiple-scattering compensation), with the F90 of the extensions.
+    vec3 fss_ess = m.f0 * ab.x + m.f90 * ab.y;
+    float ems = 1.0 - (ab.x + ab.y);
+    vec3 f_avg = m.f0 + (m.f90 - m.f0) / 21.0;
+    vec3 fms_ems = ems * fss_ess * f_avg / (1.0 - f_avg * ems);
+    vec3 k_d = m.diffuse_color * max(1.0 - fss_ess - fms_ems, 0.0);
+    vec3 irradiance = env_irradiance(n);
+    vec3 diffuse = k_d * irradiance;
+#ifdef MATERIAL_TRANSMISSION
+    vec3 through = transmitted_light(n, v, m) * max(1.0 - fss_ess - fms_ems, 0.0)
+                 * (1.0 - m.metallic);
+    diffuse = mix(diffuse, through, m.transmission);
+#endif
+    vec3 color = ibl_specular(reflect(-v, n), m.roughness) * fss_ess + fms_ems * irradiance
+               + diffuse;
+#ifdef MATERIAL_SHEEN
+    // The broad sheen lobe lit by the irradiance (exact in a uniform environment).
+    float albedo = sheen_albedo(n_dot_v, m.sheen_roughness);
+    color = color * (1.0 - max3(m.sheen_color) * albedo)
+          + m.sheen_color * albedo * irradiance;
+#endif
+    return color * m.occlusion * u_env_intensity;
+#else
+    return ibl_lighting(n, v, m.diffuse_color, m.f0, m.roughness, m.occlusion);
+#endif
+}
+
+// Everything the surface sends towards the eye: environment, key light, the file's
+// lights, the clear coat over them, and emission (seen through the coat).
+vec3 surface_color(vec3 n, vec3 v, MaterialInfo m) {
+    vec3 color = environment_response(n, v, m);
+    vec3 key = key_light_radiance(n);
+    color += light_response(n, v, u_light_dir, key, m);
+#ifdef MATERIAL_CLEARCOAT
+    vec3 nc = clearcoat_normal();
+    vec3 coat = ibl_specular(reflect(-v, nc), m.clearcoat_roughness) * m.occlusion
+              * u_env_intensity;
+    coat += clearcoat_response(nc, v, u_light_dir, key_light_radiance(nc),
+                               m.clearcoat_roughness);
+#endif
+#ifdef LIGHT_COUNT
+    for (int i = 0; i < LIGHT_COUNT; ++i) {
+        vec3 l, radiance;
+        scene_light(i, v_world, l, radiance);
+        color += light_response(n, v, l, radiance, m);
+#ifdef MATERIAL_CLEARCOAT
+        coat += clearcoat_response(nc, v, l, radiance, m.clearcoat_roughness);
+#endif
+    }
+#endif
+    vec3 emissive = m.emissive;
+#ifdef MATERIAL_CLEARCOAT
+    float coat_weight = m.clearcoat * f_schlick(vec3(0.04), clamp(dot(nc, v), 0.0, 1.0)).x;
+    color = mix(color, coat, coat_weight);
+    emissive *= 1.0 - coat_weight;
+#endif
+    return color + emissive;
+}
 #endif
 
 float material_alpha(vec4 base_color) {
@@ -69,15 +159,10 @@ void main() {
 #ifdef UNLIT
     vec3 color = m.base_color.rgb;
 #else
-    vec3 v = normalize(u_camera_pos - v_world);
-    vec3 diffuse_color = m.base_color.rgb * (1.0 - m.metallic);
-    vec3 f0 = mix(vec3(0.04), m.base_color.rgb, m.metallic);
-    vec3 color = ibl_lighting(n, v, diffuse_color, f0, m.roughness, m.occlusion)
-               + key_light(n, v, diffuse_color, f0, m.roughness)
-               + m.emissive;
+    vec3 color = surface_color(n, normalize(u_camera_pos - v_world), m);
 #endif
     // Tone-mapped but still linear: the sRGB colour target encodes on write.
-    vec3 mapped = clamp(pbr_neutral(color * u_exposure), 0.0, 1.0);
+    vec3 mapped = tone_map(color * u_exposure);  // the job's tone mapping, clamped
     float a = alpha * reflection;
     f_color = vec4(mapped * a, a);
 #endif
