@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/dataset_bench.py [--tier 100x800] [--models Duck.glb ...]
 
-For each model (from /work/shared/assets/glb, else tests/assets) it writes the tier's
+For each model (from ../shared/assets/glb, else tests/assets) it writes the tier's
 dataset ZIP to a temporary folder with ``datasets.write_dataset`` and prints:
 
 - wall: the whole job, load to closed ZIP (the goal is ≤ 60 s on 2 CPU cores);
@@ -30,7 +30,7 @@ from datasets import DatasetSpec, write_dataset
 from renderer import load_scene
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path("/work/shared/assets/glb")
+SHARED = ROOT.parent / "shared" / "assets" / "glb"  # ../shared beside the checkout
 
 
 def model_path(name: str) -> Path:

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/render_bench.py [--frames N] [--skip-pyrender] [--models A.glb …]
 
-For Duck.glb and DamagedHelmet.glb (from /work/shared/assets/glb or tests/assets) it
+For Duck.glb and DamagedHelmet.glb (from ../shared/assets/glb or tests/assets) it
 times ``Renderer.frames()`` — full PBR, IBL, PCF shadow with ground catcher, 2× SSAA,
 GPU resolve, read-back — per tier, then pyrender (in its own virtualenv, ``.bench-venv``,
 made on first use because pyrender needs numpy<2) rendering the same model at 1920×1080,
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path("/work/shared/assets/glb")
+SHARED = ROOT.parent / "shared" / "assets" / "glb"  # ../shared beside the checkout
 BENCH_VENV = ROOT / ".bench-venv"
 MODELS = ("Duck.glb", "DamagedHelmet.glb")
 TIERS = (("share", 1920, 1080), ("standard", 3840, 2160), ("4k", 7680, 4320))

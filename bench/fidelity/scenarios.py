@@ -18,8 +18,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 SEARCH = (
     ROOT / "tests" / "assets",
-    Path("/work/shared/assets/glb"),
-    Path("/work/shared/assets/gltf"),
+    ROOT.parent / "shared" / "assets" / "glb",
+    ROOT.parent / "shared" / "assets" / "gltf",
 )
 DEFAULT = {
     "dimensions": {"width": 768, "height": 768},
