@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from broker import safe_json
 from broker.errors import InvalidSettings
 
 Quality = Literal["share", "standard", "4k", "pro"]
@@ -123,8 +125,23 @@ def _message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def decode_settings(raw: Any) -> Any:
+    """One rule for every endpoint: ``renderSettings`` is an object or that object as a
+    JSON string (what a multipart form carries); an empty string is no settings."""
+    if not isinstance(raw, str):
+        return raw
+    if not raw.strip():
+        return None
+    try:
+        return safe_json.loads(raw, "renderSettings")
+    except json.JSONDecodeError as exc:
+        raise InvalidSettings(f"renderSettings is not valid JSON: {exc.msg}") from None
+
+
 def parse_render_settings(raw: Any, *, is_admin: bool) -> RenderSettings:
-    """Validate a renderSettings object (None means all defaults); raises invalid_settings."""
+    """Validate renderSettings (see :func:`decode_settings`; None means all defaults);
+    raises invalid_settings."""
+    raw = decode_settings(raw)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

@@ -10,11 +10,19 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from broker.db.models import Job, Model, Render
-from broker.errors import InvalidTransition, RenderNotFound
+from broker.errors import (
+    InvalidSettings,
+    InvalidTransition,
+    ModelIdRequired,
+    ModelNotFound,
+    RenderNotFound,
+)
 from broker.ids import new_id
-from broker.schemas.render_settings import RenderSettings, preview_settings
+from broker.schemas.render_settings import RenderSettings, parse_render_settings, preview_settings
 from broker.security import Principal
-from broker.services import credits
+from broker.services import clips, credits
+from broker.services import models as model_service
+from broker.services import overlays as overlay_service
 from broker.services.listing import newest_first
 from workers.storage import ObjectStore
 
@@ -62,6 +70,38 @@ def _new_render(
     )
     session.add(Job(id=new_id(), render_id=render.id, kind=kind, priority=10 if preview else 0))
     return render
+
+
+def render_request(
+    session: Session,
+    store: ObjectStore,
+    principal: Principal,
+    item: Any,
+    *,
+    max_json: int,
+    where: str = "",
+) -> RenderRequest:
+    """One ``{"modelId", "renderSettings"}`` item (a render, a batch item, a batch-shaped
+    quote item), checked as a render of it would be: the model, the settings, the
+    background overlay and the animation clip. ``where`` prefixes messages (``renders[3]: ``)."""
+    if not isinstance(item, dict):
+        raise InvalidSettings(f"{where}each render must be an object")
+    model_id = item.get("modelId")
+    if model_id is None or model_id == "":
+        raise ModelIdRequired(f"{where}Missing modelId field" if where else None)
+    if not isinstance(model_id, str):
+        raise ModelNotFound()
+    unknown = set(item) - {"modelId", "renderSettings"}
+    if unknown:
+        raise InvalidSettings(f"{where}unknown field(s): {', '.join(sorted(unknown))}")
+    model = model_service.get_model(session, principal, model_id)
+    try:
+        settings = parse_render_settings(item.get("renderSettings"), is_admin=principal.is_admin)
+        settings = overlay_service.resolve_background(session, principal, settings)
+        clips.check_animation(settings, clips.stored_clip_names(store, model, max_json))
+    except InvalidSettings as exc:
+        raise InvalidSettings(f"{where}{exc.detail}") from None
+    return RenderRequest(model, settings)
 
 
 def create_renders(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from testdata import ASSETS
+
 
 def test_quote_example_from_the_spec(client, user):
     res = client.post(
@@ -60,10 +62,11 @@ def test_quote_validation(client, user):
         assert res.json()["error"]["code"] == code
 
 
-def test_batch_shaped_items_are_quoted_by_their_settings(client, user):
+def test_batch_shaped_items_are_quoted_by_their_settings(client, user, upload):
+    model_id = upload(user, ASSETS / "Duck.glb").json()["data"]["modelId"]
     items = [
-        {"modelId": "Ab3kF9x2qL1m", "renderSettings": {"quality": "pro"}},
-        {"modelId": "Ab3kF9x2qL1m", "renderSettings": {"output": "dataset"}},
+        {"modelId": model_id, "renderSettings": {"quality": "pro"}},
+        {"modelId": model_id, "renderSettings": {"output": "dataset"}},
         {"renderSettings": None},
     ]
     data = client.post("/v1/quote", headers=user.headers, json={"renders": items}).json()["data"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
 
 from broker.api.deps import get_ctx, require
 from broker.context import AppContext
@@ -12,23 +13,38 @@ from broker.errors import InvalidSettings, RendersRequired, TooMany, Unauthorize
 from broker.schemas.render_settings import parse_render_settings
 from broker.schemas.resources import Data, QuoteIn, QuoteLine, QuoteOut
 from broker.security import Principal
+from broker.services import renders as render_service
 
 router = APIRouter(tags=["quote"])
 MAX_ITEMS = 100
 
 
-def _line(index: int, raw: object, principal: Principal) -> QuoteLine:
-    """An item is validated exactly as a render's settings would be (so a quote never says
-    ``sufficient`` for a render that would be refused); only the cost is kept. A batch
-    item, ``{"modelId", "renderSettings"}``, is read by its settings."""
+def _line(
+    session: Session, ctx: AppContext, index: int, raw: object, principal: Principal
+) -> QuoteLine:
+    """An item is validated exactly as the render it stands for would be (so a quote never
+    says ``sufficient`` for a render that would be refused); only the cost is kept. It is
+    either render settings themselves or a batch item, ``{"modelId", "renderSettings"}``,
+    with the same shapes and checks as ``/renders/batch`` (``renderSettings`` optional)."""
+    where = f"renders[{index}]: "
     if not isinstance(raw, dict):
         raise InvalidSettings(f"renders[{index}] must be an object")
-    if "renderSettings" in raw and set(raw) <= {"modelId", "renderSettings"}:
-        raw = raw["renderSettings"]
-    try:
-        settings = parse_render_settings(raw, is_admin=principal.is_admin)
-    except InvalidSettings as exc:
-        raise InvalidSettings(f"renders[{index}]: {exc.detail}") from None
+    if "modelId" in raw:
+        settings = render_service.render_request(
+            session,
+            ctx.store,
+            principal,
+            raw,
+            max_json=ctx.settings.max_gltf_json_bytes,
+            where=where,
+        ).settings
+    else:
+        if "renderSettings" in raw and set(raw) == {"renderSettings"}:
+            raw = raw["renderSettings"]
+        try:
+            settings = parse_render_settings(raw, is_admin=principal.is_admin)
+        except InvalidSettings as exc:
+            raise InvalidSettings(f"{where}{exc.detail}") from None
     if settings.output == "dataset":
         return QuoteLine(datasetQuality=settings.datasetQuality, credits=settings.credits)
     return QuoteLine(quality=settings.quality, credits=settings.credits)
@@ -46,7 +62,7 @@ def quote(
             raise RendersRequired()
         if len(items) > MAX_ITEMS:
             raise TooMany(f"Quote has {len(items)} items; the maximum is {MAX_ITEMS}")
-        lines = [_line(i, raw, principal) for i, raw in enumerate(items)]
+        lines = [_line(session, ctx, i, raw, principal) for i, raw in enumerate(items)]
         account = session.get(Account, principal.account_id)
         if account is None:
             raise Unauthorized()

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
 
 from broker.api.deps import get_ctx, require
 from broker.api.pagination import Paging, page_of, paging
 from broker.api.views import render_out
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.errors import InvalidSettings, ModelIdRequired, ModelNotFound, RendersRequired, TooMany
-from broker.schemas.render_settings import parse_render_settings
+from broker.errors import RendersRequired, TooMany
 from broker.schemas.resources import (
     BatchIn,
     BatchItemOut,
@@ -23,8 +21,6 @@ from broker.schemas.resources import (
     RenderOut,
 )
 from broker.security import Principal
-from broker.services import models as model_service
-from broker.services import overlays as overlay_service
 from broker.services import renders as render_service
 
 router = APIRouter(prefix="/renders", tags=["renders"])
@@ -34,28 +30,6 @@ Status = Literal[
 ]
 
 
-def _request(
-    session: Session, principal: Principal, item: Any, where: str = ""
-) -> render_service.RenderRequest:
-    if not isinstance(item, dict):
-        raise InvalidSettings(f"{where}each render must be an object")
-    model_id = item.get("modelId")
-    if model_id is None or model_id == "":
-        raise ModelIdRequired(f"{where}Missing modelId field" if where else None)
-    if not isinstance(model_id, str):
-        raise ModelNotFound()
-    unknown = set(item) - {"modelId", "renderSettings"}
-    if unknown:
-        raise InvalidSettings(f"{where}unknown field(s): {', '.join(sorted(unknown))}")
-    model = model_service.get_model(session, principal, model_id)
-    try:
-        settings = parse_render_settings(item.get("renderSettings"), is_admin=principal.is_admin)
-        settings = overlay_service.resolve_background(session, principal, settings)
-    except InvalidSettings as exc:
-        raise InvalidSettings(f"{where}{exc.detail}") from None
-    return render_service.RenderRequest(model, settings)
-
-
 @router.post("", status_code=201, response_model=Data[RenderOut])
 def create_render(
     body: RenderCreateIn = RenderCreateIn(),
@@ -63,7 +37,13 @@ def create_render(
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[RenderOut]:
     with transaction(ctx.sessions) as session:
-        request = _request(session, principal, body.model_dump())
+        request = render_service.render_request(
+            session,
+            ctx.store,
+            principal,
+            body.model_dump(),
+            max_json=ctx.settings.max_gltf_json_bytes,
+        )
         render = render_service.create_renders(session, principal, [request])[0]
         return Data(data=render_out(render))
 
@@ -81,7 +61,15 @@ def create_batch(
         if len(items) > MAX_BATCH:
             raise TooMany(f"Batch has {len(items)} renders; the maximum is {MAX_BATCH}")
         requests = [
-            _request(session, principal, item, f"renders[{i}]: ") for i, item in enumerate(items)
+            render_service.render_request(
+                session,
+                ctx.store,
+                principal,
+                item,
+                max_json=ctx.settings.max_gltf_json_bytes,
+                where=f"renders[{i}]: ",
+            )
+            for i, item in enumerate(items)
         ]
         renders = render_service.create_renders(session, principal, requests, batch=True)
         return Data(

@@ -1,0 +1,134 @@
+"""A stored model's animation clip names, to refuse an unknown ``renderSettings.animation``.
+
+The renderer would quietly render such a render still; refusing it when the render is
+asked for is what a client can act on. The names come from the stored file's glTF JSON,
+read with ranged reads (a GLB's JSON chunk, or the glTF member of a ZIP through its central
+directory), so an S3 store is never asked for the whole file. Stored models never change,
+so the names are cached by storage key.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zipfile
+from functools import lru_cache
+from typing import IO, Any
+
+from broker.db.models import Model
+from broker.errors import InvalidSettings
+from broker.schemas.render_settings import RenderSettings
+from workers.storage import ObjectStore, StorageError
+
+GLB_MAGIC = b"glTF"
+CHUNK_JSON = 0x4E4F534A
+
+
+class _RangeReader(io.RawIOBase):
+    """A seekable read-only file over an object, one ranged read per ``read``."""
+
+    def __init__(self, store: ObjectStore, key: str, size: int) -> None:
+        self.store, self.key, self.size, self.pos = store, key, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.size}[whence]
+        self.pos = max(0, base + offset)
+        return self.pos
+
+    def readinto(self, buffer: Any) -> int:
+        end = min(self.size, self.pos + len(buffer)) - 1
+        if end < self.pos:
+            return 0
+        data = b"".join(self.store.iter_range(self.key, self.pos, end))
+        buffer[: len(data)] = data
+        self.pos += len(data)
+        return len(data)
+
+
+def _names(doc: Any) -> list[str]:
+    """Named as the renderer names them: an unnamed clip is ``animation<index>``."""
+    clips = doc.get("animations") if isinstance(doc, dict) else None
+    if not isinstance(clips, list):
+        return []
+    return [
+        str(clip.get("name", f"animation{index}"))
+        for index, clip in enumerate(clips)
+        if isinstance(clip, dict)
+    ]
+
+
+def _glb_json(fh: IO[bytes], max_json: int) -> Any:
+    header = fh.read(20)
+    if len(header) < 20 or header[:4] != GLB_MAGIC:
+        return None
+    length, kind = struct.unpack("<II", header[12:20])
+    if kind != CHUNK_JSON or length > max_json:
+        return None
+    return json.loads(fh.read(length))
+
+
+def clip_names_of(fh: IO[bytes], file_format: str, max_json: int) -> list[str] | None:
+    """The clip names of a model file (``glb``, ``gltf`` or a ``zip`` holding one), or
+    None when they cannot be read (then nothing is refused: the render reports it)."""
+    try:
+        if file_format == "glb":
+            return _names(_glb_json(fh, max_json))
+        if file_format == "gltf":
+            raw = fh.read(max_json + 1)
+            return _names(json.loads(raw)) if len(raw) <= max_json else None
+        if file_format == "zip":
+            with zipfile.ZipFile(fh) as zf:
+                members = [
+                    i for i in zf.infolist() if i.filename.lower().endswith((".gltf", ".glb"))
+                ]
+                if len(members) != 1 or members[0].file_size > max_json:
+                    return None
+                with zf.open(members[0]) as member:
+                    inner = "glb" if members[0].filename.lower().endswith(".glb") else "gltf"
+                    return clip_names_of(member, inner, max_json)
+    except (OSError, ValueError, zipfile.BadZipFile, RecursionError):
+        return None
+    return None
+
+
+@lru_cache(maxsize=2048)
+def _stored_clip_names(
+    store: ObjectStore, key: str, file_format: str, max_json: int
+) -> tuple[str, ...] | None:
+    size = store.size(key)
+    if size is None:
+        return None
+    with io.BufferedReader(_RangeReader(store, key, size), buffer_size=64 * 1024) as fh:
+        names = clip_names_of(fh, file_format, max_json)
+    return None if names is None else tuple(names)
+
+
+def stored_clip_names(store: ObjectStore, model: Model, max_json: int) -> list[str] | None:
+    try:
+        names = _stored_clip_names(store, model.storage_key, model.file_format, max_json)
+    except StorageError:  # not cached: the next request asks the store again
+        return None
+    return None if names is None else list(names)
+
+
+def check_animation(settings: RenderSettings, names: list[str] | None) -> None:
+    """``invalid_settings`` naming the model's clips when ``animation`` is none of them.
+    ``"*"`` (the first clip) is always accepted: a model without clips renders still."""
+    wanted = settings.animation
+    if wanted is None or wanted == "*" or names is None or wanted in names:
+        return
+    available = ", ".join(repr(n) for n in names[:50]) if names else "none"
+    raise InvalidSettings(
+        f"renderSettings.animation: the model has no clip {wanted!r}; its clips: {available} "
+        "(or '*' for the first)"
+    )
