@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import queue
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.context import SpawnProcess
@@ -21,13 +23,14 @@ from workers.jobs import JobEvent, JobSpec
 
 log = logging.getLogger("meshfarm.workers")
 _ctx = mp.get_context("spawn")
-PARENT_CHECK_SECONDS = 1.0
+PARENT_DIED_EXIT = 75  # EX_TEMPFAIL: the job was not finished, it will be retried elsewhere
 
 
 def _worker_main(settings_json: str, tasks: Any, events: Any) -> None:
     from workers.pipeline import run_job
     from workers.storage import open_store
 
+    _exit_with_parent()
     settings = Settings.model_validate_json(settings_json)
     store = open_store(settings)
     try:
@@ -36,14 +39,8 @@ def _worker_main(settings_json: str, tasks: Any, events: Any) -> None:
         warm_up()
     except Exception:  # no GL here: the first job reports it as its error
         log.exception("worker warm-up failed")
-    parent = mp.parent_process()
     while True:
-        try:
-            raw = tasks.get(timeout=PARENT_CHECK_SECONDS)
-        except queue.Empty:
-            if parent is not None and not parent.is_alive():
-                return  # the broker died without stopping us (SIGKILL): do not linger
-            continue
+        raw = tasks.get()
         if raw is None:
             return
         run_job(
@@ -52,6 +49,22 @@ def _worker_main(settings_json: str, tasks: Any, events: Any) -> None:
             settings,
             lambda event: events.put(event.model_dump_json()),
         )
+
+
+def _exit_with_parent() -> None:
+    """A broker killed with SIGKILL cannot stop its workers, and a render has nobody left to
+    report to: a thread waits on the parent's sentinel (a pipe that closes when the parent
+    dies) and ends this process at once, mid-job or not. What the job left on disk is the
+    janitor's (``broker.janitor``)."""
+    parent = mp.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(PARENT_DIED_EXIT)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 @dataclass
