@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
@@ -47,6 +47,9 @@ def check_image(path: Path) -> CheckedImage:
                 img.load()
     except ImageInvalid:
         raise
+    except UnidentifiedImageError:  # its message names the file, a path on this server
+        raise ImageInvalid("the data is not a PNG, JPEG or WebP image") from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
-        raise ImageInvalid(f"the image cannot be decoded ({exc})") from None
+        reason = str(exc).replace(str(path), "the image")
+        raise ImageInvalid(f"the image cannot be decoded ({reason})") from None
     return CheckedImage(kind, width, height)
