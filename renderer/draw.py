@@ -76,12 +76,46 @@ def draw_meshes(
     if lit and blended:
         blended.sort(key=lambda it: _view_depth(it, pose, extra, view), reverse=True)
     prepared: set[int] = set()
+    if lit and gpu.light_nodes:
+        lights = light_uniforms(gpu, pose, extra)
+        pass_wide = shared
+
+        def shared(program: moderngl.Program) -> None:
+            pass_wide(program)
+            for name, value in lights.items():
+                set_uniform(program, name, value)
+
     for group, depth_write in ((opaque, True), (blended, not lit)):
         ctx.fbo.depth_mask = depth_write
         for item in group:
             _draw_item(gpu, item, pose, kind, extra, shared, prepared)
     ctx.fbo.depth_mask = True
     ctx.front_face = "ccw"
+
+
+def light_uniforms(gpu: GpuScene, pose: Pose, extra: np.ndarray) -> dict[str, np.ndarray]:
+    """The scene's KHR_lights_punctual lights in world space for this pose (see
+    ``scene_light`` in punctual.glsl for the packing)."""
+    rows = []
+    for node in gpu.light_nodes:
+        light = gpu.scene.lights[gpu.scene.nodes[node].light]  # type: ignore[index]
+        world = extra @ pose.world[node]
+        direction = world[:3, :3] @ np.array([0.0, 0.0, -1.0])
+        direction /= max(float(np.linalg.norm(direction)), 1e-12)
+        cos_inner, cos_outer = np.cos(light.inner_cone), np.cos(light.outer_cone)
+        scale = 1.0 / max(cos_inner - cos_outer, 1e-3)
+        kind = {"directional": 0.0, "point": 1.0, "spot": 2.0}[light.kind]
+        rows.append(
+            (
+                world[:3, 3],
+                direction,
+                np.asarray(light.color) * light.intensity,
+                (kind, light.range or 0.0, scale, -cos_outer * scale),
+            )
+        )
+    columns = [np.array([r[k] for r in rows], dtype=np.float64) for k in range(4)]
+    names = ("u_lights_position", "u_lights_direction", "u_lights_radiance", "u_lights_params")
+    return dict(zip(names, columns, strict=True))
 
 
 def _view_depth(item: DrawItem, pose: Pose, extra: np.ndarray, view: np.ndarray) -> float:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 SUPPORTED_EXTENSIONS = frozenset(
     {
+        "EXT_mesh_gpu_instancing",
         "EXT_meshopt_compression",
         "EXT_texture_webp",
         "KHR_draco_mesh_compression",
+        "KHR_lights_punctual",
         "KHR_materials_clearcoat",
         "KHR_materials_emissive_strength",
         "KHR_materials_ior",
@@ -20,9 +22,12 @@ SUPPORTED_EXTENSIONS = frozenset(
         "KHR_materials_specular",
         "KHR_materials_transmission",
         "KHR_materials_unlit",
+        "KHR_materials_variants",
         "KHR_materials_volume",
         "KHR_mesh_quantization",
         "KHR_meshopt_compression",
+        "KHR_node_visibility",
+        "KHR_texture_basisu",
         "KHR_texture_transform",
     }
 )

@@ -49,6 +49,8 @@ SLOT_UNITS = {
 }
 SRGB_SLOTS = ("base_color", "emissive", "specular_glossiness", "sheen_color", "specular_color")
 JOINT_UNIT, MORPH_UNIT, SHEEN_LUT_UNIT = 8, 9, 19
+MAX_LIGHTS = 8
+"""KHR_lights_punctual lights drawn per scene (each costs every lit fragment a BRDF)."""
 EXTENSION_SLOTS = {
     "SPECULAR_GLOSSINESS": ("specular_glossiness",),
     "MATERIAL_CLEARCOAT": ("clearcoat", "clearcoat_roughness", "clearcoat_normal"),
@@ -124,7 +126,14 @@ class GpuScene:
         for tex in self.joint_textures:
             tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.items: list[DrawItem] = []
-        for index in reachable_nodes(scene):
+        reachable = reachable_nodes(scene)
+        self.light_nodes = [i for i in reachable if scene.nodes[i].light is not None]
+        if len(self.light_nodes) > MAX_LIGHTS:
+            scene.warnings.append(
+                f"the model has {len(self.light_nodes)} lights; the first {MAX_LIGHTS} are drawn"
+            )
+            self.light_nodes = self.light_nodes[:MAX_LIGHTS]
+        for index in reachable:
             node = scene.nodes[index]
             if node.mesh is None:
                 continue
@@ -196,6 +205,8 @@ class GpuScene:
             self.scene.materials[prim.material] if prim.material is not None else DEFAULT_MATERIAL
         )
         defines = material_defines(prim, material, skinned)
+        if self.light_nodes:
+            defines["LIGHT_COUNT"] = len(self.light_nodes)
         arrays: dict[str, np.ndarray | None] = {
             "a_position": prim.positions,
             "a_normal": prim.normals,

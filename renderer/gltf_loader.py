@@ -23,6 +23,7 @@ from renderer.gltf_source import GltfSource, open_source
 from renderer.scene import (
     Animation,
     Channel,
+    Light,
     Material,
     Mesh,
     MorphTarget,
@@ -67,6 +68,8 @@ class _Loader:
                 f"the model has {len(nodes)} nodes; the limit is {limits.MAX_NODES}"
             )
         _check_tree(nodes, roots)
+        roots = self._hide_invisible(nodes, roots)
+        self._expand_instances(nodes)
         self._check_size(nodes)
         materials = [self.materials.material(m) for m in self.doc.get("materials", [])]
         meshes = [self._mesh(i, m, materials) for i, m in enumerate(self.doc.get("meshes", []))]
@@ -90,6 +93,8 @@ class _Loader:
             animations=animations,
             warnings=self.warnings,
             source_name=self.source.name,
+            lights=self._lights(nodes),
+            variants=self._variants(),
         )
         if scene.triangle_count == 0 or not _reachable_mesh(nodes, roots):
             raise InvalidModel("the model has no triangle geometry to render")
@@ -106,6 +111,77 @@ class _Loader:
             )
         for ext in sorted(set(self.doc.get("extensionsUsed", [])) - SUPPORTED_EXTENSIONS):
             self.warnings.append(f"extension {ext} is not supported and was ignored")
+
+    def _variants(self) -> list[str]:
+        ext = self.doc.get("extensions", {}).get("KHR_materials_variants", {})
+        return [str(v.get("name", f"variant{i}")) for i, v in enumerate(ext.get("variants", []))]
+
+    def _lights(self, nodes: list[Node]) -> list[Light]:
+        lights = [
+            _light(i, light)
+            for i, light in enumerate(
+                self.doc.get("extensions", {}).get("KHR_lights_punctual", {}).get("lights", [])
+            )
+        ]
+        for node in nodes:
+            if node.light is not None and not 0 <= node.light < len(lights):
+                raise InvalidModel(f"node {node.name!r} references a missing light")
+        return lights
+
+    def _hide_invisible(self, nodes: list[Node], roots: list[int]) -> list[int]:
+        """KHR_node_visibility: a node with ``visible: false`` is not drawn, nor is anything
+        under it (it is cut from the tree, so framing ignores it too)."""
+        hidden = {
+            i
+            for i, n in enumerate(self.doc.get("nodes", []))
+            if n.get("extensions", {}).get("KHR_node_visibility", {}).get("visible") is False
+        }
+        if not hidden:
+            return roots
+        for node in nodes:
+            node.children = [c for c in node.children if c not in hidden]
+        return [r for r in roots if r not in hidden]
+
+    def _expand_instances(self, nodes: list[Node]) -> None:
+        """EXT_mesh_gpu_instancing: each instance becomes a child node drawing the mesh
+        with the instance's TRS (in the node's space, as the extension defines), so
+        framing, shadows and sorting treat instances like any node."""
+        for index, n in enumerate(list(self.doc.get("nodes", []))):
+            ext = n.get("extensions", {}).get("EXT_mesh_gpu_instancing")
+            node = nodes[index]
+            if ext is None or node.mesh is None:
+                continue
+            attrs = ext.get("attributes", {})
+            columns = {k: self.reader.float_accessor(int_field(attrs, k)) for k in attrs}
+            counts = {len(v) for v in columns.values()}
+            if len(counts) != 1:
+                raise InvalidModel(f"node {index}'s instance attributes differ in count")
+            count = counts.pop()
+            if len(nodes) + count > limits.MAX_NODES:
+                raise ModelTooLarge(f"the model draws more than {limits.MAX_NODES} instances")
+            if node.skin is not None:
+                self.warnings.append(f"node {index}: skinned meshes are drawn once, not instanced")
+                continue
+            trs = {
+                "TRANSLATION": columns.get("TRANSLATION", np.zeros((count, 3))),
+                "ROTATION": columns.get("ROTATION", np.tile([0.0, 0.0, 0.0, 1.0], (count, 1))),
+                "SCALE": columns.get("SCALE", np.ones((count, 3))),
+            }
+            if any(not np.all(np.isfinite(v)) for v in trs.values()):
+                raise InvalidModel(f"node {index} has non-finite instance transforms")
+            first = len(nodes)
+            for k in range(count):
+                nodes.append(
+                    Node(
+                        name=f"{node.name}#{k}",
+                        mesh=node.mesh,
+                        translation=np.asarray(trs["TRANSLATION"][k], np.float64),
+                        rotation=np.asarray(trs["ROTATION"][k], np.float64),
+                        scale=np.asarray(trs["SCALE"][k], np.float64),
+                    )
+                )
+            node.children = [*node.children, *range(first, first + count)]
+            node.mesh = None
 
     def _roots(self) -> list[int]:
         scenes = self.doc.get("scenes")
@@ -174,6 +250,9 @@ class _Loader:
             node.scale = json_vector(n.get("scale", [1, 1, 1]), 3, f"node {index}")
         if "weights" in n:
             node.weights = np.array(n["weights"], dtype=np.float32)
+        light = n.get("extensions", {}).get("KHR_lights_punctual", {}).get("light")
+        if light is not None:
+            node.light = int(light)
         return node
 
     def _skin(self, s: dict[str, Any], n_nodes: int) -> Skin:
@@ -296,6 +375,7 @@ class _Loader:
             if uv is not None:
                 tangent_array = tangents(arrays["POSITION"], normals, uv, indices)
         return Primitive(
+            variants=self._variant_mappings(p, len(materials), label),
             positions=arrays["POSITION"],
             normals=normals.astype(np.float32),
             indices=indices.astype(np.uint32),
@@ -311,6 +391,20 @@ class _Loader:
                 for i in range(len(targets))
             ],
         )
+
+    def _variant_mappings(self, p: dict[str, Any], n_materials: int, label: str) -> dict[int, int]:
+        mappings = p.get("extensions", {}).get("KHR_materials_variants", {}).get("mappings", [])
+        n_variants = len(self._variants())
+        out: dict[int, int] = {}
+        for mapping in mappings:
+            material = int_field(mapping, "material")
+            if not 0 <= material < n_materials:
+                raise InvalidModel(f"{label}: a material variant names a missing material")
+            for variant in mapping.get("variants", []):
+                if not isinstance(variant, int) or not 0 <= variant < n_variants:
+                    raise InvalidModel(f"{label}: a material mapping names a missing variant")
+                out[variant] = material
+        return out
 
     def _targets(self, p: dict[str, Any], n: int, label: str) -> list[MorphTarget]:
         targets = p.get("targets", [])
@@ -356,6 +450,32 @@ class _Loader:
             attrs[name] = values
         faces = np.asarray(decoded.faces, dtype=np.int64).reshape(-1)
         return attrs, faces
+
+
+def _light(index: int, d: dict[str, Any]) -> Light:
+    kind = d.get("type")
+    if kind not in ("directional", "point", "spot"):
+        raise InvalidModel(f"light {index} has type {kind!r}")
+    color = json_vector(d.get("color", [1, 1, 1]), 3, f"light {index}")
+    intensity = float(d.get("intensity", 1.0))
+    light_range = d.get("range")
+    if not np.isfinite(intensity) or intensity < 0:
+        raise InvalidModel(f"light {index} has an invalid intensity {intensity!r}")
+    if light_range is not None and not (np.isfinite(light_range) and light_range > 0):
+        raise InvalidModel(f"light {index} has an invalid range {light_range!r}")
+    spot = d.get("spot", {})
+    inner = float(spot.get("innerConeAngle", 0.0))
+    outer = float(spot.get("outerConeAngle", np.pi / 4))
+    if kind == "spot" and not 0 <= inner < outer <= np.pi / 2:
+        raise InvalidModel(f"light {index} has invalid cone angles ({inner}, {outer})")
+    return Light(
+        kind=kind,
+        color=(float(color[0]), float(color[1]), float(color[2])),
+        intensity=intensity,
+        range=None if light_range is None else float(light_range),
+        inner_cone=inner,
+        outer_cone=outer,
+    )
 
 
 def _normalize_ints(values: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ from renderer.accessors import BufferReader, int_field, item, json_tuple
 from renderer.errors import InvalidModel
 from renderer.gltf_source import GltfSource
 from renderer.images import decode_image
+from renderer.ktx2 import decode_ktx2, is_ktx2
 from renderer.scene import (
     Clearcoat,
     Image,
@@ -152,9 +153,10 @@ class MaterialReader:
             return None
         tex = item(self.doc, "textures", int_field(info, "index"))
         source = tex.get("source")
-        webp = tex.get("extensions", {}).get("EXT_texture_webp", {}).get("source")
-        if webp is not None:
-            source = webp
+        for name in ("EXT_texture_webp", "KHR_texture_basisu"):
+            alternative = tex.get("extensions", {}).get(name, {}).get("source")
+            if alternative is not None:
+                source = alternative
         if source is None:
             self.warnings.append("a texture has no image we can decode; it was ignored")
             return None
@@ -189,7 +191,8 @@ class MaterialReader:
             else:
                 raise InvalidModel(f"{label} has neither uri nor bufferView")
             self._image_index[index] = len(self._decoding)
-            self._decoding.append((_decoders.submit(decode_image, data, label), label))
+            decode = decode_ktx2 if is_ktx2(data) else decode_image
+            self._decoding.append((_decoders.submit(decode, data, label), label))
         return self._image_index[index]
 
     def images(self) -> list[Image]:

@@ -10,9 +10,12 @@ float32 arrays with one row per vertex; indices are uint32 triangle lists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+
+from renderer.errors import InvalidSettings
 
 # GL sampler enums as glTF writes them.
 NEAREST = 9728
@@ -183,6 +186,8 @@ class Primitive:
     joints: np.ndarray | None = None
     weights: np.ndarray | None = None
     targets: list[MorphTarget] = field(default_factory=list)
+    variants: dict[int, int] = field(default_factory=dict)
+    """KHR_materials_variants: variant index → the material it gives this primitive."""
 
     @property
     def triangle_count(self) -> int:
@@ -210,6 +215,24 @@ class Node:
     matrix: np.ndarray | None = None
     """Set when the file gave a matrix that TRS cannot express exactly (used as is)."""
     weights: np.ndarray | None = None
+    light: int | None = None
+    """Index into ``Scene.lights`` (KHR_lights_punctual)."""
+
+
+@dataclass
+class Light:
+    """A KHR_lights_punctual light, shining down its node's −Z axis.
+
+    ``intensity`` is in the extension's units: lux for ``directional``, candela for
+    ``point`` and ``spot``; ``range`` None means unlimited; cone angles in radians.
+    """
+
+    kind: str
+    color: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    intensity: float = 1.0
+    range: float | None = None
+    inner_cone: float = 0.0
+    outer_cone: float = math.pi / 4
 
 
 @dataclass
@@ -260,6 +283,10 @@ class Scene:
     animations: list[Animation]
     warnings: list[str] = field(default_factory=list)
     source_name: str = ""
+    lights: list[Light] = field(default_factory=list)
+    variants: list[str] = field(default_factory=list)
+    """Names of the KHR_materials_variants material variants, in file order."""
+    _variant_scenes: dict[str, Scene] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def triangle_count(self) -> int:
@@ -269,6 +296,36 @@ class Scene:
             for n in self.nodes
             if n.mesh is not None
         )
+
+    def with_variant(self, name: str | None) -> Scene:
+        """This scene with the materials of KHR_materials_variants variant ``name``
+        (``None`` → the file's default materials, i.e. this scene).
+
+        The same variant scene object is returned on every call, so renderers keep
+        recognising it (and reusing its GPU copy). An unknown name is InvalidSettings
+        listing the variants there are.
+        """
+        if name is None:
+            return self
+        if name not in self.variants:
+            known = ", ".join(repr(v) for v in self.variants) or "none"
+            raise InvalidSettings(
+                f"materialVariant {name!r} is not one of the model's variants ({known})"
+            )
+        if name not in self._variant_scenes:
+            index = self.variants.index(name)
+            meshes = [
+                replace(
+                    mesh,
+                    primitives=[
+                        replace(p, material=p.variants.get(index, p.material))
+                        for p in mesh.primitives
+                    ],
+                )
+                for mesh in self.meshes
+            ]
+            self._variant_scenes[name] = replace(self, meshes=meshes, _variant_scenes={})
+        return self._variant_scenes[name]
 
     def find_animation(self, name: str | None) -> Animation | None:
         """The clip ``name`` picks: ``None`` → no animation, ``"*"`` → the first clip.

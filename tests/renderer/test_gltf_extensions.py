@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from renderer import Camera, Scene, load_scene, render_layers
+from renderer import Camera, InvalidSettings, Scene, load_scene, render_layers
 from renderer.gl_context import get_program
 from renderer.shader_source import compose
 
@@ -409,3 +409,208 @@ def test_extension_shaders_pass_glslang(
         path.write_text(compose(name, defines))
         result = subprocess.run(["glslangValidator", str(path)], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- KHR_lights_punctual ------------------------------------------------------------------------
+
+
+def lit_sphere(
+    write_doc: Callable[[dict[str, Any]], Scene], lights: list[dict[str, Any]], at: list[float]
+) -> Scene:
+    """A grey matte sphere with one light of ``lights`` on a node at ``at`` that points
+    at the sphere (down its −Z, turned so −Z faces the origin from ``at``)."""
+    doc = gltf_doc([metal_rough([0.5, 0.5, 0.5], 0.0, 1.0)], extensions=["KHR_lights_punctual"])
+    doc["extensions"] = {"KHR_lights_punctual": {"lights": lights}}
+    forward = -np.asarray(at, dtype=np.float64) / np.linalg.norm(at)
+    # rotation taking −Z to ``forward``: about the axis −Z × forward
+    axis = np.cross([0.0, 0.0, -1.0], forward)
+    angle = np.arccos(np.clip(np.dot([0.0, 0.0, -1.0], forward), -1.0, 1.0))
+    if np.linalg.norm(axis) < 1e-9:
+        axis = np.array([0.0, 1.0, 0.0])
+    axis /= np.linalg.norm(axis)
+    quat = [*(axis * np.sin(angle / 2)), np.cos(angle / 2)]
+    doc["nodes"].append(
+        {"translation": at, "rotation": quat, "extensions": {"KHR_lights_punctual": {"light": 0}}}
+    )
+    doc["scenes"][0]["nodes"].append(1)
+    return write_doc(doc)
+
+
+def right_left(scene: Scene) -> tuple[np.ndarray, np.ndarray]:
+    """Mean RGB of the sphere's right (+X) and left (−X) thirds seen from the front."""
+    out = layers(scene)
+    w = out.mask.shape[1]
+    cover = out.mask == 255
+    right = cover & (np.arange(w)[None, :] > 2 * w // 3)
+    left = cover & (np.arange(w)[None, :] < w // 3)
+    return out.rgba[right][:, :3].mean(axis=0), out.rgba[left][:, :3].mean(axis=0)
+
+
+def test_directional_light_colours_the_side_it_shines_on(write_doc: Callable[..., Scene]) -> None:
+    red = [{"type": "directional", "color": [1.0, 0.0, 0.0], "intensity": 3.0}]
+    right, left = right_left(lit_sphere(write_doc, red, [5.0, 0.0, 0.0]))
+    assert right[0] > right[1] + 30  # red light from +X
+    assert abs(left[0] - left[1]) < 3  # the far side is untouched
+
+
+SIDE = Camera(position=(4.2, 0.0, 0.0), target=(0.0, 0.0, 0.0), aspect=1.0)
+
+
+def test_point_light_falls_off_with_the_square_of_distance(
+    write_doc: Callable[..., Scene],
+) -> None:
+    """Seen from the light's side, the surface point nearest a point light twice as far
+    with four times the candela is lit the same; with the same candela, far dimmer."""
+
+    def nearest(distance: float, intensity: float) -> np.ndarray:
+        light = [{"type": "point", "color": [0.0, 1.0, 0.0], "intensity": intensity}]
+        scene = lit_sphere(write_doc, light, [1.0 + distance, 0.0, 0.0])
+        return centre_rgb(layers(scene, SIDE).rgba, 2)
+
+    near, far, dim = nearest(1.0, 1.0), nearest(2.0, 4.0), nearest(2.0, 1.0)
+    assert near[1] > near[0] + 30
+    assert np.abs(near - far).max() <= 2
+    assert dim[1] < near[1] - 20
+
+
+def test_spot_light_lights_only_inside_its_cone(write_doc: Callable[..., Scene]) -> None:
+    wide = centre_rgb(layers(lit_sphere(write_doc, [spot(0.6)], [3.0, 0, 0]), SIDE).rgba, 2)
+    narrow = layers(lit_sphere(write_doc, [spot(0.08)], [3.0, 0, 0]), SIDE)
+    assert wide[2] > wide[0] + 30
+    # the narrow cone (±0.08 rad) lights a small disc: its centre, not the rim around it
+    disc = centre_rgb(narrow.rgba, 2)
+    assert disc[2] > disc[0] + 30
+    h, w = narrow.mask.shape
+    ring = narrow.rgba[h // 2, w // 2 + 20, :3].astype(float)
+    assert abs(ring[2] - ring[0]) < 4
+
+
+def spot(outer: float) -> dict[str, Any]:
+    return {
+        "type": "spot",
+        "color": [0.0, 0.0, 1.0],
+        "intensity": 10.0,
+        "spot": {"innerConeAngle": 0.0, "outerConeAngle": outer},
+    }
+
+
+# -- KHR_materials_variants -------------------------------------------------------------------
+
+
+def test_material_variant_picks_the_variant_materials(write_doc: Callable[..., Scene]) -> None:
+    white, red, blue = ([1.0, 1.0, 1.0], [0.9, 0.05, 0.05], [0.05, 0.05, 0.9])
+    doc = gltf_doc([metal_rough(white, 0.0, 0.6)], extensions=["KHR_materials_variants"])
+    doc["materials"] += [metal_rough(red, 0.0, 0.6), metal_rough(blue, 0.0, 0.6)]
+    doc["extensions"] = {
+        "KHR_materials_variants": {"variants": [{"name": "Ruby"}, {"name": "Sapphire"}]}
+    }
+    doc["meshes"][0]["primitives"][0]["extensions"] = {
+        "KHR_materials_variants": {
+            "mappings": [{"material": 1, "variants": [0]}, {"material": 2, "variants": [1]}]
+        }
+    }
+    model = write_doc(doc)
+    default = centre_rgb(layers(model).rgba)
+    ruby = centre_rgb(layers(model.with_variant("Ruby")).rgba)
+    sapphire = centre_rgb(layers(model.with_variant("Sapphire")).rgba)
+    assert abs(default[0] - default[2]) < 5
+    assert ruby[0] > ruby[2] + 80 and sapphire[2] > sapphire[0] + 80
+    assert model.with_variant("Ruby") is model.with_variant("Ruby")  # renderers reuse it
+    with pytest.raises(InvalidSettings, match="'Ruby', 'Sapphire'"):
+        model.with_variant("Emerald")
+
+
+# -- EXT_mesh_gpu_instancing, KHR_node_visibility ---------------------------------------------
+
+WIDE = Camera(position=(0.0, 0.0, 12.0), target=(0.0, 0.0, 0.0), aspect=1.0)
+
+
+def blobs_along_x(mask: np.ndarray) -> int:
+    """How many separate runs of covered columns the mask's middle row has."""
+    row = mask[mask.shape[0] // 2] > 127
+    return int(np.count_nonzero(row[1:] & ~row[:-1]) + row[0])
+
+
+def test_gpu_instancing_draws_every_instance(write_doc: Callable[..., Scene]) -> None:
+    doc = gltf_doc([metal_rough([0.8, 0.8, 0.8], 0.0, 0.5)], extensions=["EXT_mesh_gpu_instancing"])
+    offsets = np.array([[-2.5, 0, 0], [0, 0, 0], [2.5, 0, 0]], np.float32)
+    scales = np.full((3, 3), 0.8, np.float32)
+    blob = offsets.tobytes() + scales.tobytes()
+    doc["buffers"].append(
+        {
+            "uri": "data:application/octet-stream;base64," + base64.b64encode(blob).decode(),
+            "byteLength": len(blob),
+        }
+    )
+    doc["bufferViews"] += [
+        {"buffer": 1, "byteOffset": 0, "byteLength": offsets.nbytes},
+        {"buffer": 1, "byteOffset": offsets.nbytes, "byteLength": scales.nbytes},
+    ]
+    doc["accessors"] += [
+        {"bufferView": 4, "componentType": 5126, "count": 3, "type": "VEC3"},
+        {"bufferView": 5, "componentType": 5126, "count": 3, "type": "VEC3"},
+    ]
+    doc["nodes"][0]["extensions"] = {
+        "EXT_mesh_gpu_instancing": {"attributes": {"TRANSLATION": 4, "SCALE": 5}}
+    }
+    out = layers(write_doc(doc), WIDE)
+    assert blobs_along_x(out.mask) == 3
+    covered = (out.mask > 127).sum(axis=1).max()
+    assert covered == pytest.approx(3 * 0.8 / (2 * 12 * np.tan(np.radians(15))) * SIZE * 2, rel=0.1)
+
+
+def test_hidden_nodes_are_not_drawn(write_doc: Callable[..., Scene]) -> None:
+    grey = metal_rough([0.8, 0.8, 0.8], 0.0, 0.5)
+    doc = gltf_doc([grey, grey], offsets=[(-1.5, 0, 0), (1.5, 0, 0)])
+    assert blobs_along_x(layers(write_doc(doc), WIDE).mask) == 2
+    doc["extensionsUsed"] = ["KHR_node_visibility"]
+    doc["nodes"][1]["extensions"] = {"KHR_node_visibility": {"visible": False}}
+    out = layers(write_doc(doc), WIDE)
+    assert blobs_along_x(out.mask) == 1
+    assert (out.mask[:, : SIZE // 2] > 127).any() and not (out.mask[:, SIZE // 2 + 4 :] > 127).any()
+
+
+# -- KHR_texture_basisu -------------------------------------------------------------------------
+
+QUAD_VIEW = Camera(position=(0.5, 0.5, 1.9), target=(0.5, 0.5, 0.0), aspect=1.0)
+
+
+def quad_with_image(make_gltf: Callable[..., Path], image: Path, *, basisu: bool) -> Scene:
+    """The conftest quad with ``image`` as base colour (a KTX2 through KHR_texture_basisu)."""
+    data = base64.b64encode(image.read_bytes()).decode()
+    mime = "image/ktx2" if basisu else "image/png"
+    texture: dict[str, Any] = (
+        {"extensions": {"KHR_texture_basisu": {"source": 0}}} if basisu else {"source": 0}
+    )
+    extra: dict[str, Any] = {
+        "images": [{"uri": f"data:{mime};base64,{data}"}],
+        "textures": [texture],
+        "materials": [
+            {"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}, "metallicFactor": 0}}
+        ],
+    }
+    if basisu:
+        extra["extensionsUsed"] = extra["extensionsRequired"] = ["KHR_texture_basisu"]
+    path = make_gltf(extra=extra)
+    doc = json.loads(path.read_text())
+    doc["meshes"][0]["primitives"][0]["material"] = 0
+    path.write_text(json.dumps(doc))
+    return load_scene(path)
+
+
+@pytest.mark.parametrize("codec", ["uastc", "etc1s"])
+def test_basisu_texture_draws_like_its_png_twin(
+    make_gltf: Callable[..., Path], asset: Callable[[str], Path], codec: str
+) -> None:
+    """A KTX2 (Basis Universal, both codecs glTF allows) checker renders the colours of
+    the PNG it was encoded from (the asset's yellow top band, red left, blue right)."""
+    ktx2_quad = quad_with_image(make_gltf, asset(f"ktx2/checker-{codec}.ktx2"), basisu=True)
+    ktx2 = layers(ktx2_quad, QUAD_VIEW)
+    png = layers(quad_with_image(make_gltf, asset("ktx2/checker.png"), basisu=False), QUAD_VIEW)
+    both = (ktx2.mask > 250) & (png.mask > 250)
+    assert both.sum() > 0.8 * SIZE * SIZE
+    diff = np.abs(ktx2.rgba[both][:, :3].astype(int) - png.rgba[both][:, :3].astype(int))
+    assert np.percentile(diff, 95) <= 4
+    h, w = ktx2.mask.shape
+    left, right = ktx2.rgba[h * 2 // 3, w // 3, :3], ktx2.rgba[h * 2 // 3, w * 2 // 3, :3]
+    assert left[0] > left[2] + 80 and right[2] > right[0] + 80
