@@ -2,7 +2,8 @@
 
     make bench-fidelity                     # once: the reference environment (see Makefile)
     .venv/bin/python bench/fidelity.py [--models Duck Fox …] [--hdr chinese_garden_1k]
-        [--size 256] [--samples 128] [--no-model-viewer] [--check-orientation]
+        [--size 256] [--samples 128] [--no-model-viewer] [--meshfarm CMD]
+    .venv/bin/python bench/fidelity.py --check-orientation   # which way peers turn the HDR
 
 Every model (``fidelity/scenarios.py``: Khronos samples with the generator's own cameras)
 becomes one glTF-Render-Fidelity scenario — the same HDR, orbit camera, field of view
@@ -11,11 +12,11 @@ and ACES tone mapping for every peer — and is rendered in the same run by:
 - **Blender Cycles** (the reference; ``fidelity/cycles_backend.py`` in bench/.venv-bpy):
   linear light, tone-mapped here with the very curve the real-time peers use; cached by
   the hash of everything that decides its pixels (bench/.fidelity-cache), so a rerun
-  costs only the peers;
+  costs only meshfarm;
 - **meshfarm** through ``meshfarm render-scenario '<json>'``, the generator's CLI-backend
   contract (``--meshfarm`` replaces the command);
 - **model-viewer** 4.4 in headless Chromium (``fidelity/model_viewer.py``), as a
-  production web renderer to hold meshfarm against.
+  production web renderer to hold meshfarm against (cached the same way).
 
 Per model and peer it prints the generator's score against Cycles (pixelmatch YIQ, over
 white, over the peer's pixels: dB, lower is closer), the silhouette IoU and the mean
@@ -31,6 +32,7 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -90,20 +92,24 @@ def config_for(scenario: dict, output: Path) -> dict:
     return {"scenario": scenario, "outputFile": str(output)}
 
 
+def cache_key(scenario: dict, backend: Path, extra: object) -> str:
+    """Everything that decides a reference's pixels: the files' contents, not their names."""
+    parts = {
+        "scenario": {k: v for k, v in scenario.items() if k not in ("model", "lighting", "name")},
+        "model": model_digest(Path(scenario["model"])),
+        "hdr": sha256_file(Path(scenario["lighting"])),
+        "backend": sha256_file(backend),
+        "extra": extra,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
+
+
 def cycles_reference(
     scenario: dict, reference_model: Path, options: dict, rebuild: bool
 ) -> tuple[np.ndarray, float | None]:
     """Cycles' linear premultiplied RGBA for ``scenario`` (from the cache when it can)."""
     sc = {**scenario, "model": str(reference_model)}
-    key_parts = {
-        "scenario": {k: v for k, v in sc.items() if k not in ("model", "lighting", "name")},
-        "model": model_digest(reference_model),
-        "hdr": sha256_file(Path(sc["lighting"])),
-        "options": options,
-        "backend": sha256_file(HERE / "cycles_backend.py"),
-    }
-    key = hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()[:24]
-    cached = CACHE / "cycles" / f"{key}.npy"
+    cached = CACHE / "cycles" / f"{cache_key(sc, HERE / 'cycles_backend.py', options)}.npy"
     if cached.exists() and not rebuild:
         return np.load(cached), None
     cached.parent.mkdir(parents=True, exist_ok=True)
@@ -142,8 +148,29 @@ def run_cli_peer(command: str, scenario: dict, output: Path) -> float:
     return time.monotonic() - started
 
 
+def cached_model_viewer(jobs: list[tuple[dict, Path]], rebuild: bool) -> list[dict]:
+    """model-viewer's renders, each cached like Cycles' (keyed also on its bundle)."""
+    bundle = HERE.parent / ".model-viewer/node_modules/@google/model-viewer/package.json"
+    version = json.loads(bundle.read_text())["version"] if bundle.exists() else None
+    keys = [cache_key(sc, HERE / "model_viewer.py", version) for sc, _ in jobs]
+    paths = [CACHE / "model-viewer" / f"{key}.png" for key in keys]
+    todo = [i for i, p in enumerate(paths) if rebuild or not p.exists()]
+    results: list[dict] = [{"seconds": None} for _ in jobs]
+    rendered = run_model_viewer([(jobs[i][0], paths[i]) for i in todo])
+    for i, result in zip(todo, rendered, strict=True):
+        results[i] = result
+    for (_, out), path, result in zip(jobs, paths, results, strict=True):
+        if "error" not in result:
+            shutil.copyfile(path, out)
+    return results
+
+
 def run_model_viewer(jobs: list[tuple[dict, Path]]) -> list[dict]:
     """All scenarios in one browser session; one result dict per job."""
+    if not jobs:
+        return []
+    for _, out in jobs:
+        out.parent.mkdir(parents=True, exist_ok=True)
     configs = [config_for(s, out) for s, out in jobs]
     proc = subprocess.run(
         [str(REF_PYTHON), str(HERE / "model_viewer.py"), json.dumps(configs)],
@@ -281,6 +308,72 @@ def report_goal(rows: list[Row], medians: dict[str, float]) -> None:
     print("goal: " + "; ".join(parts))
 
 
+def chrome_sphere() -> Path:
+    """A unit mirror sphere (metallic 1, roughness 0): it shows every direction of the map."""
+    path = CACHE / "orientation" / "chrome_sphere.glb"
+    if not path.exists():
+        import trimesh
+
+        mesh = trimesh.creation.icosphere(subdivisions=5, radius=1.0)
+        mesh.visual = trimesh.visual.TextureVisuals(
+            material=trimesh.visual.material.PBRMaterial(
+                baseColorFactor=[255, 255, 255, 255], metallicFactor=1.0, roughnessFactor=0.0
+            )
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        glb = trimesh.exchange.gltf.export_glb(trimesh.Scene(mesh), include_normals=True)
+        path.write_bytes(glb)
+    return path
+
+
+def check_orientation(hdr: Path, args: argparse.Namespace) -> None:
+    """Which way each peer turns the HDR: its score against Cycles turned 0/90/180/270°.
+
+    The scenario contract has no rotation, so a peer agrees with Cycles (and with the
+    generator's goldens) only if its best match is at 0°.
+    """
+    sphere = chrome_sphere()
+    sc = {
+        **{k: dict(v) if isinstance(v, dict) else v for k, v in scenarios.DEFAULT.items()},
+        "dimensions": {"width": 128, "height": 128},
+        "orbit": {"theta": 0.0, "phi": 90.0, "radius": 4.0},
+        "name": "orientation-chrome-sphere",
+        "model": str(sphere),
+        "lighting": str(hdr),
+        "renderSkybox": False,
+    }
+    folder = args.out / hdr.stem / "orientation"
+    folder.mkdir(parents=True, exist_ok=True)
+    goldens = {}
+    for rotation in (0, 90, 180, 270):
+        options = {"samples": 32, "denoise": True, "environmentRotation": rotation}
+        linear, _ = cycles_reference(sc, sphere, options, args.rebuild)
+        goldens[rotation] = tonemap.to_png_pixels(linear, "aces", args.transfer)
+        Image.fromarray(goldens[rotation]).save(folder / f"cycles-{rotation}.png")
+    peers = {"meshfarm": folder / "meshfarm.png"}
+    try:
+        run_cli_peer(args.meshfarm, sc, peers["meshfarm"])
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"meshfarm failed: {exc}")
+        del peers["meshfarm"]
+    if not args.no_model_viewer:
+        peers["model-viewer"] = folder / "model-viewer.png"
+        result = cached_model_viewer([(sc, peers["model-viewer"])], args.rebuild)[0]
+        if "error" in result:
+            print(f"model-viewer failed: {result['error']}")
+            del peers["model-viewer"]
+    print(f"chrome sphere under {hdr.name}, score against Cycles with the HDR turned by:")
+    print(f"{'peer':14}" + "".join(f" {r:>7}°" for r in goldens) + "   best")
+    for peer, path in peers.items():
+        img = load_rgba(path)
+        scores = {r: metric.fidelity_db(img, g) for r, g in goldens.items()}
+        best = min(scores, key=lambda r: scores[r])
+        verdict = "agrees with Cycles" if best == 0 else f"turned {best}° from Cycles"
+        cells = "".join(f" {v:7.2f} " for v in scores.values())
+        print(f"{peer:14}{cells}  {best:>4}° ({verdict})")
+    print(f"images in {folder}")
+
+
 def resolve_hdr(name: str) -> Path:
     path = Path(name)
     if path.is_file():
@@ -301,12 +394,18 @@ def main() -> None:
     parser.add_argument("--transfer", choices=tonemap.TRANSFERS, default="srgb")
     parser.add_argument("--meshfarm", default=DEFAULT_MESHFARM, help="meshfarm's CLI backend")
     parser.add_argument("--no-model-viewer", action="store_true")
-    parser.add_argument("--rebuild", action="store_true", help="ignore cached Cycles renders")
+    parser.add_argument("--rebuild", action="store_true", help="ignore the cached references")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--check-orientation", action="store_true", help="which way each peer turns the HDR"
+    )
     args = parser.parse_args()
     if not REF_PYTHON.exists():
         raise SystemExit(f"{REF_PYTHON} missing: run `make bench-fidelity` first")
     hdr = resolve_hdr(args.hdr)
+    if args.check_orientation:
+        check_orientation(hdr, args)
+        return
     chosen = scenarios.MODELS
     if args.models:
         known = {m.name: m for m in scenarios.MODELS}
@@ -353,11 +452,13 @@ def main() -> None:
             flush=True,
         )
     if "model-viewer" in peers and jobs:
-        results = run_model_viewer([(sc, folder / "model-viewer.png") for _, folder, sc, _ in jobs])
+        results = cached_model_viewer(
+            [(sc, folder / "model-viewer.png") for _, folder, sc, _ in jobs], args.rebuild
+        )
         for (row, *_), result in zip(jobs, results, strict=True):
             if "error" in result:
                 row.errors["model-viewer"] = result["error"]
-            else:
+            elif result["seconds"] is not None:
                 row.seconds["model-viewer"] = result["seconds"]
     pairs, owners = [], []
     for row, folder, _, golden in jobs:
