@@ -13,6 +13,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -614,3 +615,25 @@ def test_basisu_texture_draws_like_its_png_twin(
     h, w = ktx2.mask.shape
     left, right = ktx2.rgba[h * 2 // 3, w // 3, :3], ktx2.rgba[h * 2 // 3, w * 2 // 3, :3]
     assert left[0] > left[2] + 80 and right[2] > right[0] + 80
+
+
+def test_khronos_clearcoat_sample_coats_only_its_coated_column(
+    scene: Callable[[str], Scene],
+) -> None:
+    """Khronos' ClearCoatTest: six rows of base / coated / coating-only spheres, the coat
+    (with its partial-coating, roughness and normal textures) only in the middle column.
+    Drawing it without the coats changes exactly that column's pixels, and a lot of them."""
+    model = scene("ClearCoatTest.zip")
+    coated = [m for m in model.materials if m.clearcoat is not None]
+    assert len(coated) == 6 and all(m.name.endswith("_Coated") for m in coated)
+    assert any(m.clearcoat.normal_texture for m in coated if m.clearcoat)
+    bare = replace(
+        model, materials=[replace(m, clearcoat=None) for m in model.materials], _variant_scenes={}
+    )
+    camera = Camera(position=(0.0, 0.0, 30.0), target=(0.0, 0.0, 0.0), aspect=1.0)
+    with_coat, without = layers(model, camera, 160), layers(bare, camera, 160)
+    changed = np.abs(with_coat.rgba.astype(int) - without.rgba.astype(int))[..., :3].max(-1) > 8
+    drawn = np.nonzero(with_coat.mask.any(axis=0))[0]
+    columns = np.nonzero(changed.any(axis=0))[0]
+    assert changed.sum() > 300
+    assert columns.max() - columns.min() < 0.25 * (drawn.max() - drawn.min())
