@@ -91,6 +91,9 @@ class RenderSettings:
     tone_mapping: str = "neutral"
     key_light: bool | None = None
     background_environment: bool = False
+    material_variant: str | None = None
+    """KHR_materials_variants variant to draw by name (None: the file's default materials);
+    a name the model lacks is InvalidSettings when the scene is rendered."""
 
     def __post_init__(self) -> None:
         _check(self.effect in EFFECTS, f"effect must be one of {', '.join(EFFECTS)}")
@@ -223,7 +226,8 @@ def settings_from_dxgl(
     meshfarm's lighting keys: ``environment`` (a built-in name; an uploaded map is
     resolved by the caller and passed as ``environment``, which then wins),
     ``environmentRotation``, ``environmentIntensity``, ``toneMapping``, ``keyLight`` and
-    ``background`` (``"color"``, the default, or ``"environment"``).
+    ``background`` (``"color"``, the default, or ``"environment"``); ``materialVariant``
+    (a KHR_materials_variants name).
     """
     tier = quality if quality is not None else d.get("quality", "share")
     aspect = d.get("aspect", "16:9")
@@ -249,6 +253,9 @@ def settings_from_dxgl(
     animation = d.get("animation")
     if animation is not None and not isinstance(animation, str):
         raise InvalidSettings("animation must be a clip name or '*'")
+    material_variant = d.get("materialVariant")
+    if material_variant is not None and not isinstance(material_variant, str):
+        raise InvalidSettings("materialVariant must be the name of one of the model's variants")
     tone_mapping = d.get("toneMapping", "neutral")
     if not isinstance(tone_mapping, str):
         raise InvalidSettings(f"toneMapping must be one of {', '.join(TONE_MAPPINGS)}")
@@ -277,5 +284,6 @@ def settings_from_dxgl(
         environment=env,
         tone_mapping=tone_mapping,
         background_environment=background == "environment",
+        material_variant=material_variant,
         **kwargs,
     )
