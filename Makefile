@@ -1,30 +1,58 @@
 # All set-up lives here: `make run` and `make test` work on a fresh Debian machine.
+# `make run` installs the runtime only; `make test` adds the dev tool-chain. Both idempotent.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SYSDEPS := libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 glslang-tools
+RUN_STAMP := $(VENV)/.installed-runtime
+# Debian packages: the runtime's (Mesa EGL), and the test suite's (the reference GLSL compiler).
+SYSDEPS := libegl1 libegl-mesa0 libgl1-mesa-dri libgles2
+DEV_SYSDEPS := glslang-tools
+PORT ?=
 
 .PHONY: install sysdeps run test lint test-fast clean bench-fidelity bench-fidelity-env
 
-sysdeps:
-	@if ! ldconfig -p | grep -q 'libEGL_mesa.so' || ! command -v glslangValidator >/dev/null; then \
-		echo "installing Mesa EGL and the reference GLSL compiler ($(SYSDEPS))"; \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q $(SYSDEPS); \
-	fi
+.PHONY: install-runtime dev-sysdeps
 
-$(STAMP): pyproject.toml
-	$(MAKE) sysdeps
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# Installs those of the packages in $(1) that dpkg does not have.
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q $$missing; \
+	fi
+endef
+
+sysdeps:
+	$(call apt_install,$(SYSDEPS))
+
+dev-sysdeps:
+	$(call apt_install,$(DEV_SYSDEPS))
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+
+# What `meshfarm serve` needs, and no more.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(MAKE) sysdeps
+	$(BIN)/python -m pip install -q -e .
+	touch $(RUN_STAMP)
+
+# The runtime plus the `dev` extra: tests, linters, Ray, the S3 test servers.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(MAKE) sysdeps dev-sysdeps
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
+
+install-runtime: $(RUN_STAMP)
 
 install: $(STAMP)
 
-run: install
-	$(BIN)/meshfarm serve
+# `make run PORT=9000`; without PORT, MESHFARM_PORT (else 8000).
+run: install-runtime
+	$(BIN)/meshfarm serve $(if $(PORT),--port $(PORT))
 
 lint: install
 	$(BIN)/ruff check .

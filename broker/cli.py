@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -33,10 +35,54 @@ def _fail(exc: Exception) -> NoReturn:
     raise typer.Exit(1)
 
 
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when the file was there before, with looser bits
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
+def _announce_first_token(settings: Settings, token: str, base: str) -> None:
+    """One block on stdout before the server logs anything, flushed at once (a piped stdout
+    is block-buffered, and the token would surface later among the access-log lines). With
+    MESHFARM_BOOTSTRAP_TOKEN_FILE the token goes only to that file (mode 0600), so that it
+    is not kept in container logs."""
+    who = (
+        f"meshfarm first start: admin account {settings.admin_bootstrap_email} "
+        f"with {settings.admin_bootstrap_credits} credits."
+    )
+    target = settings.bootstrap_token_file
+    if target is not None:
+        _write_private(target, token + "\n")
+        lines = [
+            who,
+            f"Its API token is in {target} (mode 0600), shown nowhere else. Try it:",
+            "",
+            f'    curl -H "Authorization: Bearer $(cat {target})" {base}/account',
+        ]
+    else:
+        lines = [
+            who,
+            "Its API token, shown only this once (store it now):",
+            "",
+            f"    {token}",
+            "",
+            "Try it:",
+            "",
+            f"    curl -H 'Authorization: Bearer {token}' {base}/account",
+        ]
+    rule = "-" * 72
+    sys.stdout.write("\n".join([rule, *lines, rule]) + "\n")
+    sys.stdout.flush()
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    port: Annotated[
+        int | None, typer.Option(help="TCP port (default: MESHFARM_PORT, else 8000).")
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(help="Local worker processes, or CPU actors on a GPU-less Ray cluster."),
@@ -54,11 +100,13 @@ def serve(
 
     from broker.app import create_app
     from broker.dispatcher import Dispatcher
+    from broker.server import ReceiveTimeouts, timed_protocol
     from workers.executor import Executor
     from workers.local_executor import LocalExecutor
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
+    port = settings.port if port is None else port
     sessions = _sessions(settings)
     with transaction(sessions) as session:
         issued = accounts.bootstrap_admin(
@@ -66,14 +114,9 @@ def serve(
         )
     base = f"http://{host}:{port}/v1"
     if issued is not None:
-        err.print(
-            f"[bold green]First start:[/bold green] admin account {settings.admin_bootstrap_email}"
-            f" with {settings.admin_bootstrap_credits} credits. API token (shown once, store it):"
-        )
-        typer.echo(issued.token)
-        typer.echo(f"curl -H 'Authorization: Bearer {issued.token}' {base}/account")
+        _announce_first_token(settings, issued.token, base)
     else:
-        err.print(f"meshfarm on {base} (new token: meshfarm admin create-token --email E)")
+        typer.echo(f"meshfarm on {base} (a new token: meshfarm admin create-token --email E)")
     app_ = create_app(settings=settings)
     count = settings.workers if workers is None else workers
     if executor == "ray":
@@ -85,7 +128,10 @@ def serve(
     else:
         _fail(ValueError(f"unknown executor {executor!r} (local or ray)"))
     app_.state.dispatcher = Dispatcher(app_.state.ctx, pool)  # started and stopped by the app
-    uvicorn.run(app_, host=host, port=port, log_level="info")
+    timeouts = ReceiveTimeouts(
+        settings.header_timeout_seconds, settings.body_timeout_seconds, settings.body_min_rate
+    )
+    uvicorn.run(app_, host=host, port=port, log_level="info", http=timed_protocol(timeouts))
 
 
 @admin.command("create-account")

@@ -75,6 +75,13 @@ class Dispatcher:
                 if any(s.job_id == leased.job_id for s in runnable):
                     self.leases[leased.job_id] = leased
                     JOBS_STARTED.labels(leased.kind).inc()
+                    log.info(
+                        "render %s started (%s job %s, attempt %d)",
+                        leased.render_id,
+                        leased.kind,
+                        leased.job_id,
+                        leased.attempt,
+                    )
             self.executor.submit(runnable[0].model_copy(update={"variants": runnable[1:]}))
         for event in self.executor.poll(self.poll_seconds):
             self._record(event)
@@ -120,6 +127,16 @@ class Dispatcher:
                     self.ctx.store.delete_prefix(output_prefix(lease.render_id, attempt))
         if not applied:
             log.info("ignored %s event for job %s (lease lost)", event.kind, event.job_id)
+        elif event.kind == "done":
+            took = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(event.timings.items()))
+            log.info("render %s finished (%s)", event.render_id, took or "no timings")
+        elif event.kind == "error":
+            log.warning(
+                "render %s failed on attempt %d: %s",
+                event.render_id,
+                lease.attempt,
+                event.message or "no message",
+            )
 
     def _expire(self, job_id: str) -> None:
         lease = self.leases.pop(job_id, None)

@@ -169,7 +169,7 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning(
             "database unavailable on %s %s: %s",
             request.method,
-            printable(request.url.path),
+            printable(request.scope["path"]),
             printable(str(getattr(exc, "orig", exc)) or type(exc).__name__),
         )
         return envelope(
@@ -181,5 +181,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, printable(request.url.path))
+        log.exception("unhandled error on %s %s", request.method, printable(request.scope["path"]))
         return envelope(500, "internal", "Internal server error")

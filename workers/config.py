@@ -50,6 +50,20 @@ class Settings(BaseSettings):
     free_signup_credits: int = 10
     admin_bootstrap_email: str = "admin@localhost"
     admin_bootstrap_credits: int = 1000
+    bootstrap_token_file: Path | None = Field(
+        None, description="Write the first admin token to this file (mode 0600), not stdout."
+    )
+    port: int = Field(8000, ge=1, le=65535, description="TCP port of `meshfarm serve`.")
+    # Deadlines on receiving a request (broker/server.py): slow or stalled clients are closed.
+    header_timeout_seconds: float = Field(
+        10.0, gt=0, description="A request's line and headers must arrive within this."
+    )
+    body_timeout_seconds: float = Field(
+        20.0, gt=0, description="Longest pause in a request body, and its grace period."
+    )
+    body_min_rate: int = Field(
+        1000, ge=0, description="Bytes per second a body must average after the grace period."
+    )
     workers: int = Field(1, ge=0, description="Local worker processes started by `serve`.")
     lease_seconds: int = 60
     max_attempts: int = 3

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from broker.context import AppContext
@@ -23,6 +24,9 @@ from broker.security import (
 )
 
 bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer dxgl_sk_...")
+# ``last_used_at`` is written at most once a minute per token: one write per request would
+# serialise every request behind SQLite's write lock for a timestamp nobody reads that finely.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def get_ctx(request: Request) -> AppContext:
@@ -49,7 +53,30 @@ def authenticate(session: Session, raw: str | None) -> Principal:
         raise Unauthorized()
     if account.suspended:
         raise Forbidden()
+    _mark_used(session, token)
     return Principal(account.id, account.is_admin, token.scopes)
+
+
+def _mark_used(session: Session, token: ApiToken) -> None:
+    """Best effort: a busy database costs the timestamp, never the request."""
+    now = datetime.now(UTC)
+    if token.last_used_at is not None and _as_utc(token.last_used_at) > now - LAST_USED_RESOLUTION:
+        return
+    try:
+        session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token.id,
+                or_(
+                    ApiToken.last_used_at.is_(None),
+                    ApiToken.last_used_at <= now - LAST_USED_RESOLUTION,
+                ),
+            )
+            .values(last_used_at=now)
+        )
+        session.commit()
+    except OperationalError:
+        session.rollback()
 
 
 def require(scope: str) -> Callable[..., Principal]:

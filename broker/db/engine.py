@@ -11,6 +11,12 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# How long a SQLite connection waits for another one's write lock before it gives up
+# ("database is locked", which the API answers with 503 service_unavailable + Retry-After).
+# Write transactions here last milliseconds; a lock held longer is a stuck or foreign writer,
+# and a client is better told to retry than left hanging.
+SQLITE_BUSY_SECONDS = 5
+
 
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
@@ -20,7 +26,7 @@ def make_engine(url: str) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
         pool_size=10,
         max_overflow=40,
         pool_timeout=60,
@@ -34,7 +40,7 @@ def make_engine(url: str) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -116,8 +116,9 @@ def test_serve_first_start_prints_a_working_token_and_curl(env, tmp_path):
     workers: set[int] = set()
     try:
         assert proc.stdout is not None
-        token = proc.stdout.readline().strip()
-        curl = proc.stdout.readline().strip()
+        block = [proc.stdout.readline().strip() for _ in range(10)]  # the first-start banner
+        token = next(line for line in block if line.startswith("dxgl_sk_"))
+        curl = next(line for line in block if line.startswith("curl "))
         assert re.fullmatch(r"dxgl_sk_[A-Za-z0-9]{40}", token)
         assert curl.startswith("curl ") and token in curl and f":{port}/v1/account" in curl
         deadline = time.monotonic() + 30

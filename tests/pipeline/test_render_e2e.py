@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import signal
 import struct
@@ -41,7 +42,14 @@ def _decode(data: bytes) -> tuple[str, int, int, str, list[np.ndarray]]:
         return stream.codec_context.name, stream.width, stream.height, stream.pix_fmt, frames
 
 
-def test_share_render_end_to_end(farm, farm_ctx, user_headers, wait_for):
+def _dispatcher_lines(caplog: pytest.LogCaptureFixture, render_id: str) -> list[str]:
+    """What the broker's log says about one render (one line per start / finish / failure)."""
+    lines = [r.getMessage() for r in caplog.records if r.name == "meshfarm.dispatcher"]
+    return [line for line in lines if line.startswith(f"render {render_id} ")]
+
+
+def test_share_render_end_to_end(farm, farm_ctx, user_headers, wait_for, caplog):
+    caplog.set_level(logging.INFO, logger="meshfarm.dispatcher")
     headers, _ = user_headers
     with (ASSETS / "BoxTextured.glb").open("rb") as fh:
         res = farm.post(
@@ -71,6 +79,8 @@ def test_share_render_end_to_end(farm, farm_ctx, user_headers, wait_for):
         time.sleep(0.1)
     assert data["status"] == "done", data["errorMessage"]
     assert data["hasWebVariant"] is True and data["fileSize"] > 0
+    logged = _dispatcher_lines(caplog, body["renderId"])
+    assert [line.split(" ")[2] for line in logged] == ["started", "finished"], logged
 
     video = farm.get(f"/v1/renders/{body['renderId']}/video", headers=headers)
     assert video.headers["content-type"] == "video/mp4"
@@ -134,8 +144,9 @@ def _glb_requiring(extension: str) -> bytes:
 
 
 def test_a_model_that_cannot_render_ends_in_error_with_credits_back(
-    farm, farm_ctx, user_headers, wait_for
+    farm, farm_ctx, user_headers, wait_for, caplog
 ):
+    caplog.set_level(logging.INFO, logger="meshfarm.dispatcher")
     headers, _ = user_headers
     payload = _glb_requiring("EXT_made_up_by_a_test")
     res = farm.post(
@@ -149,6 +160,9 @@ def test_a_model_that_cannot_render_ends_in_error_with_credits_back(
     data = wait_for(res.json()["data"]["renderId"], headers)
     assert data["status"] == "error"
     assert "EXT_made_up_by_a_test" in data["errorMessage"]
+    logged = _dispatcher_lines(caplog, data["id"])
+    assert logged[0].startswith(f"render {data['id']} started"), logged
+    assert any(" failed " in line and "EXT_made_up_by_a_test" in line for line in logged)
     assert farm.get("/v1/account", headers=headers).json()["data"]["credits"] == 200
     res = farm.patch(f"/v1/renders/{data['id']}/dismiss", headers=headers)
     assert res.json()["data"]["status"] == "failed"
