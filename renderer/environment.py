@@ -78,7 +78,7 @@ def environment_from_array(rgb: np.ndarray, name: str = "array") -> Environment:
         raise InvalidEnvironment("environment has NaN or negative radiance")
     np.minimum(radiance, MAX_RADIANCE, out=radiance)
     while radiance.shape[1] > MAX_WIDTH:
-        radiance = _halve(radiance)
+        radiance = halve(radiance)
     radiance.setflags(write=False)
     digest = hashlib.sha256(
         np.asarray(radiance.shape, np.int64).tobytes() + radiance.tobytes()
@@ -86,7 +86,7 @@ def environment_from_array(rgb: np.ndarray, name: str = "array") -> Environment:
     return Environment(radiance=radiance, name=name, digest=digest)
 
 
-def _halve(radiance: np.ndarray) -> np.ndarray:
+def halve(radiance: np.ndarray) -> np.ndarray:
     """2×2 box average (an odd last row or column is dropped)."""
     h, w = radiance.shape[0] // 2 * 2, radiance.shape[1] // 2 * 2
     r = radiance[:h, :w].reshape(h // 2, 2, w // 2, 2, 3)

@@ -17,7 +17,7 @@ import moderngl
 import numpy as np
 
 from renderer.animation import Pose, clip_time, evaluate_pose
-from renderer.background import backdrop_pixels
+from renderer.background import EnvironmentBackground, backdrop_pixels
 from renderer.camera import Camera
 from renderer.camera_path import CameraPath
 from renderer.draw import draw_meshes
@@ -25,15 +25,17 @@ from renderer.errors import RenderTimeout
 from renderer.framing import Bounds, stage
 from renderer.gl_context import get_context, get_program, release, set_uniform
 from renderer.gl_scene import GpuScene, acquire_gpu_scene, park_gpu_scene
-from renderer.ibl import IBL, get_ibl
 from renderer.lighting import (
+    EXPOSURE,
     LIGHT_COLOR,
-    LIGHT_DIRECTION,
     REFLECTION_STRENGTH,
     SHADOW_MAP_SIZE,
     SHADOW_OPACITY,
+    TONE_MAPPING_CODES,
+    Lighting,
     ground_rect,
     light_view_proj,
+    lighting_for,
     mirror_matrix,
 )
 from renderer.scene import Animation, Scene
@@ -41,8 +43,8 @@ from renderer.settings import RenderSettings
 from renderer.ssaa import Backdrop, Rect, SupersampledTarget
 from renderer.transforms import transform_points
 
-SHADOW_UNIT, ENV_UNIT, LUT_UNIT = 5, 6, 7
-EXPOSURE = 1.0
+SHADOW_UNIT, ENV_UNIT, LUT_UNIT, IRRADIANCE_UNIT = 5, 6, 7, 24
+"""Texture units of the lighting (material textures use 0-4 and 10-19, animation 8-9)."""
 GROUND_SHADOW_SOFTNESS = 4.0
 """Radius of the ground shadow's Poisson disk, in shadow-map texels."""
 GROUND_SHADOW_SIZE = 512
@@ -54,26 +56,38 @@ colour pass (15 k triangles, heavy overdraw) but costs the Duck (4 k) ≈4 ms fo
 def lighting_uniforms(
     program: moderngl.Program,
     camera: Camera,
-    ibl: IBL,
+    lighting: Lighting,
     shadow_view_proj: np.ndarray | None,
 ) -> None:
-    """Camera, IBL and key-light uniforms shared by every lit draw of a pass."""
+    """Camera, IBL, key-light and tone-mapping uniforms shared by every lit draw of a
+    pass (the caller binds ``lighting.ibl``'s textures: :func:`bind_lighting`)."""
+    ibl = lighting.ibl
     view = camera.view_matrix()
     set_uniform(program, "u_view", view)
     set_uniform(program, "u_view_proj", camera.projection_matrix() @ view)
     set_uniform(program, "u_camera_pos", tuple(float(x) for x in camera.position))
     set_uniform(program, "u_exposure", EXPOSURE)
+    set_uniform(program, "u_tone_mapping", TONE_MAPPING_CODES[lighting.tone_mapping])
     set_uniform(program, "u_env_specular", ENV_UNIT)
     set_uniform(program, "u_brdf_lut", LUT_UNIT)
-    set_uniform(program, "u_env_sh", ibl.sh)
+    set_uniform(program, "u_env_irradiance", IRRADIANCE_UNIT)
     set_uniform(program, "u_env_max_lod", ibl.max_lod)
-    set_uniform(program, "u_env_intensity", 1.0)
-    set_uniform(program, "u_light_dir", tuple(float(x) for x in LIGHT_DIRECTION))
-    set_uniform(program, "u_light_color", LIGHT_COLOR)
+    set_uniform(program, "u_env_intensity", lighting.intensity)
+    set_uniform(program, "u_env_rotation", lighting.rotation_cs)
+    set_uniform(program, "u_light_dir", tuple(float(x) for x in lighting.light_direction))
+    set_uniform(program, "u_light_color", LIGHT_COLOR if lighting.key_light else (0.0, 0.0, 0.0))
     set_uniform(program, "u_shadow_map", SHADOW_UNIT)
-    set_uniform(program, "u_shadows_enabled", 1.0 if shadow_view_proj is not None else 0.0)
-    if shadow_view_proj is not None:
+    self_shadowed = shadow_view_proj is not None and lighting.key_light
+    set_uniform(program, "u_shadows_enabled", 1.0 if self_shadowed else 0.0)
+    if self_shadowed:
         set_uniform(program, "u_light_view_proj", shadow_view_proj)
+
+
+def bind_lighting(lighting: Lighting) -> None:
+    """Bind the environment's tables to the units :func:`lighting_uniforms` names."""
+    lighting.ibl.specular.use(ENV_UNIT)
+    lighting.ibl.brdf_lut.use(LUT_UNIT)
+    lighting.ibl.irradiance.use(IRRADIANCE_UNIT)
 
 
 @dataclass
@@ -104,12 +118,17 @@ class Renderer:
     def __init__(self, settings: RenderSettings, *, time_limit_s: float | None = None) -> None:
         self.settings = settings
         self.ctx = get_context()
-        self.ibl = get_ibl()
+        self.lighting = lighting_for(settings)
         self._deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
         ctx = self.ctx
         w, h = settings.width, settings.height
         self._target = SupersampledTarget(ctx, w, h)
         self._backdrop = None if settings.transparent else Backdrop(ctx, backdrop_pixels(settings))
+        self._env_background = (
+            EnvironmentBackground(ctx, self.lighting, settings.vignette)
+            if settings.background_environment and self._backdrop is not None
+            else None
+        )
         self._shadow = ctx.depth_texture((SHADOW_MAP_SIZE, SHADOW_MAP_SIZE))
         self._shadow.compare_func = "<="
         self._shadow.filter = (moderngl.LINEAR, moderngl.LINEAR)
@@ -163,6 +182,8 @@ class Renderer:
         self._target.release()
         if self._backdrop is not None:
             self._backdrop.release()
+        if self._env_background is not None:
+            self._env_background.release()
         release(
             self._shadow_fbo,
             self._shadow,
@@ -220,13 +241,16 @@ class Renderer:
             job.gpu.update_pose(job.pose)
             job.pose_key = key
         pose = job.pose
-        shadow_vp = light_view_proj(job.bounds) if s.shadows else None
+        light_dir = self.lighting.light_direction
+        shadow_vp = light_view_proj(job.bounds, light_dir) if s.shadows else None
         if shadow_vp is not None and job.shadow_key != key:
             self._shadow_pass(job, pose, shadow_vp)
             job.shadow_key = key
         camera = job.path.camera(frame)
         rect = camera.screen_rect(self._reach(job), s.width, s.height)
         self._color_pass(job, pose, camera, shadow_vp, rect)
+        if self._env_background is not None and self._backdrop is not None:
+            self._env_background.draw(self._backdrop, camera)
         self._target.resolve(self._backdrop, vignette=s.vignette, rect=rect)
 
     def _reach(self, job: _Job) -> np.ndarray:
@@ -244,7 +268,7 @@ class Renderer:
         if self.settings.reflector:
             parts.append(transform_points(mirror_matrix(float(b.lo[1])), corners))
         if self.settings.shadows:
-            center, half = ground_rect(b)
+            center, half = ground_rect(b, self.lighting.light_direction)
             parts.append(
                 np.array(
                     [
@@ -277,7 +301,7 @@ class Renderer:
         self._ground_shadow_fbo.use()
         ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)
         self._shadow.use(SHADOW_UNIT)
-        center, half = ground_rect(bounds)
+        center, half = ground_rect(bounds, self.lighting.light_direction)
         set_uniform(program, "u_center", tuple(float(x) for x in center))
         set_uniform(program, "u_half_size", tuple(float(x) for x in half))
         set_uniform(program, "u_ground_y", float(bounds.lo[1]))
@@ -299,8 +323,7 @@ class Renderer:
         self._target.begin(rect)
         ctx.enable(moderngl.DEPTH_TEST | moderngl.BLEND)
         ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
-        self.ibl.specular.use(ENV_UNIT)
-        self.ibl.brdf_lut.use(LUT_UNIT)
+        bind_lighting(self.lighting)
         self._shadow.use(SHADOW_UNIT)
         ground_y = float(bounds.lo[1])
         view = camera.view_matrix()
@@ -308,7 +331,7 @@ class Renderer:
             fade = max(0.5 * float(bounds.hi[1] - bounds.lo[1]), 1e-6)
 
             def mirrored(program: moderngl.Program) -> None:
-                lighting_uniforms(program, camera, self.ibl, shadow_vp)
+                lighting_uniforms(program, camera, self.lighting, shadow_vp)
                 set_uniform(program, "u_mirror", REFLECTION_STRENGTH)
                 set_uniform(program, "u_ground_y", ground_y)
                 set_uniform(program, "u_reflect_fade", fade)
@@ -323,7 +346,7 @@ class Renderer:
             set_uniform(program, "u_view_proj", camera.projection_matrix() @ view)
 
         def direct(program: moderngl.Program) -> None:
-            lighting_uniforms(program, camera, self.ibl, shadow_vp)
+            lighting_uniforms(program, camera, self.lighting, shadow_vp)
 
         if job.scene.triangle_count >= PREPASS_MIN_TRIANGLES:
             self._target.fbo.color_mask = (False, False, False, False)
@@ -340,7 +363,7 @@ class Renderer:
         ctx.fbo.depth_mask = False
         self._ground_shadow.use(SHADOW_UNIT)
         set_uniform(program, "u_ground_shadow", SHADOW_UNIT)
-        center, half = ground_rect(bounds)
+        center, half = ground_rect(bounds, self.lighting.light_direction)
         set_uniform(program, "u_center", tuple(float(x) for x in center))
         set_uniform(program, "u_half_size", tuple(float(x) for x in half))
         set_uniform(program, "u_ground_y", float(bounds.lo[1]))

@@ -15,10 +15,11 @@ import numpy as np
 from renderer.animation import evaluate_pose
 from renderer.camera import Camera
 from renderer.draw import draw_meshes
-from renderer.frame_renderer import ENV_UNIT, LUT_UNIT, lighting_uniforms
+from renderer.frame_renderer import bind_lighting, lighting_uniforms
 from renderer.gl_context import get_context, release, set_uniform
 from renderer.gl_scene import GpuScene
 from renderer.ibl import get_ibl
+from renderer.lighting import Lighting
 from renderer.scene import Scene
 from renderer.ssaa import SupersampledTarget
 
@@ -85,12 +86,12 @@ class LayersRenderer:
         target.begin()
         ctx.enable(moderngl.DEPTH_TEST | moderngl.BLEND)
         ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
-        ibl.specular.use(ENV_UNIT)
-        ibl.brdf_lut.use(LUT_UNIT)
+        lighting = Lighting(ibl)
+        bind_lighting(lighting)
         view = camera.view_matrix()
 
         def lit(program: moderngl.Program) -> None:
-            lighting_uniforms(program, camera, ibl, None)
+            lighting_uniforms(program, camera, lighting, None)
 
         draw_meshes(gpu, pose, "color", view, lit)
         target.resolve(None, vignette=0.0)

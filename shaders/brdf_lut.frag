@@ -5,7 +5,7 @@
 in vec2 v_uv;
 out vec4 f_color;
 
-const uint SAMPLES = 256u;
+const uint SAMPLES = 1024u;
 
 void main() {
     float n_dot_v = max(v_uv.x, 1e-3);
