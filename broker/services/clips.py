@@ -16,7 +16,6 @@ import zipfile
 from functools import lru_cache
 from typing import IO, Any
 
-from broker.db.models import Model
 from broker.errors import InvalidSettings
 from broker.schemas.render_settings import RenderSettings
 from workers.storage import ObjectStore, StorageError
@@ -113,19 +112,27 @@ def _stored_clip_names(
     return None if names is None else tuple(names)
 
 
-def stored_clip_names(store: ObjectStore, model: Model, max_json: int) -> list[str] | None:
+def stored_clip_names(
+    store: ObjectStore, key: str, file_format: str, max_json: int
+) -> list[str] | None:
     try:
-        names = _stored_clip_names(store, model.storage_key, model.file_format, max_json)
+        names = _stored_clip_names(store, key, file_format, max_json)
     except StorageError:  # not cached: the next request asks the store again
         return None
     return None if names is None else list(names)
 
 
-def check_animation(settings: RenderSettings, names: list[str] | None) -> None:
-    """``invalid_settings`` naming the model's clips when ``animation`` is none of them.
-    ``"*"`` (the first clip) is always accepted: a model without clips renders still."""
+def check_animation(
+    settings: RenderSettings, store: ObjectStore, key: str, file_format: str, max_json: int
+) -> None:
+    """``invalid_settings`` naming the clips of the model stored at ``key`` when
+    ``animation`` is none of them. ``"*"`` (the first clip) is always accepted: a model
+    without clips renders still. The file is read only when a clip is named."""
     wanted = settings.animation
-    if wanted is None or wanted == "*" or names is None or wanted in names:
+    if wanted is None or wanted == "*":
+        return
+    names = stored_clip_names(store, key, file_format, max_json)
+    if names is None or wanted in names:
         return
     available = ", ".join(repr(n) for n in names[:50]) if names else "none"
     raise InvalidSettings(

@@ -98,7 +98,7 @@ def render_request(
     try:
         settings = parse_render_settings(item.get("renderSettings"), is_admin=principal.is_admin)
         settings = overlay_service.resolve_background(session, principal, settings)
-        clips.check_animation(settings, clips.stored_clip_names(store, model, max_json))
+        clips.check_animation(settings, store, model.storage_key, model.file_format, max_json)
     except InvalidSettings as exc:
         raise InvalidSettings(f"{where}{exc.detail}") from None
     return RenderRequest(model, settings)

@@ -8,7 +8,6 @@ credits) the stored object is removed again.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from broker import safe_json
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Overlay
@@ -26,7 +24,6 @@ from broker.errors import (
     FileTooLarge,
     InvalidFormat,
     InvalidRequest,
-    InvalidSettings,
     InvalidUrl,
     UrlRequired,
 )
@@ -39,6 +36,7 @@ from broker.ingest.zip_check import ZipTooLarge
 from broker.schemas.render_settings import RenderSettings, parse_render_settings
 from broker.schemas.resources import OverlayFields
 from broker.security import Principal
+from broker.services import clips
 from broker.services import models as model_service
 from broker.services import overlays as overlay_service
 from broker.services import renders as render_service
@@ -53,13 +51,7 @@ class UploadResult:
 
 def settings_from_form(raw: Any, principal: Principal) -> RenderSettings:
     """renderSettings as a JSON string (a multipart field) or an already parsed object."""
-    data: Any = raw
-    if isinstance(raw, str):
-        try:
-            data = safe_json.loads(raw, "renderSettings") if raw.strip() else None
-        except json.JSONDecodeError as exc:
-            raise InvalidSettings(f"renderSettings is not valid JSON: {exc.msg}") from None
-    return parse_render_settings(data, is_admin=principal.is_admin)
+    return parse_render_settings(raw, is_admin=principal.is_admin)
 
 
 def _model_key(model_id: str, file_format: str) -> str:
@@ -116,7 +108,7 @@ def store_model(
     with transaction(ctx.sessions) as session:
         # For an ingest this is the second check: the overlay may have gone during the download.
         settings = overlay_service.resolve_background(session, principal, settings)
-        duplicate = _render_duplicate(session, principal, staged.sha256, settings)
+        duplicate = _render_duplicate(session, ctx, principal, staged.sha256, settings)
     if duplicate is not None:
         return duplicate
     s = ctx.settings
@@ -139,6 +131,7 @@ def store_model(
     if accepted.path != staged.path:
         accepted.path.unlink(missing_ok=True)
     try:
+        clips.check_animation(settings, ctx.store, key, accepted.file_format, s.max_gltf_json_bytes)
         try:
             with transaction(ctx.sessions) as session:
                 model = model_service.add_model(
@@ -159,7 +152,7 @@ def store_model(
             # Another upload of this file committed its model first (the unique index on
             # account + SHA-256): this one is its duplicate, as if it had come second.
             with transaction(ctx.sessions) as session:
-                duplicate = _render_duplicate(session, principal, staged.sha256, settings)
+                duplicate = _render_duplicate(session, ctx, principal, staged.sha256, settings)
             if duplicate is None:
                 raise
             ctx.store.delete(key)
@@ -170,12 +163,14 @@ def store_model(
 
 
 def _render_duplicate(
-    session: Session, principal: Principal, sha256: str, settings: RenderSettings
+    session: Session, ctx: AppContext, principal: Principal, sha256: str, settings: RenderSettings
 ) -> UploadResult | None:
     """The charged render of an upload whose file the account already has, if it has."""
     existing = model_service.find_by_hash(session, principal.account_id, sha256)
     if existing is None:
         return None
+    max_json = ctx.settings.max_gltf_json_bytes
+    clips.check_animation(settings, ctx.store, existing.storage_key, existing.file_format, max_json)
     request = render_service.RenderRequest(existing, settings)
     render = render_service.create_renders(session, principal, [request])[0]
     return UploadResult(existing.id, render.id, duplicate=True)

@@ -130,6 +130,18 @@ def test_an_unknown_animation_names_the_clips(client, user, upload):
     assert quote.status_code == 400 and FOX_CLIPS in quote.json()["error"]["message"]
 
 
+def test_an_upload_with_an_unknown_animation_is_refused(client, user, upload):
+    res = upload(user, ASSETS / "Fox.glb", '{"animation": "Dance"}')
+    assert res.status_code == 400, res.text
+    assert FOX_CLIPS in res.json()["error"]["message"]
+    assert client.get("/v1/account", headers=user.headers).json()["data"]["credits"] == 100
+    assert client.get("/v1/models", headers=user.headers).json()["meta"]["total"] == 0
+    assert upload(user, ASSETS / "Fox.glb", '{"animation": "Walk"}').status_code == 201
+    # the same file again (a duplicate) is checked against the stored model
+    res = upload(user, ASSETS / "Fox.glb", '{"animation": "Dance"}')
+    assert res.status_code == 400 and FOX_CLIPS in res.json()["error"]["message"]
+
+
 @pytest.mark.parametrize("name", ["Fox.glb", "CesiumMan.zip"])
 def test_clips_are_read_from_an_s3_store(s3_settings, name):
     ctx = AppContext.from_settings(s3_settings)
