@@ -36,13 +36,16 @@ def create_app(ctx: AppContext | None = None, settings: Settings | None = None) 
         # once it has shut down, so code after ``uvicorn.run`` never runs, and workers
         # left running would be orphaned. Stopped first, before the DB it writes to.
         dispatcher = getattr(app.state, "dispatcher", None)
-        if dispatcher is not None:
-            dispatcher.start()
+        janitor = getattr(app.state, "janitor", None)  # crash debris: broker/janitor.py
+        for started in (dispatcher, janitor):
+            if started is not None:
+                started.start()
         try:
             yield
         finally:
-            if dispatcher is not None:
-                await asyncio.to_thread(dispatcher.stop)
+            for stopped in (dispatcher, janitor):
+                if stopped is not None:
+                    await asyncio.to_thread(stopped.stop)
             if ctx is None:
                 context.close()
 

@@ -100,6 +100,7 @@ def serve(
 
     from broker.app import create_app
     from broker.dispatcher import Dispatcher
+    from broker.janitor import Janitor
     from broker.server import ReceiveTimeouts, timed_protocol
     from workers.executor import Executor
     from workers.local_executor import LocalExecutor
@@ -128,6 +129,7 @@ def serve(
     else:
         _fail(ValueError(f"unknown executor {executor!r} (local or ray)"))
     app_.state.dispatcher = Dispatcher(app_.state.ctx, pool)  # started and stopped by the app
+    app_.state.janitor = Janitor(app_.state.ctx)  # a sweep on start, then every 15 minutes
     timeouts = ReceiveTimeouts(
         settings.header_timeout_seconds, settings.body_timeout_seconds, settings.body_min_rate
     )

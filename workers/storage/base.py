@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1024 * 1024
@@ -24,6 +25,13 @@ def check_key(key: str) -> str:
     if not _KEY.match(key) or ".." in key.split("/") or "//" in key:
         raise ValueError(f"invalid object key: {key!r}")
     return key
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    modified: float
+    """When it was written, in seconds since the epoch."""
 
 
 class ObjectStore(ABC):
@@ -48,6 +56,11 @@ class ObjectStore(ABC):
     @abstractmethod
     def delete_prefix(self, prefix: str) -> int:
         """Remove every object under ``prefix``; returns how many."""
+
+    @abstractmethod
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Every object under the folder ``prefix`` (e.g. ``models``), with its age: the
+        janitor's view, to find what no row references."""
 
     @abstractmethod
     def check(self) -> None:

@@ -8,7 +8,14 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from workers.storage.base import CHUNK, ObjectNotFound, ObjectStore, StorageError, check_key
+from workers.storage.base import (
+    CHUNK,
+    ObjectNotFound,
+    ObjectStore,
+    StorageError,
+    StoredObject,
+    check_key,
+)
 
 
 class LocalStore(ObjectStore):
@@ -72,6 +79,15 @@ class LocalStore(ObjectStore):
         if base.is_dir():
             shutil.rmtree(base, ignore_errors=True)
         return len(files)
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        base = self._path(prefix.strip("/"))
+        for path in sorted(base.rglob("*")) if base.is_dir() else []:
+            try:
+                if path.is_file():  # a put's temp file too: it is debris once old
+                    yield StoredObject(path.relative_to(self.root).as_posix(), path.stat().st_mtime)
+            except FileNotFoundError:
+                continue
 
     def check(self) -> None:
         if not self.root.is_dir() or not os.access(self.root, os.W_OK):

@@ -9,7 +9,14 @@ from pathlib import Path
 from minio import Minio
 from minio.error import S3Error
 
-from workers.storage.base import CHUNK, ObjectNotFound, ObjectStore, StorageError, check_key
+from workers.storage.base import (
+    CHUNK,
+    ObjectNotFound,
+    ObjectStore,
+    StorageError,
+    StoredObject,
+    check_key,
+)
 
 PART_SIZE = 16 * 1024 * 1024
 _MISSING = {"NoSuchKey", "NoSuchObject", "ResourceNotFound"}
@@ -73,6 +80,14 @@ class S3Store(ObjectStore):
                 self.client.remove_object(self.bucket, obj.object_name)
                 count += 1
         return count
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        for obj in self.client.list_objects(
+            self.bucket, prefix=self._key(prefix.strip("/")) + "/", recursive=True
+        ):
+            if obj.object_name and obj.last_modified is not None:
+                key = obj.object_name.removeprefix(self.prefix)
+                yield StoredObject(key, obj.last_modified.timestamp())
 
     def check(self) -> None:
         try:
