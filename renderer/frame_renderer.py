@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import moderngl
 import numpy as np
@@ -34,6 +34,7 @@ from renderer.lighting import (
     TONE_MAPPING_CODES,
     Lighting,
     ground_rect,
+    key_light_on,
     light_view_proj,
     lighting_for,
     mirror_matrix,
@@ -100,6 +101,7 @@ class _Job:
     root: np.ndarray
     bounds: Bounds
     path: CameraPath
+    lighting: Lighting
     pose: Pose | None = None
     pose_key: tuple[float, bytes] | None = None
     shadow_key: tuple[float, bytes] | None = None
@@ -226,6 +228,7 @@ class Renderer:
             root=root,
             bounds=bounds,
             path=CameraPath(self.settings, bounds),
+            lighting=replace(self.lighting, key_light=key_light_on(self.settings.key_light, scene)),
         )
         return self._job
 
@@ -331,7 +334,7 @@ class Renderer:
             fade = max(0.5 * float(bounds.hi[1] - bounds.lo[1]), 1e-6)
 
             def mirrored(program: moderngl.Program) -> None:
-                lighting_uniforms(program, camera, self.lighting, shadow_vp)
+                lighting_uniforms(program, camera, job.lighting, shadow_vp)
                 set_uniform(program, "u_mirror", REFLECTION_STRENGTH)
                 set_uniform(program, "u_ground_y", ground_y)
                 set_uniform(program, "u_reflect_fade", fade)
@@ -346,7 +349,7 @@ class Renderer:
             set_uniform(program, "u_view_proj", camera.projection_matrix() @ view)
 
         def direct(program: moderngl.Program) -> None:
-            lighting_uniforms(program, camera, self.lighting, shadow_vp)
+            lighting_uniforms(program, camera, job.lighting, shadow_vp)
 
         if job.scene.triangle_count >= PREPASS_MIN_TRIANGLES:
             self._target.fbo.color_mask = (False, False, False, False)

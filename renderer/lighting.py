@@ -17,6 +17,7 @@ from renderer.camera import Camera
 from renderer.environment import resolve_environment
 from renderer.framing import Bounds
 from renderer.ibl import IBL, get_ibl
+from renderer.scene import Scene
 from renderer.settings import RenderSettings
 
 LIGHT_DIRECTION = np.array([-0.5, 1.0, 0.55]) / np.linalg.norm([-0.5, 1.0, 0.55])
@@ -60,9 +61,16 @@ class Lighting:
         return (math.cos(a), math.sin(a))
 
 
+def key_light_on(setting: bool | None, scene: Scene) -> bool:
+    """The key light as asked, or by default (None) on unless the file brings its own
+    KHR_lights_punctual lights: then the file's lighting design is shown as made."""
+    return setting if setting is not None else not scene.lights
+
+
 def lighting_for(settings: RenderSettings) -> Lighting:
     """The rig a :class:`RenderSettings` asks for (its environment's tables made or
-    reused from the per-process cache)."""
+    reused from the per-process cache); the key light resolved per scene by
+    :func:`key_light_on`."""
     return Lighting(
         ibl=get_ibl(resolve_environment(settings.environment)),
         rotation=settings.environment_rotation,
