@@ -18,6 +18,7 @@ SCOPES = (
     "renders:write",
     "overlays:read",
     "overlays:write",
+    "metrics:read",
     "admin",
 )
 

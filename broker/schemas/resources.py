@@ -214,9 +214,16 @@ OverlayLayer = Literal["background", "foreground"]
 
 
 class OverlayFields(BaseModel):
-    """The text fields beside an overlay upload's ``file``."""
+    """The text fields beside an overlay upload's ``file``. An empty ``name`` or
+    ``description`` is none; an empty ``layer`` or ``alignment`` is refused like any other
+    value that is not one of theirs."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("name", "description", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
 
     layer: OverlayLayer = "background"
     alignment: Align = "top-left"

@@ -178,7 +178,7 @@ def _render_duplicate(
 
 def _overlay_fields(fields: dict[str, str]) -> OverlayFields:
     try:
-        return OverlayFields.model_validate({k: v for k, v in fields.items() if v != ""})
+        return OverlayFields.model_validate(fields)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])

@@ -23,11 +23,14 @@ def test_admin_workers_is_for_admins_only(client, make_user):
     assert res.status_code == 403 and res.json()["error"]["code"] == "insufficient_scope"
 
 
-def test_metrics_report_queue_depth_and_credits(client, user, upload):
+def test_metrics_report_queue_depth_and_credits(client, user, upload, make_user):
+    admin = make_user(admin=True)
     upload(user, ASSETS / "Duck.glb", '{"quality": "standard"}')
-    before = _value(client.get("/metrics").text, "meshfarm_credits_charged_total")
+    before = _value(
+        client.get("/metrics", headers=admin.headers).text, "meshfarm_credits_charged_total"
+    )
     upload(user, ASSETS / "BoxTextured.glb", '{"quality": "4k"}')
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=admin.headers).text
     assert 'meshfarm_renders{status="pending"} 4.0' in text
     assert 'meshfarm_jobs{state="queued"} 4.0' in text
     assert _value(text, "meshfarm_credits_charged_total") == before + 16

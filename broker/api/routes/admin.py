@@ -1,4 +1,7 @@
-"""Fleet visibility for admins: /v1/admin/workers, and Prometheus metrics at /metrics."""
+"""Fleet visibility for admins: /v1/admin/workers, and Prometheus metrics at /metrics.
+
+Both show every account's work, so both need an admin account's token. For Prometheus, a
+token with only the ``metrics:read`` scope reads /metrics and nothing else."""
 
 from __future__ import annotations
 
@@ -51,6 +54,11 @@ metrics_router = APIRouter()
 
 
 @metrics_router.get("/metrics", include_in_schema=False)
-async def metrics(ctx: AppContext = Depends(get_ctx)) -> Response:
+async def metrics(
+    principal: Principal = Depends(require("metrics:read")),
+    ctx: AppContext = Depends(get_ctx),
+) -> Response:
+    if not principal.is_admin:
+        raise Forbidden("Admin accounts only")
     body = await run_in_threadpool(exposition, ctx)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

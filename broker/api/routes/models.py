@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
@@ -13,7 +15,7 @@ from broker.api.pagination import Paging, page_of, paging
 from broker.api.views import model_detail_out, model_out, upload_out
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.errors import FileNotFound, Sha256Required
+from broker.errors import FileNotFound, InvalidRequest, Sha256Required
 from broker.ingest.multipart import openapi_body, receive_upload
 from broker.ingest.validate import CONTENT_TYPES
 from broker.schemas.resources import (
@@ -33,6 +35,7 @@ from broker.services import renders as render_service
 from broker.services.uploads import ingest_url, store_upload
 
 router = APIRouter(prefix="/models", tags=["models"])
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 UPLOAD_BODY = openapi_body({"renderSettings": {"type": "string", "description": "JSON object"}})
 
@@ -72,6 +75,8 @@ def check_hash(
         sha = (body.sha256 or "").strip().lower()
         if not sha:
             raise Sha256Required()
+        if not SHA256_HEX.fullmatch(sha):
+            raise InvalidRequest("sha256 must be 64 hexadecimal characters (the file's SHA-256)")
         model = model_service.find_by_hash(session, principal.account_id, sha)
         return Data(
             data=CheckHashOut(exists=model is not None, modelId=model.id if model else None)
