@@ -218,3 +218,8 @@ def _bind_extensions(program: moderngl.Program, m: Material) -> None:
         set_uniform(program, "u_attenuation_color", tr.attenuation_color)
         distance = tr.attenuation_distance
         set_uniform(program, "u_attenuation_distance", distance if np.isfinite(distance) else 0.0)
+        set_uniform(program, "u_dispersion", tr.dispersion)
+    if m.anisotropy is not None:
+        set_uniform(program, "u_anisotropy_strength", m.anisotropy.strength)
+        rotation = m.anisotropy.rotation
+        set_uniform(program, "u_anisotropy_rotation", (np.cos(rotation), np.sin(rotation)))

@@ -46,6 +46,7 @@ SLOT_UNITS = {
     "specular_color": 16,
     "transmission": 17,
     "thickness": 18,
+    "anisotropy": 20,
 }
 SRGB_SLOTS = ("base_color", "emissive", "specular_glossiness", "sheen_color", "specular_color")
 JOINT_UNIT, MORPH_UNIT, SHEEN_LUT_UNIT = 8, 9, 19
@@ -58,6 +59,7 @@ EXTENSION_SLOTS = {
     "MATERIAL_SPECULAR": ("specular", "specular_color"),
     "MATERIAL_TRANSMISSION": ("transmission",),
     "MATERIAL_VOLUME": ("thickness",),
+    "MATERIAL_ANISOTROPY": ("anisotropy",),
 }
 """Texture slots that exist only while their extension's code is compiled in."""
 
@@ -263,14 +265,16 @@ def material_defines(prim: Primitive, material: Material, skinned: bool) -> dict
     if prim.targets:
         d["MORPH_TARGETS"] = len(prim.targets)
     d.update(extension_defines(material))
+    if "MATERIAL_ANISOTROPY" in d and not (uv_sets[0] or prim.tangents is not None):
+        del d["MATERIAL_ANISOTROPY"]  # no tangent plane to orient the highlights in
     optional = {slot for slots in EXTENSION_SLOTS.values() for slot in slots}
     active = {slot for key, slots in EXTENSION_SLOTS.items() if key in d for slot in slots}
     for slot, ref in material.textures().items():
         if (slot in active or slot not in optional) and uv_sets.get(ref.tex_coord):
             d[f"HAS_{slot.upper()}_MAP"] = True
             d[f"{slot.upper()}_UV"] = ref.tex_coord
-    normal_mapped = "HAS_NORMAL_MAP" in d or "HAS_CLEARCOAT_NORMAL_MAP" in d
-    if normal_mapped and prim.tangents is not None:
+    framed = ("HAS_NORMAL_MAP", "HAS_CLEARCOAT_NORMAL_MAP", "MATERIAL_ANISOTROPY")
+    if any(k in d for k in framed) and prim.tangents is not None:
         d["HAS_TANGENT"] = True
     if material.alpha_mode == "MASK":
         d["ALPHA_MASK"] = True
@@ -298,11 +302,15 @@ def extension_defines(material: Material) -> dict[str, object]:
         d["MATERIAL_CLEARCOAT"] = True
     if material.sheen is not None and max(material.sheen.color) > 0:
         d["MATERIAL_SHEEN"] = True
+    if material.anisotropy is not None and material.anisotropy.strength > 0:
+        d["MATERIAL_ANISOTROPY"] = True
     tr = material.transmission
     if tr is not None and tr.factor > 0:
         d["MATERIAL_TRANSMISSION"] = True
         if tr.volume and tr.thickness > 0:
             d["MATERIAL_VOLUME"] = True
+            if tr.dispersion > 0:
+                d["MATERIAL_DISPERSION"] = True
     return d
 
 

@@ -372,6 +372,9 @@ class _Loader:
             mat = materials[material_index]
             normal_tex = mat.normal_texture or (mat.clearcoat and mat.clearcoat.normal_texture)
             uv = arrays.get(f"TEXCOORD_{normal_tex.tex_coord}") if normal_tex else None
+            if uv is None and mat.anisotropy is not None:  # its direction needs a frame
+                tex = mat.anisotropy.texture
+                uv = arrays.get(f"TEXCOORD_{tex.tex_coord if tex else 0}")
             if uv is not None:
                 tangent_array = tangents(arrays["POSITION"], normals, uv, indices)
         return Primitive(

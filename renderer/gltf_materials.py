@@ -23,6 +23,7 @@ from renderer.gltf_source import GltfSource
 from renderer.images import decode_image
 from renderer.ktx2 import decode_ktx2, is_ktx2
 from renderer.scene import (
+    Anisotropy,
     Clearcoat,
     Image,
     Material,
@@ -92,6 +93,15 @@ class MaterialReader:
         if "KHR_materials_transmission" in ext or "KHR_materials_volume" in ext:
             mat.transmission = self._transmission(
                 ext.get("KHR_materials_transmission"), ext.get("KHR_materials_volume")
+            )
+            dispersion = ext.get("KHR_materials_dispersion", {}).get("dispersion", 0.0)
+            mat.transmission.dispersion = _positive(dispersion, "dispersion", allow_zero=True)
+        if "KHR_materials_anisotropy" in ext:
+            a = ext["KHR_materials_anisotropy"]
+            mat.anisotropy = Anisotropy(
+                strength=float(a.get("anisotropyStrength", 0.0)),
+                rotation=float(a.get("anisotropyRotation", 0.0)),
+                texture=self._texture(a.get("anisotropyTexture")),
             )
         return mat
 

@@ -95,6 +95,19 @@ class Transmission:
     attenuation_color: tuple[float, float, float] = (1.0, 1.0, 1.0)
     attenuation_distance: float = float("inf")
     volume: bool = False
+    dispersion: float = 0.0
+    """KHR_materials_dispersion: 20 / Abbe number (0 = none); acts through a volume."""
+
+
+@dataclass
+class Anisotropy:
+    """KHR_materials_anisotropy: highlights stretched along a direction in the tangent
+    plane (``rotation`` radians from the tangent; the texture's RG turns it further,
+    its B scales ``strength``)."""
+
+    strength: float = 0.0
+    rotation: float = 0.0
+    texture: TextureRef | None = None
 
 
 @dataclass
@@ -138,6 +151,7 @@ class Material:
     clearcoat: Clearcoat | None = None
     sheen: Sheen | None = None
     transmission: Transmission | None = None
+    anisotropy: Anisotropy | None = None
 
     def textures(self) -> dict[str, TextureRef]:
         """The slots that have a texture, by shader name."""
@@ -159,6 +173,7 @@ class Material:
             "specular_color": sp.color_texture if sp else None,
             "transmission": tr.texture if tr else None,
             "thickness": tr.thickness_texture if tr else None,
+            "anisotropy": self.anisotropy.texture if self.anisotropy else None,
         }
         return {k: v for k, v in slots.items() if v is not None}
 

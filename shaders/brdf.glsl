@@ -29,6 +29,21 @@ vec3 f_schlick(vec3 f0, vec3 f90, float v_dot_h) {
     return f0 + (f90 - f0) * (x2 * x2 * x);
 }
 
+// Anisotropic GGX (KHR_materials_anisotropy): roughness at along t, ab along b.
+float d_ggx_anisotropic(float n_dot_h, float t_dot_h, float b_dot_h, float at, float ab) {
+    float a2 = at * ab;
+    vec3 f = vec3(ab * t_dot_h, at * b_dot_h, a2 * n_dot_h);
+    float w2 = a2 / dot(f, f);
+    return a2 * w2 * w2 / PI;
+}
+
+float v_ggx_anisotropic(float n_dot_l, float n_dot_v, float t_dot_v, float b_dot_v,
+                        float t_dot_l, float b_dot_l, float at, float ab) {
+    float gv = n_dot_l * length(vec3(at * t_dot_v, ab * b_dot_v, n_dot_v));
+    float gl = n_dot_v * length(vec3(at * t_dot_l, ab * b_dot_l, n_dot_l));
+    return clamp(0.5 / (gv + gl), 0.0, 1.0);
+}
+
 // Sheen (KHR_materials_sheen): the "Charlie" distribution of Estevez & Kulla and
 // Neubelt's visibility term.
 float d_charlie(float sheen_roughness, float n_dot_h) {

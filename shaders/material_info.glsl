@@ -122,6 +122,16 @@ uniform vec2 u_thickness_mirror;
 #endif
 #endif
 
+#ifdef MATERIAL_ANISOTROPY
+uniform float u_anisotropy_strength;
+uniform vec2 u_anisotropy_rotation;  // (cos, sin)
+#ifdef HAS_ANISOTROPY_MAP
+uniform sampler2D u_anisotropy_tex;  // RG direction in tangent space, B strength
+uniform mat3 u_anisotropy_uvt;
+uniform vec2 u_anisotropy_mirror;
+#endif
+#endif
+
 struct MaterialInfo {
     vec4 base_color;     // linear, straight alpha
     float metallic;
@@ -143,6 +153,11 @@ struct MaterialInfo {
 #ifdef MATERIAL_TRANSMISSION
     float transmission;
     float thickness;     // in the mesh's own units (0 = a thin surface)
+#endif
+#ifdef MATERIAL_ANISOTROPY
+    float anisotropy;    // strength
+    vec3 anisotropy_t;   // world direction the highlights stretch along
+    vec3 anisotropy_b;
 #endif
 };
 
@@ -288,9 +303,15 @@ vec3 geometric_normal() {
 }
 
 #if defined(HAS_NORMAL_MAP) || defined(HAS_CLEARCOAT_NORMAL_MAP)
-// Normal ``n`` perturbed by tangent-space normal ``tn`` through the tangent frame (a
-// derivative-based frame from ``uv`` when the mesh has no tangents).
-vec3 perturb_normal(vec3 n, vec3 tn, vec2 uv) {
+#define HAS_TANGENT_FRAME
+#endif
+#ifdef MATERIAL_ANISOTROPY
+#define HAS_TANGENT_FRAME
+#endif
+#ifdef HAS_TANGENT_FRAME
+// Tangent frame (t, b, n) about normal ``n``: from the mesh's tangents, or one made from
+// the derivatives of position and ``uv`` when it has none.
+mat3 tangent_frame(vec3 n, vec2 uv) {
 #ifdef HAS_TANGENT
     vec3 t = normalize(v_tangent.xyz - n * dot(n, v_tangent.xyz));
     vec3 b = cross(n, t) * v_tangent.w;
@@ -302,7 +323,34 @@ vec3 perturb_normal(vec3 n, vec3 tn, vec2 uv) {
     vec3 b = normalize(cross(n, t));
     t = cross(b, n);
 #endif
-    return normalize(mat3(t, b, n) * tn);
+    return mat3(t, b, n);
+}
+
+// Normal ``n`` perturbed by tangent-space normal ``tn``.
+vec3 perturb_normal(vec3 n, vec3 tn, vec2 uv) {
+    return normalize(tangent_frame(n, uv) * tn);
+}
+#endif
+
+#ifdef MATERIAL_ANISOTROPY
+void apply_anisotropy(inout MaterialInfo m, vec3 n) {
+#ifdef HAS_ANISOTROPY_MAP
+    vec2 uv = slot_uv(ANISOTROPY_UV);
+#else
+    vec2 uv = slot_uv(0);
+#endif
+    vec2 direction = u_anisotropy_rotation;
+    m.anisotropy = u_anisotropy_strength;
+#ifdef HAS_ANISOTROPY_MAP
+    vec3 a = sample_slot(u_anisotropy_tex, u_anisotropy_uvt, u_anisotropy_mirror, uv).rgb;
+    vec2 turned = a.rg * 2.0 - 1.0;
+    turned = dot(turned, turned) > 1e-8 ? normalize(turned) : vec2(1.0, 0.0);
+    direction = mat2(direction.x, direction.y, -direction.y, direction.x) * turned;
+    m.anisotropy *= a.b;
+#endif
+    m.anisotropy = clamp(m.anisotropy, 0.0, 1.0);
+    m.anisotropy_t = normalize(tangent_frame(n, uv) * vec3(direction, 0.0));
+    m.anisotropy_b = normalize(cross(n, m.anisotropy_t));
 }
 #endif
 

@@ -34,6 +34,9 @@ uniform float u_exposure;
 #ifdef MATERIAL_VOLUME
 uniform mat4 u_model;  // the volume's thickness is in the mesh's units
 #endif
+#ifdef MATERIAL_DISPERSION
+uniform float u_dispersion;  // 20 / Abbe number
+#endif
 #ifdef REFLECTION
 uniform float u_mirror;         // reflection strength
 uniform float u_ground_y;
@@ -59,6 +62,18 @@ vec3 transmitted_light(vec3 n, vec3 v, MaterialInfo m) {
     if (u_attenuation_distance > 0.0) {
         attenuation = pow(u_attenuation_color, vec3(distance / u_attenuation_distance));
     }
+#ifdef MATERIAL_DISPERSION
+    // Abbe-number dispersion: red and blue refract at IORs spread about the green one.
+    float spread = (m.ior - 1.0) * 0.025 * u_dispersion;
+    vec3 seen;
+    for (int c = 0; c < 3; ++c) {
+        float ior = max(m.ior + (float(c) - 1.0) * spread, 1.0);
+        vec3 d = refract(-v, n, 1.0 / ior);
+        if (dot(d, d) < 1e-6) d = -v;
+        seen[c] = ibl_specular(d, roughness)[c];
+    }
+    return seen * attenuation * m.base_color.rgb;
+#endif
 #endif
     return ibl_specular(direction, roughness) * attenuation * m.base_color.rgb;
 }
@@ -67,6 +82,12 @@ vec3 transmitted_light(vec3 n, vec3 v, MaterialInfo m) {
 // Image-based light reflected by the base material (the coat is layered on by the caller).
 vec3 environment_response(vec3 n, vec3 v, MaterialInfo m) {
 #if defined(MATERIAL_SPECULAR) || defined(MATERIAL_TRANSMISSION) || defined(MATERIAL_SHEEN)
+#define EXTENDED_ENVIRONMENT
+#endif
+#ifdef MATERIAL_ANISOTROPY
+#define EXTENDED_ENVIRONMENT
+#endif
+#ifdef EXTENDED_ENVIRONMENT
     float n_dot_v = clamp(dot(n, v), 1e-4, 1.0);
     vec2 ab = texture(u_brdf_lut, vec2(n_dot_v, m.roughness)).rg;
     // As ibl_lighting (multiple-scattering compensation), with the F90 of the extensions.
@@ -82,7 +103,17 @@ vec3 environment_response(vec3 n, vec3 v, MaterialInfo m) {
                  * (1.0 - m.metallic);
     diffuse = mix(diffuse, through, m.transmission);
 #endif
-    vec3 color = ibl_specular(reflect(-v, n), m.roughness) * fss_ess + fms_ems * irradiance
+    vec3 reflected = reflect(-v, n);
+#ifdef MATERIAL_ANISOTROPY
+    // Reflect about a normal bent towards the stretch direction, the way the stretched
+    // lobe gathers the environment (Khronos sample renderer's approximation).
+    vec3 across = cross(m.anisotropy_b, v);
+    vec3 anisotropic_n = cross(across, m.anisotropy_b);
+    float bend = 1.0 - m.anisotropy * (1.0 - m.roughness);
+    float bend4 = bend * bend * bend * bend;
+    reflected = reflect(-v, normalize(mix(anisotropic_n, n, bend4)));
+#endif
+    vec3 color = ibl_specular(reflected, m.roughness) * fss_ess + fms_ems * irradiance
                + diffuse;
 #ifdef MATERIAL_SHEEN
     // The broad sheen lobe lit by the irradiance (exact in a uniform environment).
@@ -144,6 +175,9 @@ void main() {
     MaterialInfo m = material_info();
     float alpha = material_alpha(m.base_color);
     vec3 n = shading_normal();
+#ifdef MATERIAL_ANISOTROPY
+    apply_anisotropy(m, n);
+#endif
 #ifdef LAYERS
     f_normal = vec4(n, 1.0);
     f_depth = v_view_depth;

@@ -33,7 +33,15 @@ vec3 light_response(vec3 n, vec3 v, vec3 l, vec3 radiance, MaterialInfo m) {
     float n_dot_h = clamp(dot(n, h), 0.0, 1.0);
     float alpha = m.roughness * m.roughness;
     vec3 f = f_schlick(m.f0, m.f90, clamp(dot(v, h), 0.0, 1.0));
+#ifdef MATERIAL_ANISOTROPY
+    vec3 t = m.anisotropy_t, b = m.anisotropy_b;
+    float at = mix(alpha, 1.0, m.anisotropy * m.anisotropy);
+    vec3 specular = f * d_ggx_anisotropic(n_dot_h, dot(t, h), dot(b, h), at, alpha)
+                  * v_ggx_anisotropic(n_dot_l, n_dot_v, dot(t, v), dot(b, v), dot(t, l),
+                                      dot(b, l), at, alpha);
+#else
     vec3 specular = f * d_ggx(n_dot_h, alpha) * v_smith_ggx(n_dot_l, n_dot_v, alpha);
+#endif
     vec3 diffuse = (1.0 - f) * m.diffuse_color / PI;
 #ifdef MATERIAL_TRANSMISSION
     diffuse *= 1.0 - m.transmission;  // that share of the light goes through instead

@@ -161,6 +161,7 @@ MATERIAL_EXTENSIONS = [
     "KHR_materials_ior",
     "KHR_materials_transmission",
     "KHR_materials_volume",
+    "KHR_materials_dispersion",
     "KHR_materials_emissive_strength",
 ]
 ABOVE = Camera(position=(0.0, 4.2, 0.0), target=(0.0, 0.0, 0.0), up=(0.0, 0.0, -1.0), aspect=1.0)
@@ -338,6 +339,27 @@ def test_volume_attenuation_follows_beer_lambert(write_doc: Callable[..., Scene]
     assert strong[0] > strong[1] + 60
 
 
+def test_dispersion_splits_colours_through_a_volume(write_doc: Callable[..., Scene]) -> None:
+    """Through a dispersive glass ball the environment's edges get colour fringes: red and
+    blue no longer see the same place, so channels part where the clear ball keeps grey."""
+
+    def ball(dispersion: float | None) -> np.ndarray:
+        ext: dict[str, Any] = {
+            "KHR_materials_transmission": {"transmissionFactor": 1.0},
+            "KHR_materials_volume": {"thicknessFactor": 2.0},
+            "KHR_materials_ior": {"ior": 1.8},
+        }
+        if dispersion is not None:
+            ext["KHR_materials_dispersion"] = {"dispersion": dispersion}
+        return sphere_pixels(sphere(write_doc, metal_rough([1, 1, 1], 0.0, 0.0, **ext)))
+
+    def fringe(pixels: np.ndarray) -> float:
+        return float(np.percentile(np.abs(pixels[:, 0] - pixels[:, 2]), 99))
+
+    assert fringe(ball(None)) < 3
+    assert fringe(ball(10.0)) > 15
+
+
 def test_emissive_strength_brightens_the_emission(write_doc: Callable[..., Scene]) -> None:
     def emissive(strength: float) -> np.ndarray:
         mat = metal_rough([0.0, 0.0, 0.0], 0.0, 1.0)
@@ -380,8 +402,12 @@ ALL_EXTENSIONS = {
     "HAS_TRANSMISSION_MAP": True,
     "TRANSMISSION_UV": 0,
     "MATERIAL_VOLUME": True,
+    "MATERIAL_DISPERSION": True,
     "HAS_THICKNESS_MAP": True,
     "THICKNESS_UV": 0,
+    "MATERIAL_ANISOTROPY": True,
+    "HAS_ANISOTROPY_MAP": True,
+    "ANISOTROPY_UV": 1,
     "LIGHT_COUNT": 3,
 }
 EXTENSION_VARIANTS = [
@@ -391,6 +417,7 @@ EXTENSION_VARIANTS = [
     ("primitive.vert", "depth_only.frag", {**ALL_EXTENSIONS, "ALPHA_MASK": True}),
     ("primitive.vert", "pbr.frag", {"MATERIAL_CLEARCOAT": True, "LIGHT_COUNT": 1}),
     ("primitive.vert", "pbr.frag", {"MATERIAL_TRANSMISSION": True}),
+    ("primitive.vert", "pbr.frag", {"MATERIAL_ANISOTROPY": True, "HAS_UV0": True}),
     ("primitive.vert", "pbr.frag", {"MATERIAL_SHEEN": True, "HAS_COLOR0": True}),
 ]
 
@@ -637,3 +664,26 @@ def test_khronos_clearcoat_sample_coats_only_its_coated_column(
     columns = np.nonzero(changed.any(axis=0))[0]
     assert changed.sum() > 300
     assert columns.max() - columns.min() < 0.25 * (drawn.max() - drawn.min())
+
+
+def test_anisotropy_stretches_highlights_along_its_direction(
+    write_doc: Callable[..., Scene],
+) -> None:
+    """With the stretch along the sphere's tangent (around it), the soft boxes'
+    reflections smear sideways; turned a quarter (rotation π/2), they smear up and down."""
+
+    def spread(rotation: float | None) -> float:
+        ext: dict[str, Any] = {}
+        if rotation is not None:
+            ext["KHR_materials_anisotropy"] = {
+                "anisotropyStrength": 0.9,
+                "anisotropyRotation": rotation,
+            }
+        out = layers(sphere(write_doc, metal_rough([0.9, 0.9, 0.9], 1.0, 0.25, **ext)), size=128)
+        luma = out.rgba[..., :3].astype(float).mean(axis=-1) * (out.mask == 255)
+        ys, xs = np.nonzero(luma > np.percentile(luma[out.mask == 255], 90))
+        return float(np.std(xs) / np.std(ys))
+
+    plain, along, across = spread(None), spread(0.0), spread(np.pi / 2)
+    assert along > 1.3 * plain
+    assert across < plain / 1.3
