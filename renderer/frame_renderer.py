@@ -217,6 +217,7 @@ class Renderer:
             self._job = None
 
     def _prepare(self, scene: Scene) -> _Job:
+        scene = scene.with_variant(self.settings.material_variant)  # the same object each time
         if self._job is not None and self._job.scene is scene:
             return self._job
         self._drop_job()

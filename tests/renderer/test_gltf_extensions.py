@@ -21,7 +21,15 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from renderer import Camera, InvalidSettings, Scene, load_scene, render_layers
+from renderer import (
+    Camera,
+    InvalidSettings,
+    Renderer,
+    Scene,
+    load_scene,
+    render_layers,
+    settings_from_dxgl,
+)
 from renderer.gl_context import get_program
 from renderer.shader_source import compose
 
@@ -687,3 +695,24 @@ def test_anisotropy_stretches_highlights_along_its_direction(
     plain, along, across = spread(None), spread(0.0), spread(np.pi / 2)
     assert along > 1.3 * plain
     assert across < plain / 1.3
+
+
+def test_render_setting_material_variant_draws_that_variant(
+    write_doc: Callable[..., Scene], small: Callable[..., Any]
+) -> None:
+    doc = gltf_doc([metal_rough([1.0, 1.0, 1.0], 0.0, 0.6)], extensions=["KHR_materials_variants"])
+    doc["materials"].append(metal_rough([0.05, 0.9, 0.05], 0.0, 0.6))
+    doc["extensions"] = {"KHR_materials_variants": {"variants": [{"name": "Jade"}]}}
+    doc["meshes"][0]["primitives"][0]["extensions"] = {
+        "KHR_materials_variants": {"mappings": [{"material": 1, "variants": [0]}]}
+    }
+    model = write_doc(doc)
+    settings = settings_from_dxgl({"materialVariant": "Jade", "aspect": "1:1"})
+    with Renderer(small(aspect="1:1", material_variant=settings.material_variant)) as r:
+        jade = centre_rgb(r.render_frame(model, 0))
+    assert jade[1] > jade[0] + 60 and jade[1] > jade[2] + 60
+    with (
+        Renderer(small(aspect="1:1", material_variant="Onyx")) as r,
+        pytest.raises(InvalidSettings, match="Jade"),
+    ):
+        r.render_frame(model, 0)
