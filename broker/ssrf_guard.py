@@ -12,6 +12,7 @@ checked; environment proxies are ignored (a proxy would resolve the name, not us
 
 from __future__ import annotations
 
+import functools
 import socket
 import ssl
 import time
@@ -123,25 +124,31 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+@functools.cache
+def _default_tls() -> ssl.SSLContext:
+    """One CA bundle per process: loading it takes ~30-90 ms of the event loop's time, which
+    a context per request would spend again for every concurrent fetch."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport (request/response mapping, error mapping) over the guarded
     backend: only its connection pool is replaced."""
 
-    def __init__(self, backend: GuardedBackend, verify: ssl.SSLContext | bool = True) -> None:
-        super().__init__(trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
-            network_backend=backend,
-        )
+    def __init__(self, backend: GuardedBackend, tls: ssl.SSLContext | None = None) -> None:
+        context = tls or _default_tls()
+        super().__init__(verify=context, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(ssl_context=context, network_backend=backend)
 
 
 def guarded_client(
-    backend: GuardedBackend, *, verify: ssl.SSLContext | bool = True, **kwargs: Any
+    backend: GuardedBackend, *, tls: ssl.SSLContext | None = None, **kwargs: Any
 ) -> httpx.AsyncClient:
     """An AsyncClient whose every connection goes through ``backend``; redirects are the
-    caller's to follow (each one is a new request, so a new vetted connection)."""
+    caller's to follow (each one is a new request, so a new vetted connection). ``tls``:
+    the CAs to trust (default: certifi's)."""
     return httpx.AsyncClient(
-        transport=GuardedTransport(backend, verify),
+        transport=GuardedTransport(backend, tls),
         trust_env=False,
         follow_redirects=False,
         **kwargs,

@@ -85,10 +85,10 @@ async def fetch_model(
     limits: FetchLimits,
     *,
     network: GuardedBackend | None = None,
-    verify: ssl.SSLContext | bool = True,
+    tls: ssl.SSLContext | None = None,
 ) -> StagedUpload:
     """Download ``url``; raises invalid_url / timeout / file_too_large / invalid_format.
-    ``network`` and ``verify`` are for tests (a resolver and an address space of their own)."""
+    ``network`` and ``tls`` are for tests (a resolver, an address space and CAs of their own)."""
     deadline = time.monotonic() + limits.timeout_s
     backend = network or GuardedBackend(allow_private=limits.allow_private)
     staged = StagedUpload()
@@ -96,7 +96,7 @@ async def fetch_model(
     staged.path = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
-            async with guarded_client(backend, verify=verify) as client:
+            async with guarded_client(backend, tls=tls) as client:
                 current = url
                 for _ in range(MAX_REDIRECTS + 1):
                     _check_url(current)

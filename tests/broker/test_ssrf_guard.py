@@ -211,10 +211,10 @@ def test_tls_checks_the_certificate_and_sends_sni_for_the_name(tmp_path):
         network = LabNetwork(resolver, {PUBLIC: server.port})
         guard = GuardedBackend(resolve=resolver, inner=network)
         url = "https://secure.test/Duck.glb"
-        assert _fetch(tmp_path, url, guard, verify=client_context) == DUCK
+        assert _fetch(tmp_path, url, guard, tls=client_context) == DUCK
         assert server.sni == ["secure.test"] and server.hosts == ["secure.test"]
         with pytest.raises(InvalidUrl, match="could not be fetched"):  # a cert for another name
-            _fetch(tmp_path, "https://other.test/Duck.glb", guard, verify=client_context)
+            _fetch(tmp_path, "https://other.test/Duck.glb", guard, tls=client_context)
     finally:
         server.close()
 
