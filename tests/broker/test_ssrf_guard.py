@@ -219,6 +219,13 @@ def test_tls_checks_the_certificate_and_sends_sni_for_the_name(tmp_path):
         server.close()
 
 
+def test_a_name_without_addresses_is_an_invalid_url(tmp_path):
+    resolver = Resolver({})
+    with pytest.raises(InvalidUrl, match=r"'nowhere\.test' does not resolve"):
+        _fetch(tmp_path, "http://nowhere.test/x.glb", GuardedBackend(resolve=resolver))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_name_that_never_resolves_is_cut_off_by_the_deadline(tmp_path):
     async def never(host: str, port: int) -> list[IPAddress]:
         await asyncio.sleep(60)
