@@ -219,6 +219,12 @@ def _bind_extensions(program: moderngl.Program, m: Material) -> None:
         distance = tr.attenuation_distance
         set_uniform(program, "u_attenuation_distance", distance if np.isfinite(distance) else 0.0)
         set_uniform(program, "u_dispersion", tr.dispersion)
+    if m.iridescence is not None:
+        ir = m.iridescence
+        set_uniform(program, "u_iridescence_factor", ir.factor)
+        set_uniform(program, "u_iridescence_ior", ir.ior)
+        set_uniform(program, "u_iridescence_thickness_min", ir.thickness_min)
+        set_uniform(program, "u_iridescence_thickness_max", ir.thickness_max)
     if m.anisotropy is not None:
         set_uniform(program, "u_anisotropy_strength", m.anisotropy.strength)
         rotation = m.anisotropy.rotation

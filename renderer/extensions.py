@@ -19,6 +19,7 @@ SUPPORTED_EXTENSIONS = frozenset(
         "KHR_materials_dispersion",
         "KHR_materials_emissive_strength",
         "KHR_materials_ior",
+        "KHR_materials_iridescence",
         "KHR_materials_pbrSpecularGlossiness",
         "KHR_materials_sheen",
         "KHR_materials_specular",

@@ -47,6 +47,8 @@ SLOT_UNITS = {
     "transmission": 17,
     "thickness": 18,
     "anisotropy": 20,
+    "iridescence": 21,
+    "iridescence_thickness": 22,
 }
 SRGB_SLOTS = ("base_color", "emissive", "specular_glossiness", "sheen_color", "specular_color")
 JOINT_UNIT, MORPH_UNIT, SHEEN_LUT_UNIT = 8, 9, 19
@@ -60,6 +62,7 @@ EXTENSION_SLOTS = {
     "MATERIAL_TRANSMISSION": ("transmission",),
     "MATERIAL_VOLUME": ("thickness",),
     "MATERIAL_ANISOTROPY": ("anisotropy",),
+    "MATERIAL_IRIDESCENCE": ("iridescence", "iridescence_thickness"),
 }
 """Texture slots that exist only while their extension's code is compiled in."""
 
@@ -304,6 +307,8 @@ def extension_defines(material: Material) -> dict[str, object]:
         d["MATERIAL_SHEEN"] = True
     if material.anisotropy is not None and material.anisotropy.strength > 0:
         d["MATERIAL_ANISOTROPY"] = True
+    if material.iridescence is not None and material.iridescence.factor > 0:
+        d["MATERIAL_IRIDESCENCE"] = True
     tr = material.transmission
     if tr is not None and tr.factor > 0:
         d["MATERIAL_TRANSMISSION"] = True

@@ -26,6 +26,7 @@ from renderer.scene import (
     Anisotropy,
     Clearcoat,
     Image,
+    Iridescence,
     Material,
     Sampler,
     Sheen,
@@ -102,6 +103,20 @@ class MaterialReader:
                 strength=float(a.get("anisotropyStrength", 0.0)),
                 rotation=float(a.get("anisotropyRotation", 0.0)),
                 texture=self._texture(a.get("anisotropyTexture")),
+            )
+        if "KHR_materials_iridescence" in ext:
+            i = ext["KHR_materials_iridescence"]
+            mat.iridescence = Iridescence(
+                factor=float(i.get("iridescenceFactor", 0.0)),
+                texture=self._texture(i.get("iridescenceTexture")),
+                ior=_positive(i.get("iridescenceIor", 1.3), "iridescenceIor"),
+                thickness_min=_positive(
+                    i.get("iridescenceThicknessMinimum", 100.0), "thickness", True
+                ),
+                thickness_max=_positive(
+                    i.get("iridescenceThicknessMaximum", 400.0), "thickness", True
+                ),
+                thickness_texture=self._texture(i.get("iridescenceThicknessTexture")),
             )
         return mat
 

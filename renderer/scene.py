@@ -111,6 +111,19 @@ class Anisotropy:
 
 
 @dataclass
+class Iridescence:
+    """KHR_materials_iridescence: a thin film (``ior``, thickness in nm between the
+    bounds, picked per texel by the thickness texture's G) over the material."""
+
+    factor: float = 0.0
+    texture: TextureRef | None = None
+    ior: float = 1.3
+    thickness_min: float = 100.0
+    thickness_max: float = 400.0
+    thickness_texture: TextureRef | None = None
+
+
+@dataclass
 class SpecularGlossiness:
     """KHR_materials_pbrSpecularGlossiness: diffuse colour, specular F0, glossiness."""
 
@@ -152,6 +165,7 @@ class Material:
     sheen: Sheen | None = None
     transmission: Transmission | None = None
     anisotropy: Anisotropy | None = None
+    iridescence: Iridescence | None = None
 
     def textures(self) -> dict[str, TextureRef]:
         """The slots that have a texture, by shader name."""
@@ -174,6 +188,10 @@ class Material:
             "transmission": tr.texture if tr else None,
             "thickness": tr.thickness_texture if tr else None,
             "anisotropy": self.anisotropy.texture if self.anisotropy else None,
+            "iridescence": self.iridescence.texture if self.iridescence else None,
+            "iridescence_thickness": (
+                self.iridescence.thickness_texture if self.iridescence else None
+            ),
         }
         return {k: v for k, v in slots.items() if v is not None}
 

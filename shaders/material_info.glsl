@@ -141,6 +141,7 @@ struct MaterialInfo {
     vec3 diffuse_color;  // Lambert albedo
     vec3 f0;             // reflectance at normal incidence
     vec3 f90;            // reflectance at grazing angles (the dielectric's specular weight)
+    vec3 dielectric_f0;  // F0 of the non-metal part, before the specular weight
     float ior;
 #ifdef MATERIAL_CLEARCOAT
     float clearcoat;
@@ -153,6 +154,10 @@ struct MaterialInfo {
 #ifdef MATERIAL_TRANSMISSION
     float transmission;
     float thickness;     // in the mesh's own units (0 = a thin surface)
+#endif
+#ifdef MATERIAL_IRIDESCENCE
+    float iridescence;         // the film's share
+    vec3 iridescence_fresnel;  // its reflectance for this view
 #endif
 #ifdef MATERIAL_ANISOTROPY
     float anisotropy;    // strength
@@ -222,6 +227,7 @@ MaterialInfo material_info() {
     dielectric_f0 = min(dielectric_f0 * specular_color, vec3(1.0));
 #endif
     m.diffuse_color = m.base_color.rgb * (1.0 - m.metallic);
+    m.dielectric_f0 = dielectric_f0;
     m.f0 = mix(dielectric_f0 * specular_weight, m.base_color.rgb, m.metallic);
     m.f90 = vec3(mix(specular_weight, 1.0, m.metallic));
 #ifdef SPECULAR_GLOSSINESS

@@ -27,6 +27,9 @@ layout(location = 1) out float f_depth;
 #else
 #include "ibl.glsl"
 #include "punctual.glsl"
+#ifdef MATERIAL_IRIDESCENCE
+#include "iridescence.glsl"
+#endif
 #include "tonemap.glsl"
 
 uniform vec3 u_camera_pos;
@@ -87,11 +90,17 @@ vec3 environment_response(vec3 n, vec3 v, MaterialInfo m) {
 #ifdef MATERIAL_ANISOTROPY
 #define EXTENDED_ENVIRONMENT
 #endif
+#ifdef MATERIAL_IRIDESCENCE
+#define EXTENDED_ENVIRONMENT
+#endif
 #ifdef EXTENDED_ENVIRONMENT
     float n_dot_v = clamp(dot(n, v), 1e-4, 1.0);
     vec2 ab = texture(u_brdf_lut, vec2(n_dot_v, m.roughness)).rg;
     // As ibl_lighting (multiple-scattering compensation), with the F90 of the extensions.
     vec3 fss_ess = m.f0 * ab.x + m.f90 * ab.y;
+#ifdef MATERIAL_IRIDESCENCE
+    fss_ess = mix(fss_ess, m.iridescence_fresnel * (ab.x + ab.y), m.iridescence);
+#endif
     float ems = 1.0 - (ab.x + ab.y);
     vec3 f_avg = m.f0 + (m.f90 - m.f0) / 21.0;
     vec3 fms_ems = ems * fss_ess * f_avg / (1.0 - f_avg * ems);
@@ -177,6 +186,9 @@ void main() {
     vec3 n = shading_normal();
 #ifdef MATERIAL_ANISOTROPY
     apply_anisotropy(m, n);
+#endif
+#if defined(MATERIAL_IRIDESCENCE) && !defined(LAYERS)
+    apply_iridescence(m, n, normalize(u_camera_pos - v_world));
 #endif
 #ifdef LAYERS
     f_normal = vec4(n, 1.0);

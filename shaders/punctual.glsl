@@ -33,6 +33,9 @@ vec3 light_response(vec3 n, vec3 v, vec3 l, vec3 radiance, MaterialInfo m) {
     float n_dot_h = clamp(dot(n, h), 0.0, 1.0);
     float alpha = m.roughness * m.roughness;
     vec3 f = f_schlick(m.f0, m.f90, clamp(dot(v, h), 0.0, 1.0));
+#ifdef MATERIAL_IRIDESCENCE
+    f = mix(f, m.iridescence_fresnel, m.iridescence);
+#endif
 #ifdef MATERIAL_ANISOTROPY
     vec3 t = m.anisotropy_t, b = m.anisotropy_b;
     float at = mix(alpha, 1.0, m.anisotropy * m.anisotropy);

@@ -170,6 +170,8 @@ MATERIAL_EXTENSIONS = [
     "KHR_materials_transmission",
     "KHR_materials_volume",
     "KHR_materials_dispersion",
+    "KHR_materials_iridescence",
+    "KHR_materials_anisotropy",
     "KHR_materials_emissive_strength",
 ]
 ABOVE = Camera(position=(0.0, 4.2, 0.0), target=(0.0, 0.0, 0.0), up=(0.0, 0.0, -1.0), aspect=1.0)
@@ -368,6 +370,28 @@ def test_dispersion_splits_colours_through_a_volume(write_doc: Callable[..., Sce
     assert fringe(ball(10.0)) > 15
 
 
+def test_iridescence_colours_reflections_by_film_thickness(
+    write_doc: Callable[..., Scene],
+) -> None:
+    """A thin film over black glass tints its reflections (a grey studio turns coloured),
+    and the tint depends on the film's thickness (interference)."""
+
+    def ball(thickness: float | None) -> np.ndarray:
+        ext: dict[str, Any] = {}
+        if thickness is not None:
+            ext["KHR_materials_iridescence"] = {
+                "iridescenceFactor": 1.0,
+                "iridescenceThicknessMaximum": thickness,
+            }
+        return sphere_pixels(sphere(write_doc, metal_rough([0.02] * 3, 0.0, 0.2, **ext)))
+
+    plain, thick, thin = ball(None), ball(400.0), ball(250.0)
+    assert np.percentile(np.abs(plain[:, 0] - plain[:, 2]), 90) < 2
+    assert np.percentile(np.abs(thick[:, 0] - thick[:, 2]), 90) > 20
+    assert thick.mean(axis=0)[2] > thick.mean(axis=0)[0] + 5  # 400 nm: bluish
+    assert thin.mean(axis=0)[0] > thin.mean(axis=0)[2] + 5  # 250 nm: golden
+
+
 def test_emissive_strength_brightens_the_emission(write_doc: Callable[..., Scene]) -> None:
     def emissive(strength: float) -> np.ndarray:
         mat = metal_rough([0.0, 0.0, 0.0], 0.0, 1.0)
@@ -413,6 +437,11 @@ ALL_EXTENSIONS = {
     "MATERIAL_DISPERSION": True,
     "HAS_THICKNESS_MAP": True,
     "THICKNESS_UV": 0,
+    "MATERIAL_IRIDESCENCE": True,
+    "HAS_IRIDESCENCE_MAP": True,
+    "IRIDESCENCE_UV": 0,
+    "HAS_IRIDESCENCE_THICKNESS_MAP": True,
+    "IRIDESCENCE_THICKNESS_UV": 1,
     "MATERIAL_ANISOTROPY": True,
     "HAS_ANISOTROPY_MAP": True,
     "ANISOTROPY_UV": 1,
@@ -426,6 +455,7 @@ EXTENSION_VARIANTS = [
     ("primitive.vert", "pbr.frag", {"MATERIAL_CLEARCOAT": True, "LIGHT_COUNT": 1}),
     ("primitive.vert", "pbr.frag", {"MATERIAL_TRANSMISSION": True}),
     ("primitive.vert", "pbr.frag", {"MATERIAL_ANISOTROPY": True, "HAS_UV0": True}),
+    ("primitive.vert", "pbr.frag", {"MATERIAL_IRIDESCENCE": True}),
     ("primitive.vert", "pbr.frag", {"MATERIAL_SHEEN": True, "HAS_COLOR0": True}),
 ]
 
