@@ -1,9 +1,10 @@
 """One render job, start to finish: model → frames → encoded files → object store.
 
 Status events follow dx.gl's flow: poster-processing when frames start, poster-done as soon
-as the first frame's posters are uploaded (they are downloadable while the video encodes),
-video-processing, then done with every asset's key. A bad model ends in an ``error`` event
-with a human message; the worker process itself never dies from one.
+as the first frame's posters are uploaded (they are downloadable while the frames are
+rendered and encoded), video-processing once the last frame is rendered (the encoders
+finish and the files are uploaded), then done with every asset's key. A bad model ends in
+an ``error`` event with a human message; the worker process itself never dies from one.
 """
 
 from __future__ import annotations
@@ -153,6 +154,7 @@ def render_and_encode(
     bg_image: np.ndarray | None = None,
     preview: bool = False,
     on_poster: Callable[[dict[str, Any]], None] | None = None,
+    on_rendered: Callable[[], None] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
     timings: dict[str, float] | None = None,
 ) -> dict[str, Any]:
@@ -170,7 +172,7 @@ def render_and_encode(
     )
     with Renderer(render_settings) as renderer:
         files = _encode(
-            _timed(renderer.frames(scene), clock),
+            _timed(renderer.frames(scene), clock, on_rendered),
             settings,
             out_dir,
             total=renderer.frame_count,
@@ -182,8 +184,11 @@ def render_and_encode(
     return files
 
 
-def _timed(frames: Iterator[Any], clock: dict[str, float]) -> Iterator[Any]:
-    """Pass frames through, adding the time spent producing them to ``clock["render"]``."""
+def _timed(
+    frames: Iterator[Any], clock: dict[str, float], on_rendered: Callable[[], None] | None = None
+) -> Iterator[Any]:
+    """Pass frames through, adding the time spent producing them to ``clock["render"]``;
+    ``on_rendered`` is called once the last frame has been produced."""
     clock["render"] = 0.0
     while True:
         started = time.monotonic()
@@ -191,6 +196,8 @@ def _timed(frames: Iterator[Any], clock: dict[str, float]) -> Iterator[Any]:
             frame = next(frames)
         except StopIteration:
             clock["render"] += time.monotonic() - started
+            if on_rendered is not None:
+                on_rendered()
             return
         clock["render"] += time.monotonic() - started
         yield frame
@@ -204,9 +211,18 @@ def _poster_handler(job: _Job) -> Callable[[dict[str, Any]], None]:
             if name in ("poster", "poster_full")
         }
         job.event("status", status="poster-done", assets=assets)
-        job.event("status", status="video-processing")
 
     return on_poster
+
+
+def _encoding(*jobs: _Job) -> Callable[[], None]:
+    """The frames are all rendered: what is left is the encoders' work and the uploads."""
+
+    def on_rendered() -> None:
+        for job in jobs:
+            job.event("status", status="video-processing")
+
+    return on_rendered
 
 
 def _publish(job: _Job, files: dict[str, Any]) -> None:
@@ -233,6 +249,7 @@ def _render_video(job: _Job, scene: Any, workdir: Path, bg_image: np.ndarray | N
         bg_image=bg_image,
         preview=job.spec.kind == "preview",
         on_poster=_poster_handler(job),
+        on_rendered=_encoding(job),
         timings=job.timings,
     )
     _publish(job, files)
@@ -276,7 +293,7 @@ def _render_shared(
             )
 
         outcomes = tee(
-            _timed(renderer.frames(scene), clock),
+            _timed(renderer.frames(scene), clock, _encoding(*jobs)),
             [consumer(job, i) for i, job in enumerate(jobs)],
         )
     encode = max(0.0, time.monotonic() - started - clock.get("render", 0.0))
