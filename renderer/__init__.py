@@ -5,6 +5,17 @@ The public surface other packages code against; see docs/renderer.md for decisio
 
 from renderer.camera import Camera
 from renderer.camera_path import CameraPath
+from renderer.environment import (
+    BUILTIN_ENVIRONMENTS,
+    Environment,
+    InvalidEnvironment,
+    builtin_environment,
+    encode_hdr,
+    environment_from_array,
+    export_environment_hdr,
+    load_environment,
+    uniform_environment,
+)
 from renderer.errors import (
     InvalidModel,
     InvalidSettings,
@@ -22,9 +33,12 @@ from renderer.scene import Scene
 from renderer.settings import RenderSettings, settings_from_dxgl
 
 __all__ = [
+    "BUILTIN_ENVIRONMENTS",
     "Bounds",
     "Camera",
     "CameraPath",
+    "Environment",
+    "InvalidEnvironment",
     "InvalidModel",
     "InvalidSettings",
     "Layers",
@@ -36,9 +50,15 @@ __all__ = [
     "Scene",
     "SceneError",
     "UnsupportedModel",
+    "builtin_environment",
+    "encode_hdr",
+    "environment_from_array",
+    "export_environment_hdr",
+    "load_environment",
     "load_scene",
     "render_layers",
     "settings_from_dxgl",
     "stage",
+    "uniform_environment",
     "warm_up",
 ]
