@@ -81,6 +81,9 @@ class RenderSettings(BaseModel):
     panX: Degrees = Field(0, ge=-180, le=180)
     rollZ: Degrees = Field(0, ge=-180, le=180)
     zoom: float = Field(1.0, ge=0.5, le=2.0)
+    # meshfarm extension (a dx.gl client never sends it): a KHR_materials_variants name,
+    # checked against the model when it renders.
+    materialVariant: str | None = Field(None, min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _normalise(self) -> RenderSettings:
