@@ -23,6 +23,7 @@ from PIL import Image as PILImage
 
 from renderer import (
     Camera,
+    InvalidModel,
     InvalidSettings,
     Renderer,
     Scene,
@@ -746,3 +747,78 @@ def test_render_setting_material_variant_draws_that_variant(
         pytest.raises(InvalidSettings, match="Jade"),
     ):
         r.render_frame(model, 0)
+
+
+def test_meshopt_filters_decode_to_the_plain_sphere(write_doc: Callable[..., Scene]) -> None:
+    """A sphere packed as gltfpack does with filters — positions EXPONENTIAL, normals
+    OCTAHEDRAL (int8), indices TRIANGLES — draws the plain sphere: same depth and normals."""
+    meshopt = pytest.importorskip("meshopt")
+    pos, _, idx = uv_sphere()
+    n = len(pos)
+    packed_pos = meshopt.encode_filter_exp(pos, 16)
+    normals = np.concatenate([pos, np.zeros((n, 1), np.float32)], axis=1)
+    packed_nrm = meshopt.encode_filter_oct(normals, 4, 8)
+    streams = [
+        (meshopt.encode_gltf_buffer(packed_pos, "ATTRIBUTES"), 12, n, "ATTRIBUTES", "EXPONENTIAL"),
+        (meshopt.encode_gltf_buffer(packed_nrm, "ATTRIBUTES"), 4, n, "ATTRIBUTES", "OCTAHEDRAL"),
+        (
+            meshopt.encode_gltf_buffer(idx.astype(np.uint32), "TRIANGLES"),
+            2,
+            len(idx),
+            "TRIANGLES",
+            None,
+        ),
+    ]
+    blob, views, decoded_offset = b"", [], 0
+    for data, stride, count, mode, filt in streams:
+        ext = {
+            "buffer": 0,
+            "byteOffset": len(blob),
+            "byteLength": len(data),
+            "byteStride": stride,
+            "count": count,
+            "mode": mode,
+        }
+        if filt:
+            ext["filter"] = filt
+        view = {"buffer": 1, "byteOffset": decoded_offset, "byteLength": stride * count}
+        if mode == "ATTRIBUTES":
+            view["byteStride"] = stride
+        views.append({**view, "extensions": {"EXT_meshopt_compression": ext}})
+        blob += data + b"\0" * (-len(data) % 4)
+        decoded_offset += stride * count + (-(stride * count) % 4)
+    packed = gltf_doc([metal_rough([0.8, 0.8, 0.8], 0.0, 0.5)])
+    packed["extensionsUsed"] = packed["extensionsRequired"] = ["EXT_meshopt_compression"]
+    packed["buffers"] = [
+        {
+            "uri": "data:application/octet-stream;base64," + base64.b64encode(blob).decode(),
+            "byteLength": len(blob),
+        },
+        {
+            "byteLength": decoded_offset,
+            "extensions": {"EXT_meshopt_compression": {"fallback": True}},
+        },
+    ]
+    packed["bufferViews"] = views
+    packed["accessors"] = [
+        {"bufferView": 2, "componentType": 5123, "count": len(idx), "type": "SCALAR"},
+        {"bufferView": 0, "componentType": 5126, "count": n, "type": "VEC3"},
+        {"bufferView": 1, "componentType": 5120, "normalized": True, "count": n, "type": "VEC3"},
+    ]
+    packed["meshes"][0]["primitives"][0]["attributes"] = {"POSITION": 1, "NORMAL": 2}
+    a = layers(write_doc(packed))
+    b = layers(write_doc(gltf_doc([metal_rough([0.8, 0.8, 0.8], 0.0, 0.5)])))
+    both = (a.depth > 0) & (b.depth > 0)
+    assert both.sum() > 0.9 * (b.depth > 0).sum()
+    assert np.abs(a.depth[both] - b.depth[both]).max() < 0.01
+    assert np.percentile(np.abs(a.normal[both] - b.normal[both]), 99) < 0.03
+
+
+def test_a_corrupt_ktx2_image_is_an_invalid_model(
+    make_gltf: Callable[..., Path], asset: Callable[[str], Path], tmp_path: Path
+) -> None:
+    good = asset("ktx2/checker-uastc.ktx2").read_bytes()
+    broken = tmp_path / "broken.ktx2"
+    broken.write_bytes(good[:12] + b"\x07" * (len(good) - 12))
+    with pytest.raises(InvalidModel, match="KTX2"):
+        quad_with_image(make_gltf, broken, basisu=True)
