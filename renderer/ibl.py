@@ -35,6 +35,10 @@ SPECULAR_WIDTH = 512
 """Width of the mirror level (roughness 0); each rougher level halves it."""
 SPECULAR_LEVELS = 6
 PREFILTER_SAMPLES = 256
+SUMMED_FROM_LEVEL = 3
+"""From this specular level on (roughness 0.6) the lobe is wide enough to sum the smooth
+map texel by texel at :data:`SUMMED_WIDTH` (exact instead of sampled)."""
+SUMMED_WIDTH = 64
 IRRADIANCE_SIZE = 16
 """Texels per cube face: irradiance varies slowly (a cosine lobe is 180° wide)."""
 IRRADIANCE_SOURCE_WIDTH = 128
@@ -219,6 +223,8 @@ def _build(env: Environment) -> IBL:
         set_uniform(program, "u_roughness", roughness)
         if level:
             set_uniform(program, "u_inv_normaliser", 1.0 / ggx_normaliser(roughness))
+        summed = level >= SUMMED_FROM_LEVEL and width > SUMMED_WIDTH
+        set_uniform(program, "u_sum_lod", round(math.log2(width / SUMMED_WIDTH)) if summed else -1)
         # the mirror level is the map box-filtered to this level's texel size
         set_uniform(program, "u_mirror_lod", max(0.0, math.log2(width / size[0])))
         vao.render(moderngl.TRIANGLES, vertices=3)

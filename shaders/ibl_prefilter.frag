@@ -1,7 +1,8 @@
 // Prefilters the environment for one roughness level (GGX lobe, N = V = R) into an
 // equirectangular mip: value(n) = ∫ L(l) (n·l) D(h) dl / ∫ (n·l) D(h) dl.
 // The map arrives split (renderer/ibl.py): its brightest texels (a sun) as a list of
-// directions and powers, summed exactly; the smooth rest by filtered importance
+// directions and powers, summed exactly; the smooth rest, for broad lobes, summed over
+// every texel of a coarse mip (u_sum_lod >= 0), for narrow ones by filtered importance
 // sampling (Křivánek & Colbert 2008: each sample reads the mip whose texel matches its
 // share of the lobe, one level coarser). Level 0 (roughness 0) is the whole map
 // box-filtered to its size.
@@ -15,6 +16,7 @@ uniform sampler2D u_smooth;     // the map without its brightest texels
 uniform sampler2D u_bright;     // row 0: direction, row 1: power (radiance × solid angle)
 uniform int u_bright_count;
 uniform float u_inv_normaliser; // 1 / ∫ (n·l) D(h) dl for this roughness
+uniform int u_sum_lod;          // mip of u_smooth to sum texel by texel, or -1
 uniform float u_roughness;
 uniform float u_source_texels;  // texels in the source's level 0
 uniform float u_mirror_lod;     // source mip matching this level's texel size
@@ -31,7 +33,23 @@ void main() {
     float texel_solid_angle = 4.0 * PI / u_source_texels;
     vec3 sum = vec3(0.0);
     float weight = 0.0;
-    for (uint i = 0u; i < SAMPLES; ++i) {
+    if (u_sum_lod >= 0) {
+        ivec2 size = textureSize(u_smooth, u_sum_lod);
+        for (int y = 0; y < size.y; ++y) {
+            vec2 uv = vec2(0.0, (float(y) + 0.5) / float(size.y));
+            float row_solid_angle = sin(uv.y * PI);  // constant factors cancel
+            for (int x = 0; x < size.x; ++x) {
+                uv.x = (float(x) + 0.5) / float(size.x);
+                vec3 l = equirect_to_dir(uv);
+                float n_dot_l = dot(n, l);
+                if (n_dot_l <= 0.0) continue;
+                float w = n_dot_l * d_ggx(dot(n, normalize(n + l)), alpha) * row_solid_angle;
+                sum += texelFetch(u_smooth, ivec2(x, y), u_sum_lod).rgb * w;
+                weight += w;
+            }
+        }
+    }
+    for (uint i = 0u; i < (u_sum_lod >= 0 ? 0u : SAMPLES); ++i) {
         vec3 h = importance_sample_ggx(hammersley(i, SAMPLES), n, alpha);
         vec3 l = reflect(-n, h);
         float n_dot_l = dot(n, l);

@@ -22,7 +22,7 @@ from renderer.environment import (
     load_environment,
 )
 from renderer.gl_context import get_context
-from renderer.ibl import SPECULAR_LEVELS, SPECULAR_WIDTH, get_ibl
+from renderer.ibl import SPECULAR_LEVELS, SPECULAR_WIDTH, SUMMED_FROM_LEVEL, get_ibl
 from renderer.studio import equirect_directions, studio_radiance
 
 ENVIRONMENTS = Path(__file__).resolve().parents[1] / "assets" / "environments"
@@ -120,7 +120,8 @@ def brute_force_prefilter(radiance: np.ndarray, n: np.ndarray, roughness: float)
 @pytest.mark.parametrize("path", [SKY, GARDEN])
 def test_rough_reflections_beside_a_sun_match_the_exact_integral(path: Path) -> None:
     """The 20 texels of each rough level nearest the sun, and 20 elsewhere, against a
-    brute-force GGX convolution: importance sampling alone missed it by 100-280 %."""
+    brute-force GGX convolution: importance sampling alone missed it by 100-280 %.
+    Broad lobes are summed (3 %), narrow ones sampled (10 % away from the sun)."""
     get_context()
     env = load_environment(path)
     specular = get_ibl(env).specular
@@ -133,7 +134,8 @@ def test_rough_reflections_beside_a_sun_match_the_exact_integral(path: Path) -> 
         dirs = equirect_directions(w, h).reshape(-1, 3)
         near = np.argsort(-(dirs @ sun))[:20]
         elsewhere = rng.choice(h * w, 20, replace=False)
-        for group, tolerance in ((near, 0.05), (elsewhere, 0.25)):
+        far = 0.03 if level >= SUMMED_FROM_LEVEL else 0.10
+        for group, tolerance in ((near, 0.05), (elsewhere, far)):
             for i in group:
                 exact = brute_force_prefilter(env.radiance, dirs[i], level / (SPECULAR_LEVELS - 1))
                 got = texels[i, :3].astype(np.float64)
