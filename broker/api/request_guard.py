@@ -61,9 +61,8 @@ class RequestGuard:
         if problem is not None:
             await envelope(400, "invalid_request", problem)(scope, receive, send)
             return
-        if scope["method"] not in BODY_METHODS or (scope["method"], scope["path"]) in (
-            STREAMED_UPLOADS
-        ):
+        route = (scope["method"], scope["path"].rstrip("/"))  # FastAPI redirects "/v1/models/"
+        if scope["method"] not in BODY_METHODS or route in STREAMED_UPLOADS:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
