@@ -15,8 +15,10 @@ MAX_GROUP = 8
 
 
 def frame_key(settings: dict[str, Any]) -> str | None:
-    """Equal keys ⇒ equal frames; None for renders that never share (datasets)."""
-    if settings.get("output") == "dataset":
+    """Equal keys ⇒ equal frames; None for renders that never share (datasets, and
+    renders whose background is the environment: it is drawn into the opaque frame, so
+    there is no transparent frame to lay a colour under)."""
+    if settings.get("output") == "dataset" or settings.get("background") == "environment":
         return None
     picture = {k: v for k, v in settings.items() if k not in ("quality", "bgColor")}
     if settings.get("vignette"):

@@ -33,6 +33,7 @@ from broker.metrics import (
     RENDER_SECONDS,
 )
 from broker.transitions import apply_event
+from workers.environments import BUILTIN_ENVIRONMENTS
 from workers.executor import Executor
 from workers.jobs import JobEvent, JobSpec, output_prefix
 
@@ -96,6 +97,12 @@ class Dispatcher:
             return None
         overlay_id = render.settings.get("bgImageId")
         overlay = session.get(Overlay, overlay_id) if overlay_id else None
+        environment_id = render.settings.get("environment")
+        environment = (
+            session.get(Overlay, environment_id)
+            if environment_id and environment_id not in BUILTIN_ENVIRONMENTS
+            else None
+        )
         return JobSpec(
             job_id=lease.job_id,
             render_id=render.id,
@@ -107,6 +114,7 @@ class Dispatcher:
             settings=dict(render.settings),
             output_prefix=output_prefix(render.id, lease.attempt),
             bg_image_key=overlay.storage_key if overlay else None,
+            environment_key=environment.storage_key if environment else None,
         )
 
     def _record(self, event: JobEvent) -> None:

@@ -34,6 +34,8 @@ class JobSpec(BaseModel):
     output_prefix: str
     bg_image_key: str | None = None
     """The object-store key of the ``bgImageId`` overlay; None when it no longer exists."""
+    environment_key: str | None = None
+    """The object-store key of an uploaded ``environment`` (None: built in, or deleted)."""
     variants: list[JobSpec] = Field(default_factory=list)
     """Other renders of the same model whose frames are identical: rendered once."""
 

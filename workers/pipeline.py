@@ -21,6 +21,7 @@ import numpy as np
 
 from workers import scene_cache
 from workers.config import Settings
+from workers.environments import BUILTIN_ENVIRONMENTS, load_stored_environment
 from workers.jobs import Asset, EventKind, JobEvent, JobSpec
 from workers.storage import ObjectStore
 from workers.tee import tee
@@ -88,17 +89,31 @@ def read_image(path: Path) -> np.ndarray:
         return np.asarray(img.convert("RGBA" if alpha else "RGB"))
 
 
+def load_environment(spec: JobSpec, store: ObjectStore, workdir: Path) -> Any:
+    """The uploaded ``environment`` map, or None for a built-in one (named in the settings)."""
+    name = spec.settings.get("environment")
+    if not name or name in BUILTIN_ENVIRONMENTS:
+        return None
+    if spec.environment_key is None:
+        raise OverlayMissing(f"The environment overlay {name!r} no longer exists")
+    return load_stored_environment(store, spec.environment_key, workdir)
+
+
 def _render_settings(
     settings: dict[str, Any],
     *,
     preview: bool,
     transparent: bool,
     bg_image: np.ndarray | None = None,
+    environment: Any = None,
 ) -> Any:
     from renderer import settings_from_dxgl
 
     render_settings = settings_from_dxgl(
-        settings, quality=str(settings.get("quality", "share")), bg_image=bg_image
+        settings,
+        quality=str(settings.get("quality", "share")),
+        bg_image=bg_image,
+        environment=environment,
     )
     if preview:
         render_settings = replace(
@@ -152,6 +167,7 @@ def render_and_encode(
     out_dir: Path,
     *,
     bg_image: np.ndarray | None = None,
+    environment: Any = None,
     preview: bool = False,
     on_poster: Callable[[dict[str, Any]], None] | None = None,
     on_rendered: Callable[[], None] | None = None,
@@ -168,7 +184,7 @@ def render_and_encode(
     clock = timings if timings is not None else {}
     started = time.monotonic()
     render_settings = _render_settings(
-        settings, preview=preview, transparent=False, bg_image=bg_image
+        settings, preview=preview, transparent=False, bg_image=bg_image, environment=environment
     )
     with Renderer(render_settings) as renderer:
         files = _encode(
@@ -240,13 +256,16 @@ def _publish(job: _Job, files: dict[str, Any]) -> None:
     )
 
 
-def _render_video(job: _Job, scene: Any, workdir: Path, bg_image: np.ndarray | None) -> None:
+def _render_video(
+    job: _Job, scene: Any, workdir: Path, bg_image: np.ndarray | None, environment: Any
+) -> None:
     job.event("status", status="poster-processing")
     files = render_and_encode(
         scene,
         job.spec.settings,
         workdir / "out",
         bg_image=bg_image,
+        environment=environment,
         preview=job.spec.kind == "preview",
         on_poster=_poster_handler(job),
         on_rendered=_encoding(job),
@@ -256,7 +275,7 @@ def _render_video(job: _Job, scene: Any, workdir: Path, bg_image: np.ndarray | N
 
 
 def _render_shared(
-    jobs: list[_Job], scene: Any, workdir: Path, bg_image: np.ndarray | None
+    jobs: list[_Job], scene: Any, workdir: Path, bg_image: np.ndarray | None, environment: Any
 ) -> None:
     """Renders whose frames are identical (a same-model batch): render once, encode each.
 
@@ -272,7 +291,7 @@ def _render_shared(
     colours = {j.spec.settings.get("bgImageId") or j.spec.settings.get("bgColor") for j in jobs}
     transparent = len(colours) > 1 or any(j.spec.settings.get("quality") == "pro" for j in jobs)
     render_settings = _render_settings(
-        first, preview=False, transparent=transparent, bg_image=bg_image
+        first, preview=False, transparent=transparent, bg_image=bg_image, environment=environment
     )
     backdrop = _backdrop(render_settings)
     for job in jobs:
@@ -358,11 +377,12 @@ def run_job(spec: JobSpec, store: ObjectStore, settings: Settings, emit: Emit) -
                 _build_dataset(jobs[0], download(), workdir)
                 return
             bg_image = load_background(spec, store, workdir)
+            environment = load_environment(spec, store, workdir)
             scene = scene_cache.load(spec.model_key, download)
             if len(jobs) > 1:
-                _render_shared(jobs, scene, workdir, bg_image)
+                _render_shared(jobs, scene, workdir, bg_image, environment)
             else:
-                _render_video(jobs[0], scene, workdir, bg_image)
+                _render_video(jobs[0], scene, workdir, bg_image, environment)
         except Exception as exc:
             for job in jobs:
                 if not job.finished:

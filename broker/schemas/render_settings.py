@@ -81,8 +81,16 @@ class RenderSettings(BaseModel):
     panX: Degrees = Field(0, ge=-180, le=180)
     rollZ: Degrees = Field(0, ge=-180, le=180)
     zoom: float = Field(1.0, ge=0.5, le=2.0)
-    # meshfarm extension (a dx.gl client never sends it): a KHR_materials_variants name,
-    # checked against the model when it renders.
+    # meshfarm extensions (docs/api.md, "Lighting and materials"): a dx.gl client never
+    # sends them, and left out they stay out of the stored settings, so dx.gl echoes are
+    # unchanged. ``environment`` is a built-in name or an environment overlay's id;
+    # ``materialVariant`` a KHR_materials_variants name of the model.
+    environment: str | None = Field(None, min_length=1, max_length=64)
+    environmentRotation: float | None = Field(None, ge=-360, le=360)
+    environmentIntensity: float | None = Field(None, ge=0, le=100)
+    toneMapping: Literal["neutral", "aces", "none"] | None = None
+    keyLight: bool | None = None
+    background: Literal["color", "environment"] | None = None
     materialVariant: str | None = Field(None, min_length=1, max_length=200)
 
     @model_validator(mode="after")

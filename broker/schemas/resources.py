@@ -210,7 +210,7 @@ class FleetOut(BaseModel):
     workers: list[WorkerOut]
 
 
-OverlayLayer = Literal["background", "foreground"]
+OverlayLayer = Literal["background", "foreground", "environment"]
 
 
 class OverlayFields(BaseModel):

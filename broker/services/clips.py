@@ -1,10 +1,11 @@
-"""A stored model's animation clip names, to refuse an unknown ``renderSettings.animation``.
+"""A stored model's animation clip and material variant names, to refuse an unknown
+``renderSettings.animation`` or ``materialVariant``.
 
-The renderer would quietly render such a render still; refusing it when the render is
-asked for is what a client can act on. The names come from the stored file's glTF JSON,
-read with ranged reads (a GLB's JSON chunk, or the glTF member of a ZIP through its central
-directory), so an S3 store is never asked for the whole file. Stored models never change,
-so the names are cached by storage key.
+The renderer would quietly render such a render still (or fail it after the credits were
+taken); refusing it when the render is asked for is what a client can act on. The names
+come from the stored file's glTF JSON, read with ranged reads (a GLB's JSON chunk, or the
+glTF member of a ZIP through its central directory), so an S3 store is never asked for
+the whole file. Stored models never change, so the names are cached by storage key.
 """
 
 from __future__ import annotations
@@ -54,16 +55,32 @@ class _RangeReader(io.RawIOBase):
         return len(data)
 
 
-def _names(doc: Any) -> list[str]:
+Names = tuple[tuple[str, ...], tuple[str, ...]]
+"""(clip names, material variant names)."""
+
+
+def _names(doc: Any) -> Names:
     """Named as the renderer names them: an unnamed clip is ``animation<index>``."""
-    clips = doc.get("animations") if isinstance(doc, dict) else None
-    if not isinstance(clips, list):
-        return []
-    return [
-        str(clip.get("name", f"animation{index}"))
-        for index, clip in enumerate(clips)
-        if isinstance(clip, dict)
-    ]
+    if not isinstance(doc, dict):
+        return (), ()
+    clips = doc.get("animations")
+    clip_names = (
+        tuple(
+            str(clip.get("name", f"animation{index}"))
+            for index, clip in enumerate(clips)
+            if isinstance(clip, dict)
+        )
+        if isinstance(clips, list)
+        else ()
+    )
+    ext = (doc.get("extensions") or {}) if isinstance(doc.get("extensions"), dict) else {}
+    variants = (ext.get("KHR_materials_variants") or {}).get("variants")
+    variant_names = (
+        tuple(str(v.get("name", "")) for v in variants if isinstance(v, dict))
+        if isinstance(variants, list)
+        else ()
+    )
+    return clip_names, variant_names
 
 
 def _glb_json(fh: IO[bytes], max_json: int) -> Any:
@@ -76,8 +93,8 @@ def _glb_json(fh: IO[bytes], max_json: int) -> Any:
     return json.loads(fh.read(length))
 
 
-def clip_names_of(fh: IO[bytes], file_format: str, max_json: int) -> list[str] | None:
-    """The clip names of a model file (``glb``, ``gltf`` or a ``zip`` holding one), or
+def names_of(fh: IO[bytes], file_format: str, max_json: int) -> Names | None:
+    """The clip and variant names of a model file (``glb``, ``gltf`` or a ``zip`` holding one), or
     None when they cannot be read (then nothing is refused: the render reports it)."""
     try:
         if file_format == "glb":
@@ -94,48 +111,51 @@ def clip_names_of(fh: IO[bytes], file_format: str, max_json: int) -> list[str] |
                     return None
                 with zf.open(members[0]) as member:
                     inner = "glb" if members[0].filename.lower().endswith(".glb") else "gltf"
-                    return clip_names_of(member, inner, max_json)
+                    return names_of(member, inner, max_json)
     except (OSError, ValueError, zipfile.BadZipFile, RecursionError):
         return None
     return None
 
 
 @lru_cache(maxsize=2048)
-def _stored_clip_names(
-    store: ObjectStore, key: str, file_format: str, max_json: int
-) -> tuple[str, ...] | None:
+def _stored_names(store: ObjectStore, key: str, file_format: str, max_json: int) -> Names | None:
     size = store.size(key)
     if size is None:
         return None
     with io.BufferedReader(_RangeReader(store, key, size), buffer_size=64 * 1024) as fh:
-        names = clip_names_of(fh, file_format, max_json)
-    return None if names is None else tuple(names)
+        return names_of(fh, file_format, max_json)
 
 
-def stored_clip_names(
-    store: ObjectStore, key: str, file_format: str, max_json: int
-) -> list[str] | None:
+def stored_names(store: ObjectStore, key: str, file_format: str, max_json: int) -> Names | None:
     try:
-        names = _stored_clip_names(store, key, file_format, max_json)
+        return _stored_names(store, key, file_format, max_json)
     except StorageError:  # not cached: the next request asks the store again
         return None
-    return None if names is None else list(names)
 
 
 def check_animation(
     settings: RenderSettings, store: ObjectStore, key: str, file_format: str, max_json: int
 ) -> None:
-    """``invalid_settings`` naming the clips of the model stored at ``key`` when
-    ``animation`` is none of them. ``"*"`` (the first clip) is always accepted: a model
-    without clips renders still. The file is read only when a clip is named."""
-    wanted = settings.animation
-    if wanted is None or wanted == "*":
+    """``invalid_settings`` naming the clips (variants) of the model stored at ``key`` when
+    ``animation`` (``materialVariant``) is none of them. ``"*"`` (the first clip) is always
+    accepted: a model without clips renders still. The file is read only when a clip or a
+    variant is named."""
+    wanted, variant = settings.animation, settings.materialVariant
+    if (wanted is None or wanted == "*") and variant is None:
         return
-    names = stored_clip_names(store, key, file_format, max_json)
-    if names is None or wanted in names:
+    names = stored_names(store, key, file_format, max_json)
+    if names is None:
         return
-    available = ", ".join(repr(n) for n in names[:50]) if names else "none"
-    raise InvalidSettings(
-        f"renderSettings.animation: the model has no clip {wanted!r}; its clips: {available} "
-        "(or '*' for the first)"
-    )
+    clip_names, variant_names = names
+    if wanted is not None and wanted != "*" and wanted not in clip_names:
+        available = ", ".join(repr(n) for n in clip_names[:50]) if clip_names else "none"
+        raise InvalidSettings(
+            f"renderSettings.animation: the model has no clip {wanted!r}; its clips: "
+            f"{available} (or '*' for the first)"
+        )
+    if variant is not None and variant not in variant_names:
+        available = ", ".join(repr(n) for n in variant_names[:50]) if variant_names else "none"
+        raise InvalidSettings(
+            f"renderSettings.materialVariant: the model has no variant {variant!r}; "
+            f"its variants: {available}"
+        )

@@ -1,5 +1,5 @@
 """Overlays: storing a checked image, listing what an account may use, deleting its own,
-and resolving a render's ``bgImageId`` to one of them."""
+and resolving a render's ``bgImageId`` and ``environment`` to one of them."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from broker.ingest.image_check import CheckedImage
 from broker.schemas.render_settings import RenderSettings
 from broker.security import Principal
 from broker.services.listing import newest_first
+from workers.environments import BUILTIN_ENVIRONMENTS
 from workers.storage import ObjectStore
 
 
@@ -96,14 +97,16 @@ def set_published(session: Session, overlay_id: str, published: bool) -> Overlay
     return overlay
 
 
-def resolve_background(
+def resolve_overlays(
     session: Session, principal: Principal, settings: RenderSettings
 ) -> RenderSettings:
-    """Check ``bgImageId`` names a background overlay the caller may use.
+    """Check ``bgImageId`` names a background overlay and ``environment`` a built-in
+    environment or an environment overlay the caller may use.
 
     Without an explicit ``bgAlign`` the overlay's own ``alignment`` is the crop anchor:
     it is what the overlay's owner chose for it.
     """
+    _check_environment(session, principal, settings.environment)
     if settings.bgImageId is None:
         return settings
     overlay = usable_overlay(session, principal, settings.bgImageId)
@@ -116,3 +119,14 @@ def resolve_background(
     if "bgAlign" not in settings.model_fields_set:
         return settings.model_copy(update={"bgAlign": overlay.alignment})
     return settings
+
+
+def _check_environment(session: Session, principal: Principal, name: str | None) -> None:
+    if name is None or name in BUILTIN_ENVIRONMENTS:
+        return
+    overlay = usable_overlay(session, principal, name)
+    if overlay is None or overlay.layer != "environment":
+        raise InvalidSettings(
+            f"renderSettings.environment: {name!r} is neither a built-in environment "
+            f"({', '.join(BUILTIN_ENVIRONMENTS)}) nor an environment overlay of yours"
+        )

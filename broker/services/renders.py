@@ -97,7 +97,7 @@ def render_request(
     model = model_service.get_model(session, principal, model_id)
     try:
         settings = parse_render_settings(item.get("renderSettings"), is_admin=principal.is_admin)
-        settings = overlay_service.resolve_background(session, principal, settings)
+        settings = overlay_service.resolve_overlays(session, principal, settings)
         clips.check_animation(settings, store, model.storage_key, model.file_format, max_json)
     except InvalidSettings as exc:
         raise InvalidSettings(f"{where}{exc.detail}") from None

@@ -28,7 +28,7 @@ from broker.errors import (
     UrlRequired,
 )
 from broker.ingest.image_check import CONTENT_TYPES as IMAGE_TYPES
-from broker.ingest.image_check import ImageInvalid, check_image
+from broker.ingest.image_check import CheckedImage, ImageInvalid, check_image
 from broker.ingest.multipart import StagedUpload
 from broker.ingest.url_fetch import FetchLimits, fetch_model
 from broker.ingest.validate import CONTENT_TYPES, ModelInvalid, accept_model, upload_format
@@ -40,6 +40,9 @@ from broker.services import clips
 from broker.services import models as model_service
 from broker.services import overlays as overlay_service
 from broker.services import renders as render_service
+from workers.environments import EnvironmentInvalid, environment_header
+
+OVERLAY_TYPES = {**IMAGE_TYPES, "hdr": "image/vnd.radiance", "exr": "image/x-exr"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def _ingest_request(
         raise InvalidUrl("url must be a string")
     settings = settings_from_form(raw_settings, principal)
     with transaction(ctx.sessions) as session:
-        settings = overlay_service.resolve_background(session, principal, settings)
+        settings = overlay_service.resolve_overlays(session, principal, settings)
     return url.strip(), settings
 
 
@@ -107,7 +110,7 @@ def store_model(
     """A staged model file (uploaded or fetched from a URL) → model, preview, charged render."""
     with transaction(ctx.sessions) as session:
         # For an ingest this is the second check: the overlay may have gone during the download.
-        settings = overlay_service.resolve_background(session, principal, settings)
+        settings = overlay_service.resolve_overlays(session, principal, settings)
         duplicate = _render_duplicate(session, ctx, principal, staged.sha256, settings)
     if duplicate is not None:
         return duplicate
@@ -186,16 +189,34 @@ def _overlay_fields(fields: dict[str, str]) -> OverlayFields:
         raise InvalidRequest(f"{where}: {msg}") from None
 
 
-def store_overlay(ctx: AppContext, principal: Principal, staged: StagedUpload) -> Overlay:
-    """Check the image by decoding it, store it, then record it (removed again on failure)."""
-    fields = _overlay_fields(staged.fields)
+def _checked_overlay_file(staged: StagedUpload, layer: str, max_image_bytes: int) -> CheckedImage:
+    """An image is decoded in full; an environment map's header is read (its float pixels
+    are decoded by the worker that renders with it: workers/environments.py)."""
+    path = staged.path or Path()
+    if layer == "environment":
+        try:
+            header = environment_header(path)
+        except EnvironmentInvalid as exc:
+            raise InvalidFormat(f"File is not a usable environment map: {exc}") from None
+        return CheckedImage(header.image_format, header.width, header.height)
+    if staged.size > max_image_bytes:
+        raise FileTooLarge(f"File exceeds the {max_image_bytes // (1024 * 1024)} MB image limit")
     try:
-        image = check_image(staged.path or Path())
+        return check_image(path)
     except ImageInvalid as exc:
         raise InvalidFormat(f"File is not a PNG, JPEG or WebP image: {exc}") from None
+
+
+def store_overlay(
+    ctx: AppContext, principal: Principal, staged: StagedUpload, *, max_image_bytes: int
+) -> Overlay:
+    """Check the file, store it, then record it (removed again on failure)."""
+    fields = _overlay_fields(staged.fields)
+    image = _checked_overlay_file(staged, fields.layer, max_image_bytes)
     overlay_id = overlay_service.new_overlay_id()
     key = overlay_service.overlay_key(overlay_id, image.image_format)
-    size = ctx.store.put_file(key, staged.path or Path(), IMAGE_TYPES[image.image_format])
+    content_type = OVERLAY_TYPES[image.image_format]
+    size = ctx.store.put_file(key, staged.path or Path(), content_type)
     name = fields.name
     if name is None:
         name = Path(staged.filename.replace("\\", "/")).stem[:100] or None

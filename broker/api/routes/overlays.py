@@ -20,9 +20,11 @@ from broker.services.uploads import store_overlay
 router = APIRouter(prefix="/overlays", tags=["overlays"])
 
 MAX_OVERLAY_BYTES = 10 * 1024 * 1024
+MAX_ENVIRONMENT_BYTES = 64 * 1024 * 1024
+"""An ``environment`` overlay is a float HDR map: a 4k .hdr is ≈ 25 MB, an .exr more."""
 UPLOAD_BODY = openapi_body(
     {
-        "layer": {"type": "string", "enum": ["background", "foreground"]},
+        "layer": {"type": "string", "enum": ["background", "foreground", "environment"]},
         "name": {"type": "string", "maxLength": 100},
         "description": {"type": "string", "maxLength": 500},
         "alignment": {"type": "string"},
@@ -36,9 +38,11 @@ async def upload_overlay(
     principal: Principal = Depends(require("overlays:write")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[OverlayOut]:
-    staged = await receive_upload(request, ctx.settings.tmp_dir, MAX_OVERLAY_BYTES)
+    staged = await receive_upload(request, ctx.settings.tmp_dir, MAX_ENVIRONMENT_BYTES)
     try:
-        overlay = await run_in_threadpool(store_overlay, ctx, principal, staged)
+        overlay = await run_in_threadpool(
+            store_overlay, ctx, principal, staged, max_image_bytes=MAX_OVERLAY_BYTES
+        )
     finally:
         staged.discard()
     return Data(data=overlay_out(overlay))
@@ -46,7 +50,7 @@ async def upload_overlay(
 
 @router.get("", response_model=Page[OverlayOut])
 def list_overlays(
-    layer: OverlayLayer | None = Query(None, description="background or foreground"),
+    layer: OverlayLayer | None = Query(None, description="background, foreground or environment"),
     page: Paging = Depends(paging),
     principal: Principal = Depends(require("overlays:read")),
     ctx: AppContext = Depends(get_ctx),
