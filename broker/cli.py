@@ -250,15 +250,57 @@ def render(
         Path | None,
         typer.Option(help="Background image (PNG/JPEG/WebP), cropped from bgAlign.", exists=True),
     ] = None,
+    environment: Annotated[
+        Path | None,
+        typer.Option(
+            help="Light with this equirectangular .hdr / .exr (renderSettings' environment"
+            " names a server's overlay).",
+            exists=True,
+        ),
+    ] = None,
 ) -> None:
     """Render a model locally, without a server: one frame to PNG, or the whole video."""
     from broker.errors import ApiError
     from broker.local import render_locally
 
     try:
-        render_locally(model, output, settings, quality=quality, frame=frame, bg_image=bg_image)
+        render_locally(
+            model,
+            output,
+            settings,
+            quality=quality,
+            frame=frame,
+            bg_image=bg_image,
+            environment=environment,
+        )
     except (ApiError, ValueError) as exc:
         _fail(exc)
+
+
+@app.command("render-scenario")
+def render_scenario(
+    config: Annotated[
+        str,
+        typer.Argument(
+            help='{"scenario": {lighting, dimensions, target, orbit, verticalFoV, renderSkybox,'
+            ' name, model}, "outputFile": PATH} as the Khronos glTF-Render-Fidelity-Generator'
+            " passes it."
+        ),
+    ],
+) -> None:
+    """Render a Khronos fidelity scenario to its outputFile (a CLI renderer backend).
+
+    The model's rest pose at 2× the dimensions from model-viewer's orbit camera, lit only
+    by the scenario's HDR, ACES tone mapping; transparent unless renderSkybox.
+    """
+    from broker.errors import ApiError
+    from broker.local import render_scenario_locally
+
+    try:
+        out = render_scenario_locally(config)
+    except (ApiError, ValueError) as exc:
+        _fail(exc)
+    err.print(f"wrote {out}")
 
 
 @worker.command()

@@ -69,10 +69,33 @@ def render_locally(
     quality: str | None,
     frame: int,
     bg_image: Path | None = None,
+    environment: Path | None = None,
 ) -> None:
     settings = _settings(raw_settings, quality)
     with _user_errors():
-        _render(model, output, settings, frame, _background(bg_image))
+        env = _environment(environment)
+        _render(model, output, settings, frame, _background(bg_image), env)
+
+
+def _environment(path: Path | None) -> Any:
+    """A local .hdr / .exr file as the render's environment (a server names an overlay)."""
+    if path is None:
+        return None
+    from renderer.environment import load_environment
+
+    return load_environment(path)
+
+
+def render_scenario_locally(raw: str) -> Path:
+    """``meshfarm render-scenario '<json>'``: the Khronos fidelity generator's CLI backend."""
+    try:
+        config = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidSettings(f"the scenario is not valid JSON: {exc.msg}") from None
+    from workers.local_render import render_scenario_png
+
+    with _user_errors():
+        return render_scenario_png(config)
 
 
 def _background(path: Path | None) -> Any:
@@ -86,12 +109,14 @@ def _background(path: Path | None) -> Any:
         raise ValueError(f"--bg-image {path}: not a readable image ({exc})") from None
 
 
-def _render(model: Path, output: Path, settings: dict[str, Any], frame: int, bg_image: Any) -> None:
+def _render(
+    model: Path, output: Path, settings: dict[str, Any], frame: int, bg_image: Any, env: Any
+) -> None:
     suffix = output.suffix.lower()
     if suffix == ".png":
         from workers.local_render import render_png
 
-        render_png(model, output, settings, frame, bg_image)
+        render_png(model, output, settings, frame, bg_image, env)
         return
     if suffix not in VIDEO_SUFFIXES:
         raise ValueError("the output must be a .png, .mp4 or .mov file")
@@ -108,7 +133,9 @@ def _render(model: Path, output: Path, settings: dict[str, Any], frame: int, bg_
         def progress(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
-        files = render_and_encode(scene, settings, Path(tmp), bg_image=bg_image, progress=progress)
+        files = render_and_encode(
+            scene, settings, Path(tmp), bg_image=bg_image, environment=env, progress=progress
+        )
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(files["video"].path), output)
 

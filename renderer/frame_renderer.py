@@ -178,6 +178,21 @@ class Renderer:
         self._target.out_fbo.read_into(self._readback[0], components=4)
         return self._collect(0)
 
+    def render_view(self, scene: Scene, camera: Camera) -> np.ndarray:
+        """One still of ``scene``'s rest pose in its own coordinates, seen from ``camera``:
+        no staging, no effect path, no ground (what a fidelity scenario asks for: its
+        camera is placed in the model's units). Shadows and the reflector are not drawn."""
+        job = self._prepare(scene)
+        job.pose = evaluate_pose(job.scene, None, 0.0, np.eye(4))
+        job.gpu.update_pose(job.pose)
+        job.pose_key = None  # the next video frame poses the staged scene again
+        self._color_pass(job, job.pose, camera, None, None)
+        if self._env_background is not None and self._backdrop is not None:
+            self._env_background.draw(self._backdrop, camera)
+        self._target.resolve(self._backdrop, vignette=self.settings.vignette, rect=None)
+        self._target.out_fbo.read_into(self._readback[0], components=4)
+        return self._collect(0)
+
     def close(self) -> None:
         """Release every GL object this renderer made (the shared context stays)."""
         self._drop_job()

@@ -19,12 +19,20 @@ from typing import Any
 
 import numpy as np
 
+from renderer.animation import evaluate_pose
 from renderer.camera import Camera
+from renderer.environment import Environment, load_environment
 from renderer.errors import InvalidSettings
+from renderer.framing import posed_points
+from renderer.limits import MAX_OUTPUT_SIDE
+from renderer.scene import Scene
+from renderer.settings import RenderSettings
 
 DEFAULT_FOV = 45.0
-MAX_SIDE = 4096
+MAX_SIDE = MAX_OUTPUT_SIDE // 2
 """Largest scenario side; the PNG is twice that, as the generator's other backends write."""
+ACES_EXPOSURE = 1 / 0.6
+"""The harnesses' exposure before ACES (three.js folds the same ×1/0.6 into its curve)."""
 
 
 @dataclass(frozen=True)
@@ -133,3 +141,43 @@ def parse_scenario(config: Any) -> Scenario:
         render_skybox=skybox,
         output=output,
     )
+
+
+def scenario_settings(scenario: Scenario, environment: Environment | None) -> RenderSettings:
+    """Lit only by the scenario's map (no key light, no ground), ACES, at 2× the
+    dimensions (and 2× SSAA inside, as every tier); transparent unless ``renderSkybox``."""
+    return RenderSettings(
+        width=2 * scenario.width,
+        height=2 * scenario.height,
+        aspect="16:9",
+        length=1.0,
+        shadows=False,
+        reflector=False,
+        transparent=not scenario.render_skybox,
+        environment=environment if environment is not None else "studio",
+        tone_mapping="aces",
+        key_light=False,
+        background_environment=scenario.render_skybox,
+    )
+
+
+def render_scenario(scenario: Scenario) -> np.ndarray:
+    """The scenario's frame: 2·height × 2·width × 4 uint8 RGBA (straight alpha)."""
+    from renderer.frame_renderer import Renderer
+    from renderer.gltf_loader import load_scene
+
+    scene = load_scene(scenario.model)
+    environment = None if scenario.lighting is None else load_environment(scenario.lighting)
+    settings = scenario_settings(scenario, environment)
+    with Renderer(settings) as renderer:
+        return renderer.render_view(scene, scenario.camera(_rest_radius(scene)))
+
+
+def _rest_radius(scene: Scene) -> float:
+    """Radius of the rest pose's bounding sphere about its box centre (for clip planes)."""
+    parts = list(posed_points(scene, evaluate_pose(scene, None, 0.0)))
+    if not parts:
+        return 1.0
+    points = np.concatenate(parts)
+    centre = (points.min(axis=0) + points.max(axis=0)) / 2
+    return float(np.linalg.norm(points - centre, axis=1).max())

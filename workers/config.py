@@ -47,6 +47,32 @@ class Settings(BaseSettings):
         description="Let URL ingest fetch from loopback/private addresses (off: SSRF guard).",
     )
     max_gltf_json_bytes: int = 64 * MB
+    # What one uploaded model may cost, checked at upload before anything is stored or
+    # charged (docs/api.md, "Model limits"); the triangle/vertex/node defaults are the
+    # renderer's own limits (renderer/limits.py), which a larger value cannot lift.
+    max_json_depth: int = Field(64, ge=8, description="Nesting depth of a glTF's JSON.")
+    max_triangles: int = Field(4_000_000, ge=1, description="Triangles drawn, all instances.")
+    max_vertices: int = Field(8_000_000, ge=1, description="Vertices over all primitives.")
+    max_nodes: int = Field(100_000, ge=1)
+    max_accessor_bytes: int = Field(
+        512 * MB, description="Decoded accessor data of one model, however it is stored."
+    )
+    accessor_bytes_per_file_byte: int = Field(
+        32, ge=1, description="Accessor data per byte of the model's data (zero-fill bombs)."
+    )
+    accessor_bytes_floor: int = Field(
+        64 * MB, description="Accessor data always allowed, whatever the file's size."
+    )
+    max_images: int = Field(1024, ge=1, description="Entries in a model's images array.")
+    max_texture_side: int = Field(8192, ge=1, description="Widest/highest texture, in pixels.")
+    max_model_texels: int = Field(
+        256 * 1024 * 1024, ge=1, description="Sum of the pixels of a model's textures."
+    )
+    convert_memory_bytes: int = Field(
+        3 * 1024 * MB, description="Address-space limit of an OBJ conversion process."
+    )
+    convert_timeout_seconds: float = Field(120.0, gt=0, description="Wall clock per conversion.")
+    convert_concurrency: int = Field(2, ge=1, description="OBJ conversions run at once.")
     free_signup_credits: int = 10
     admin_bootstrap_email: str = "admin@localhost"
     admin_bootstrap_credits: int = 1000

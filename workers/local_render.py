@@ -1,4 +1,5 @@
-"""One frame of a render to a PNG file, with no server: backs ``meshfarm render``."""
+"""One frame to a PNG file, with no server: backs ``meshfarm render`` and
+``meshfarm render-scenario``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from renderer.environment import Environment
 from renderer.frame_renderer import Renderer
 from renderer.gltf_loader import load_scene
+from renderer.scenario import parse_scenario, render_scenario
 from renderer.settings import settings_from_dxgl
 
 
@@ -19,6 +22,7 @@ def render_png(
     settings: dict[str, Any],
     frame: int = 0,
     bg_image: np.ndarray | None = None,
+    environment: Environment | None = None,
 ) -> None:
     """Render frame ``frame`` of ``model_path`` with dx.gl ``settings`` into ``out_path``.
 
@@ -27,7 +31,7 @@ def render_png(
     whose message is fit for the user.
     """
     scene = load_scene(model_path)
-    render_settings = settings_from_dxgl(settings, bg_image=bg_image)
+    render_settings = settings_from_dxgl(settings, bg_image=bg_image, environment=environment)
     with Renderer(render_settings) as renderer:
         pixels = renderer.render_frame(scene, frame)
     image = Image.fromarray(pixels, "RGBA")
@@ -35,3 +39,16 @@ def render_png(
         image = image.convert("RGB")
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     image.save(out_path, format="PNG")
+
+
+def render_scenario_png(config: Any) -> Path:
+    """Render a Khronos fidelity scenario (``{"scenario", "outputFile"}``) to its PNG:
+    RGBA, or RGB when the scenario shows the skybox (as the generator's backends write)."""
+    scenario = parse_scenario(config)
+    pixels = render_scenario(scenario)
+    image = Image.fromarray(pixels, "RGBA")
+    if scenario.render_skybox:
+        image = image.convert("RGB")
+    scenario.output.parent.mkdir(parents=True, exist_ok=True)
+    image.save(scenario.output, format="PNG")
+    return scenario.output

@@ -6,9 +6,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from broker.ingest.gltf_check import ModelInvalid, check_gltf_file
-from broker.ingest.obj_convert import obj_to_glb
-from broker.ingest.zip_check import extract_zip, remove_tree
+from broker.ingest.errors import ModelInvalid
+from broker.ingest.gltf_check import check_gltf_file
+from broker.ingest.limits import ModelLimits
+from broker.ingest.obj_convert import convert_obj_zip
+from broker.ingest.zip_check import ZipModel, remove_tree
 
 FORMATS = {".glb": "glb", ".gltf": "gltf", ".zip": "zip"}
 CONTENT_TYPES = {"glb": "model/gltf-binary", "gltf": "model/gltf+json", "zip": "application/zip"}
@@ -28,30 +30,29 @@ def upload_format(filename: str) -> str | None:
 
 
 def accept_model(
-    staged: Path,
-    file_format: str,
-    *,
-    tmp_dir: Path,
-    max_json: int,
-    max_unzipped: int,
-    max_entries: int,
+    staged: Path, file_format: str, *, tmp_dir: Path, limits: ModelLimits
 ) -> AcceptedModel:
     """Validate ``staged``; OBJ scans are converted to GLB. Raises ModelInvalid."""
     if staged.stat().st_size == 0:
         raise ModelInvalid("the file is empty")
     if file_format in ("glb", "gltf"):
-        check_gltf_file(staged, max_json=max_json, binary=file_format == "glb")
+        check_gltf_file(staged, limits, binary=file_format == "glb")
         return AcceptedModel(staged, file_format, converted=False)
     work = Path(tempfile.mkdtemp(prefix="zip-", dir=tmp_dir))
     try:
-        extracted = extract_zip(staged, work, max_bytes=max_unzipped, max_entries=max_entries)
-        if extracted.model.suffix.lower() == ".obj":
-            glb = staged.with_name(staged.name + ".glb")
-            obj_to_glb(extracted.model, glb)
-            check_gltf_file(glb, max_json=max_json)
-            return AcceptedModel(glb, "glb", converted=True)
-        check_gltf_file(extracted.model, max_json=max_json, base_dir=extracted.model.parent)
-        return AcceptedModel(staged, "zip", converted=False)
+        with ZipModel(staged, limits) as archive:
+            if archive.model.lower().endswith(".obj"):
+                glb = staged.with_name(staged.name + ".glb")
+                try:
+                    convert_obj_zip(staged, glb, work, limits)
+                    check_gltf_file(glb, limits)
+                except BaseException:
+                    glb.unlink(missing_ok=True)
+                    raise
+                return AcceptedModel(glb, "glb", converted=True)
+            model = archive.extract(archive.model, work)
+            check_gltf_file(model, limits, resolve=archive.resolver(work))
+            return AcceptedModel(staged, "zip", converted=False)
     finally:
         remove_tree(work)
 

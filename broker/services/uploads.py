@@ -29,6 +29,7 @@ from broker.errors import (
 )
 from broker.ingest.image_check import CONTENT_TYPES as IMAGE_TYPES
 from broker.ingest.image_check import CheckedImage, ImageInvalid, check_image
+from broker.ingest.limits import ModelLimits
 from broker.ingest.multipart import StagedUpload
 from broker.ingest.url_fetch import FetchLimits, fetch_model
 from broker.ingest.validate import CONTENT_TYPES, ModelInvalid, accept_model, upload_format
@@ -120,9 +121,7 @@ def store_model(
             staged.path or Path(),
             file_format,
             tmp_dir=s.tmp_dir,
-            max_json=s.max_gltf_json_bytes,
-            max_unzipped=s.max_unzipped_bytes,
-            max_entries=s.max_zip_entries,
+            limits=ModelLimits.from_settings(s),
         )
     except ZipTooLarge as exc:
         raise FileTooLarge(f"File is too large: {exc}") from None

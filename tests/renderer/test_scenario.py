@@ -8,9 +8,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
+from typer.testing import CliRunner
 
+from broker.cli import app as cli
 from renderer.errors import InvalidSettings
 from renderer.scenario import parse_scenario
+from workers.local_render import render_scenario_png
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
@@ -82,3 +86,52 @@ def test_bad_scenarios_are_refused_with_a_reason(
 def test_not_a_scenario_object() -> None:
     with pytest.raises(InvalidSettings, match="scenario"):
         parse_scenario(json.loads('["scenario"]'))
+
+
+def _render_config(tmp_path: Path, **scenario: Any) -> dict[str, Any]:
+    config = _config(tmp_path, **scenario)
+    config["scenario"]["lighting"] = str(ASSETS / "environments" / "chinese_garden_1k.hdr")
+    return config
+
+
+@pytest.mark.parametrize("orbit", [{"theta": 0, "phi": 90}, {"theta": -35, "phi": 60}])
+def test_the_silhouette_is_the_orbit_cameras(  # type: ignore[no-untyped-def]
+    tmp_path: Path, orbit: dict[str, float], scene, rest_mesh, raycast_mask
+) -> None:
+    """The rendered alpha is the model seen from the scenario's camera, by an independent
+    ray cast of the rest pose in the model's own units (no staging, no ground)."""
+    config = _render_config(
+        tmp_path, dimensions={"width": 80, "height": 60}, orbit={**orbit, "radius": 2.7}
+    )
+    config["scenario"]["target"] = {"x": 0, "y": 0.86, "z": 0}
+    out = render_scenario_png(config)
+    image = np.asarray(Image.open(out))
+    assert image.shape == (120, 160, 4)  # 2× the dimensions, with alpha
+    s = parse_scenario(config)
+    cam = s.camera(scene_radius=1.0)
+    truth = raycast_mask(rest_mesh(scene("Duck.glb")), cam, 160, 120)
+    drawn = image[..., 3] > 127
+    iou = (drawn & truth).sum() / (drawn | truth).sum()
+    assert iou > 0.97, iou
+    assert image[0, 0, 3] == 0
+
+
+def test_the_skybox_is_the_hdr_and_the_png_is_rgb(tmp_path: Path) -> None:
+    config = _render_config(tmp_path, renderSkybox=True, dimensions={"width": 40, "height": 30})
+    out = render_scenario_png(config)
+    with Image.open(out) as img:
+        assert img.mode == "RGB" and img.size == (80, 60)
+        pixels = np.asarray(img).astype(int)
+    assert pixels[:5].std() > 3  # a garden, not a flat colour behind the duck
+
+
+def test_cli_writes_the_output_file_or_exits_1(tmp_path: Path) -> None:
+    config = _render_config(tmp_path, dimensions={"width": 32, "height": 32})
+    result = CliRunner().invoke(cli, ["render-scenario", json.dumps(config)])
+    assert result.exit_code == 0, result.output
+    assert Path(config["outputFile"]).is_file()
+    bad = CliRunner().invoke(cli, ["render-scenario", "{not json"])
+    assert bad.exit_code == 1 and "not valid JSON" in bad.output
+    missing = dict(config, scenario={**config["scenario"], "model": "gone.glb"})
+    bad = CliRunner().invoke(cli, ["render-scenario", json.dumps(missing)])
+    assert bad.exit_code == 1 and "no such file" in bad.output

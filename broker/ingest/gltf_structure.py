@@ -1,0 +1,239 @@
+"""The glTF document around the geometry: nodes, scenes, skins, animations, materials.
+
+Each check mirrors a refusal of the renderer (renderer/gltf_loader.py, gltf_materials.py),
+so a file the renderer would reject is a 400 at upload instead of a render that fails and
+is refunded. Only declarations are read here; accessor data is read through the caller's
+bounded reader, once per accessor.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from broker.ingest.errors import ModelInvalid
+from broker.ingest.limits import ModelLimits
+
+if TYPE_CHECKING:
+    from broker.ingest.gltf_check import _Accessors
+
+MAX_JOINTS = 1024
+INTERPOLATIONS = ("LINEAR", "STEP", "CUBICSPLINE")
+ANIMATED_PATHS = ("translation", "rotation", "scale", "weights")
+NODE_VECTORS = (("translation", 3), ("rotation", 4), ("scale", 3), ("matrix", 16))
+MAX_INDEX = 2**32 - 1
+
+
+def integer(value: Any, what: str, minimum: int = 0, maximum: int = MAX_INDEX) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ModelInvalid(f"{what} must be an integer >= {minimum}, got {value!r}")
+    if value > maximum:
+        raise ModelInvalid(f"{what} is {value:,}, more than the {maximum:,} allowed")
+    return value
+
+
+def index(value: Any, items: list[Any], what: str) -> int:
+    idx = integer(value, what)
+    if idx >= len(items):
+        raise ModelInvalid(f"{what} {idx} is out of range (there are {len(items)})")
+    return idx
+
+
+def objects(doc: dict[str, Any], key: str) -> list[Any]:
+    value = doc.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ModelInvalid(f"'{key}' must be an array of objects")
+    return value
+
+
+def _numbers(value: Any, n: int | None, what: str) -> None:
+    """A JSON array of ``n`` numbers (finite: the JSON parser refused the others)."""
+    ok = isinstance(value, list) and (n is None or len(value) == n)
+    if not ok or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        raise ModelInvalid(f"{what} must be an array of {n or 'some'} numbers")
+
+
+def _number(value: Any, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ModelInvalid(f"{what} must be a number, got {value!r}")
+
+
+def check_structure(doc: dict[str, Any], accessors: _Accessors, limits: ModelLimits) -> None:
+    _check_nodes(doc, limits)
+    _check_skins(doc, accessors)
+    _check_animations(doc, accessors)
+    _check_materials(doc)
+
+
+def _check_nodes(doc: dict[str, Any], limits: ModelLimits) -> None:
+    nodes = objects(doc, "nodes")
+    if len(nodes) > limits.max_nodes:
+        raise ModelInvalid(f"the model has {len(nodes):,} nodes; the limit is {limits.max_nodes:,}")
+    meshes, skins = objects(doc, "meshes"), objects(doc, "skins")
+    parent: dict[int, int] = {}
+    for i, node in enumerate(nodes):
+        what = f"nodes[{i}]"
+        if "mesh" in node:
+            index(node["mesh"], meshes, f"{what}.mesh")
+        if "skin" in node:
+            index(node["skin"], skins, f"{what}.skin")
+        for key, n in NODE_VECTORS:
+            if key in node:
+                _numbers(node[key], n, f"{what}.{key}")
+        if "weights" in node:
+            _numbers(node["weights"], None, f"{what}.weights")
+        children = node.get("children", [])
+        if not isinstance(children, list):
+            raise ModelInvalid(f"{what}.children must be an array")
+        for child in children:
+            c = index(child, nodes, f"{what}.children")
+            if c == i or c in parent:
+                raise ModelInvalid(f"node {c} has more than one parent or is its own child")
+            parent[c] = i
+    for start in parent:  # a chain of parents that returns to its start is a cycle
+        seen = {start}
+        node = start
+        while node in parent:
+            node = parent[node]
+            if node in seen:
+                raise ModelInvalid(f"the node hierarchy has a cycle through node {start}")
+            seen.add(node)
+    scenes = objects(doc, "scenes")
+    for s, scene in enumerate(scenes):
+        roots = scene.get("nodes", [])
+        if not isinstance(roots, list):
+            raise ModelInvalid(f"scenes[{s}].nodes must be an array")
+        for root in roots:
+            r = index(root, nodes, f"scenes[{s}].nodes")
+            if r in parent:
+                raise ModelInvalid(f"scene root {r} is also a child of node {parent[r]}")
+    if "scene" in doc:
+        index(doc["scene"], scenes, "scene")
+
+
+def check_scene_draws(doc: dict[str, Any]) -> None:
+    """A node the renderer draws (reached from the scene, or from a root) has a mesh."""
+    nodes, scenes = doc.get("nodes", []), doc.get("scenes")
+    if scenes:
+        stack = list(scenes[doc.get("scene", 0)].get("nodes", []))
+    else:
+        children = {c for n in nodes for c in n.get("children", [])}
+        stack = [i for i in range(len(nodes)) if i not in children]
+    while stack:
+        node = nodes[stack.pop()]
+        if "mesh" in node:
+            return
+        stack.extend(node.get("children", []))
+    raise ModelInvalid("no node of the model's scene draws a mesh")
+
+
+def drawn_triangles(doc: dict[str, Any], mesh_triangles: list[int]) -> int:
+    """Triangles over every node's mesh instance, as the renderer limits them."""
+    return sum(mesh_triangles[n["mesh"]] for n in doc.get("nodes", []) if "mesh" in n)
+
+
+def _check_skins(doc: dict[str, Any], accessors: _Accessors) -> None:
+    nodes = doc.get("nodes", [])
+    for s, skin in enumerate(objects(doc, "skins")):
+        joints = skin.get("joints")
+        if not isinstance(joints, list) or not 1 <= len(joints) <= MAX_JOINTS:
+            raise ModelInvalid(f"skins[{s}] must have 1 to {MAX_JOINTS} joints")
+        for j in joints:
+            index(j, nodes, f"skins[{s}].joints")
+        if "inverseBindMatrices" in skin:
+            what = f"skins[{s}].inverseBindMatrices"
+            acc = index(skin["inverseBindMatrices"], accessors.accessors, what)
+            if accessors.accessors[acc]["type"] != "MAT4" or accessors.count(acc) != len(joints):
+                raise ModelInvalid(f"{what} must be one MAT4 per joint")
+            accessors.check_finite(acc, what)
+
+
+def _check_animations(doc: dict[str, Any], accessors: _Accessors) -> None:
+    nodes = doc.get("nodes", [])
+    for a, anim in enumerate(objects(doc, "animations")):
+        what = f"animations[{a}]"
+        samplers = anim.get("samplers", [])
+        channels = anim.get("channels", [])
+        if not isinstance(samplers, list) or not all(isinstance(s, dict) for s in samplers):
+            raise ModelInvalid(f"{what}.samplers must be an array of objects")
+        if not isinstance(channels, list) or not all(isinstance(c, dict) for c in channels):
+            raise ModelInvalid(f"{what}.channels must be an array of objects")
+        for c, channel in enumerate(channels):
+            target = channel.get("target")
+            if not isinstance(target, dict):
+                raise ModelInvalid(f"{what}.channels[{c}] has no target")
+            if target.get("node") is None or target.get("path") not in ANIMATED_PATHS:
+                continue  # e.g. KHR_animation_pointer: the renderer ignores it
+            index(target["node"], nodes, f"{what}.channels[{c}].target.node")
+            s = index(channel.get("sampler"), samplers, f"{what}.channels[{c}].sampler")
+            _check_sampler(samplers[s], f"{what}.samplers[{s}]", accessors)
+
+
+def _check_sampler(sampler: dict[str, Any], what: str, accessors: _Accessors) -> None:
+    interpolation = sampler.get("interpolation", "LINEAR")
+    if interpolation not in INTERPOLATIONS:
+        raise ModelInvalid(f"{what}.interpolation {interpolation!r} is not valid")
+    times = index(sampler.get("input"), accessors.accessors, f"{what}.input")
+    values = index(sampler.get("output"), accessors.accessors, f"{what}.output")
+    accessors.check_finite(times, f"{what}.input (keyframe times)")
+    accessors.check_finite(values, f"{what}.output (keyframe values)")
+    keys = accessors.count(times) * (3 if interpolation == "CUBICSPLINE" else 1)
+    if accessors.count(values) % keys:
+        raise ModelInvalid(f"{what} has {accessors.count(values)} values for {keys} keyframes")
+
+
+def _check_materials(doc: dict[str, Any]) -> None:
+    textures, images = objects(doc, "textures"), objects(doc, "images")
+    samplers = objects(doc, "samplers")
+    for t, texture in enumerate(textures):
+        if "source" in texture:
+            index(texture["source"], images, f"textures[{t}].source")
+        if "sampler" in texture:
+            index(texture["sampler"], samplers, f"textures[{t}].sampler")
+        webp = texture.get("extensions", {}).get("EXT_texture_webp", {})
+        if isinstance(webp, dict) and "source" in webp:
+            index(webp["source"], images, f"textures[{t}].extensions.EXT_texture_webp.source")
+    for m, material in enumerate(objects(doc, "materials")):
+        what = f"materials[{m}]"
+        if material.get("alphaMode", "OPAQUE") not in ("OPAQUE", "MASK", "BLEND"):
+            raise ModelInvalid(f"{what}.alphaMode {material['alphaMode']!r} is not valid")
+        pbr = _object(material, "pbrMetallicRoughness", what)
+        ext = _object(material, "extensions", what)
+        sg = _object(ext, "KHR_materials_pbrSpecularGlossiness", f"{what}.extensions")
+        for obj, key, n in (
+            (pbr, "baseColorFactor", 4),
+            (material, "emissiveFactor", 3),
+            (sg, "diffuseFactor", 4),
+            (sg, "specularFactor", 3),
+        ):
+            if key in obj:
+                _numbers(obj[key], n, f"{what}.{key}")
+        for obj, key in (
+            (pbr, "metallicFactor"),
+            (pbr, "roughnessFactor"),
+            (material, "alphaCutoff"),
+            (sg, "glossinessFactor"),
+        ):
+            if key in obj:
+                _number(obj[key], f"{what}.{key}")
+        for obj, key in (
+            (pbr, "baseColorTexture"),
+            (pbr, "metallicRoughnessTexture"),
+            (material, "normalTexture"),
+            (material, "occlusionTexture"),
+            (material, "emissiveTexture"),
+            (sg, "diffuseTexture"),
+            (sg, "specularGlossinessTexture"),
+        ):
+            if key in obj:
+                info = _object(obj, key, what)
+                index(info.get("index"), textures, f"{what}.{key}.index")
+                for factor in ("scale", "strength"):
+                    if factor in info:
+                        _number(info[factor], f"{what}.{key}.{factor}")
+
+
+def _object(parent: dict[str, Any], key: str, what: str) -> dict[str, Any]:
+    value = parent.get(key, {})
+    if not isinstance(value, dict):
+        raise ModelInvalid(f"{what}.{key} must be an object")
+    return value
