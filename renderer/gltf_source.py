@@ -161,20 +161,21 @@ def _open_zip(path: Path) -> GltfSource:
             raise InvalidModel(f"the ZIP holds {len(models)} glTF files; expected exactly one")
         main = models[0]
         folder = posixpath.dirname(main)
-        contents = {n: _read_member(archive, info) for n, info in members.items()}
+        main_data = _read_member(archive, members[main])
 
     def read_relative(rel: str) -> bytes:
         key = posixpath.normpath(posixpath.join(folder, rel)) if folder else rel
         if key.startswith("../"):
             raise InvalidModel(f"the file reference {rel!r} points outside the ZIP")
-        if key not in contents:
+        if key not in members:
             raise InvalidModel(f"the referenced file {rel!r} is missing from the ZIP")
-        return contents[key]
+        with zipfile.ZipFile(path) as again:  # only referenced members are ever inflated
+            return _read_member(again, members[key])
 
     def resolve(uri: str) -> bytes:
         return _resolve_uri(uri, read_relative)
 
-    return _parse_container(contents[main], resolve, posixpath.basename(main))
+    return _parse_container(main_data, resolve, posixpath.basename(main))
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:

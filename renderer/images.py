@@ -1,14 +1,23 @@
 """Texture images: PNG/JPEG/WebP bytes → RGBA8 arrays, with size limits.
 
 The header's claimed size is checked before any pixel is decoded, so a file that claims
-50 000 × 50 000 pixels costs nothing; images above ``MAX_TEXTURE_SIDE`` are downscaled
-(keeping aspect) because the frame cannot show more detail than that anyway.
+50 000 × 50 000 pixels costs nothing. Images above ``MAX_TEXTURE_SIDE`` — the most any
+tier's frame can show (a 4K frame is 3840 px wide) — are downscaled, keeping aspect, in
+their decoded mode before the RGBA copy is made: an 8192² PNG peaks at about 340 MB
+(Pillow holds RGB in 4 bytes a pixel) rather than 470. Identical bytes are decoded once,
+however many ``images`` entries name them (a 200 KB GLB with twelve entries pointing at
+one 8192² PNG cost 3.2 GB), and one image above ``MAX_TEXTURE_SIDE``² decodes at a time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
 import warnings
+import weakref
+from concurrent.futures import Future
+from contextlib import nullcontext
 
 import numpy as np
 from PIL import Image as PILImage
@@ -17,14 +26,46 @@ from renderer import limits
 from renderer.errors import InvalidModel, ModelTooLarge, UnsupportedModel
 
 SUPPORTED_FORMATS = ("PNG", "JPEG", "WEBP")
+RESIZABLE_MODES = ("L", "LA", "RGB", "RGBA")
+
+_lock = threading.Lock()
+_decoded: weakref.WeakValueDictionary[bytes, np.ndarray] = weakref.WeakValueDictionary()
+_pending: dict[bytes, Future[np.ndarray]] = {}
+_large = threading.Semaphore(1)
 
 
 def decode_image(data: bytes, label: str) -> np.ndarray:
-    """Decode one image to an H×W×4 uint8 array (top row first)."""
+    """Decode one image to an H×W×4 uint8 array (top row first, read-only, maybe shared)."""
+    key = hashlib.blake2b(data, digest_size=16).digest()
+    with _lock:
+        done = _decoded.get(key)
+        if done is not None:
+            return done
+        waiting = _pending.get(key)
+        if waiting is None:
+            mine: Future[np.ndarray] = Future()
+            _pending[key] = mine
+    if waiting is not None:
+        return waiting.result()  # the same bytes are being decoded by another thread
+    try:
+        pixels = _decode(data, label)
+    except BaseException as exc:
+        mine.set_exception(exc)
+        raise
+    finally:
+        with _lock:
+            _pending.pop(key, None)
+    with _lock:
+        _decoded[key] = pixels
+    mine.set_result(pixels)
+    return pixels
+
+
+def _decode(data: bytes, label: str) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
-            img = PILImage.open(io.BytesIO(data), formats=None)
+            img: PILImage.Image = PILImage.open(io.BytesIO(data), formats=None)
     except PILImage.DecompressionBombError:
         raise ModelTooLarge(f"{label} claims too many pixels") from None
     except (OSError, SyntaxError, PILImage.DecompressionBombWarning, ValueError):
@@ -37,12 +78,19 @@ def decode_image(data: bytes, label: str) -> np.ndarray:
             f"{label} claims {width}×{height} pixels; the limit is "
             f"{limits.MAX_TEXTURE_PIXELS} pixels"
         )
+    side = limits.MAX_TEXTURE_SIDE
     try:
-        if max(width, height) > limits.MAX_TEXTURE_SIDE:
-            img.draft("RGB", (limits.MAX_TEXTURE_SIDE, limits.MAX_TEXTURE_SIDE))
-        rgba = img.convert("RGBA")
-        if max(rgba.size) > limits.MAX_TEXTURE_SIDE:
-            rgba.thumbnail((limits.MAX_TEXTURE_SIDE, limits.MAX_TEXTURE_SIDE))
+        with _large if width * height > side * side else nullcontext():
+            if max(width, height) > side:
+                img.draft("RGB", (side, side))  # JPEG: decode at a reduced scale
+            img.load()
+            if img.mode not in RESIZABLE_MODES:
+                img = img.convert("RGBA")
+            if max(img.size) >= 2 * side:
+                img = img.reduce(max(img.size) // side)  # box filter; the original is freed
+            if max(img.size) > side:
+                img.thumbnail((side, side))
+            rgba = img.convert("RGBA")
         return np.asarray(rgba, dtype=np.uint8)  # read-only: textures are never edited
     except (OSError, ValueError, SyntaxError):
         raise InvalidModel(f"{label} is corrupt and cannot be decoded") from None
