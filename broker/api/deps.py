@@ -73,6 +73,8 @@ def _mark_used(session: Session, token: ApiToken) -> None:
                 ),
             )
             .values(last_used_at=now)
+            # No in-Python re-evaluation: SQLite hands back naive datetimes, `now` is aware.
+            .execution_options(synchronize_session=False)
         )
         session.commit()
     except OperationalError:

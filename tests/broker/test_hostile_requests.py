@@ -10,12 +10,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from broker.api.request_guard import MAX_JSON_BODY_BYTES
 from broker.app import create_app
@@ -277,6 +278,12 @@ def test_a_token_records_when_it_was_last_used(ctx, client, user):
     assert first is not None
     assert client.get("/v1/account", headers=user.headers).status_code == 200
     assert last_used() == first  # written at most once a minute, not on every request
+    earlier = datetime.now(UTC) - timedelta(minutes=5)
+    with transaction(ctx.sessions) as session:
+        session.execute(update(ApiToken).values(last_used_at=earlier))
+    assert client.get("/v1/account", headers=user.headers).status_code == 200
+    again = last_used()
+    assert (again if again.tzinfo else again.replace(tzinfo=UTC)) > earlier + timedelta(minutes=4)
 
 
 # --- slow clients -----------------------------------------------------------------------
