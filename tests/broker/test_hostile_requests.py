@@ -331,7 +331,7 @@ def _seconds_until_closed(sock: socket.socket, trickle: bytes = b"", limit: floa
     return float("inf")
 
 
-def test_slow_clients_are_closed_and_others_served(timed_server, user):
+def test_slow_clients_are_closed_and_others_served(timed_server, ctx, user):
     port = timed_server
     with socket.create_connection(("127.0.0.1", port)) as sock:  # slowloris: half the head
         sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
@@ -343,8 +343,13 @@ def test_slow_clients_are_closed_and_others_served(timed_server, user):
             f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
             "Content-Length: 1000000\r\n\r\n"
         )
-        sock.sendall(head.encode() + f"--{BOUNDARY}\r\n".encode())
+        part = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n'
+        sock.sendall(head.encode() + part.encode())
         assert _seconds_until_closed(sock, trickle=b"x" * 10) < 4
+    deadline = time.monotonic() + 5  # and its staging file is gone
+    while list(ctx.settings.tmp_dir.iterdir()):
+        assert time.monotonic() < deadline, list(ctx.settings.tmp_dir.iterdir())
+        time.sleep(0.1)
     with socket.create_connection(("127.0.0.1", port)) as sock:  # a declared body never sent
         head = (
             "POST /v1/quote HTTP/1.1\r\nHost: x\r\n"
