@@ -35,6 +35,7 @@ from broker.ingest.gltf_structure import (
 )
 from broker.ingest.json_bounds import parse_json
 from broker.ingest.limits import MAX_ACCESSOR_COUNT, ModelLimits
+from workers.model_support import undrawable_required_extensions
 
 GLB_MAGIC = b"glTF"
 CHUNK_JSON = 0x4E4F534A
@@ -425,6 +426,11 @@ def check_document(
     asset = doc.get("asset")
     if not isinstance(asset, dict) or not str(asset.get("version", "")).startswith("2."):
         raise ModelInvalid("not a glTF 2.0 file (asset.version must be 2.x)")
+    undrawable = undrawable_required_extensions(doc)
+    if undrawable:
+        raise ModelInvalid(
+            f"the model requires {', '.join(undrawable)}, which meshfarm cannot render"
+        )
     sources = _buffer_sources(doc, bin_source, resolve)
     data_bytes = json_bytes + sum(s.length for s in sources if s is not None)
     accessors = _Accessors(doc, sources, limits.accessor_budget(data_bytes))
