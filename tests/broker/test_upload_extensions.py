@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 from hostile_models import TRIANGLE, glb, triangle_doc
+
 from testdata import ASSETS
 
 
