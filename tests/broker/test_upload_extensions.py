@@ -12,9 +12,7 @@ from testdata import ASSETS
 
 
 def _post(client, user, data: bytes, name: str = "model.glb"):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/v1/models", headers=user.headers, files={"file": (name, io.BytesIO(data))}
-    )
+    return client.post("/v1/models", headers=user.headers, files={"file": (name, io.BytesIO(data))})
 
 
 def test_a_required_extension_meshfarm_cannot_draw_is_refused_by_name(client, user):  # type: ignore[no-untyped-def]

@@ -24,7 +24,9 @@ def _srgb(linear: float) -> float:
     return 255 * (12.92 * linear if linear <= 0.0031308 else 1.055 * linear ** (1 / 2.4) - 0.055)
 
 
-def _job(tmp_path: Path, settings: dict[str, Any], env_key: str | None) -> tuple[list[JobEvent], Path]:
+def _job(
+    tmp_path: Path, settings: dict[str, Any], env_key: str | None
+) -> tuple[list[JobEvent], Path]:
     store = LocalStore(tmp_path / "store")
     store.put_file("models/m/original.glb", ASSETS / "BoxTextured.glb")
     (tmp_path / "sky.hdr").write_bytes(encode_hdr(uniform_environment(SKY)))
@@ -68,7 +70,9 @@ def test_the_uploaded_environment_is_seen_behind_the_model(tmp_path: Path) -> No
 
 def test_the_environment_lights_the_model(tmp_path: Path) -> None:
     """BoxTextured's white faces under a blue sky, colour background: they turn blue."""
-    events, root = _job(tmp_path, {"toneMapping": "none", "keyLight": False}, "overlays/e/image.hdr")
+    events, root = _job(
+        tmp_path, {"toneMapping": "none", "keyLight": False}, "overlays/e/image.hdr"
+    )
     done = events[-1]
     assert done.kind == "done", done.message
     frame = _first_frame(root / done.assets["video"].key)
