@@ -21,7 +21,8 @@ MB = 1024 * 1024
 
 
 def write_big_glb(path: Path, size: int) -> None:
-    """A valid GLB of exactly ``size`` bytes: one huge (degenerate) triangle list."""
+    """A valid GLB of exactly ``size`` bytes: one huge (degenerate) triangle list, its
+    positions 16 bytes apart so that 100 MB stay under the 8 M vertex limit."""
 
     def doc(vertices: int) -> bytes:
         raw = json.dumps(
@@ -31,8 +32,8 @@ def write_big_glb(path: Path, size: int) -> None:
                 "scenes": [{"nodes": [0]}],
                 "nodes": [{"mesh": 0}],
                 "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
-                "buffers": [{"byteLength": vertices * 12}],
-                "bufferViews": [{"buffer": 0, "byteLength": vertices * 12}],
+                "buffers": [{"byteLength": vertices * 16}],
+                "bufferViews": [{"buffer": 0, "byteLength": vertices * 16, "byteStride": 16}],
                 "accessors": [
                     {"bufferView": 0, "componentType": 5126, "count": vertices, "type": "VEC3"}
                 ],
@@ -40,7 +41,7 @@ def write_big_glb(path: Path, size: int) -> None:
         ).encode()
         return raw + b" " * (-len(raw) % 4)
 
-    vertices = (size - 12 - 8 - len(doc(0)) - 8 - 16) // 36 * 3
+    vertices = (size - 12 - 8 - len(doc(0)) - 8 - 16) // 48 * 3
     json_chunk = doc(vertices)
     bin_len = size - 12 - 8 - len(json_chunk) - 8
     with path.open("wb") as fh:
@@ -73,8 +74,11 @@ def test_100mb_upload_keeps_broker_memory_flat(tmp_path: Path, db_url: str):
     )
     try:
         assert proc.stdout is not None
-        token = proc.stdout.readline().strip()
-        assert re.fullmatch(r"dxgl_sk_\w+", token), token
+        token = ""
+        while not re.fullmatch(r"dxgl_sk_\w+", token):  # the first-start banner's token line
+            line = proc.stdout.readline()
+            assert line, "the broker exited before printing a token"
+            token = line.strip()
         headers = {"Authorization": f"Bearer {token}"}
         base = f"http://127.0.0.1:{port}/v1"
         deadline = time.monotonic() + 30
