@@ -153,10 +153,12 @@ class GpuScene:
                 )
 
     def texture(self, ref: TextureRef, srgb: bool) -> moderngl.Texture:
-        key = (ref.image, srgb, ref.sampler)
+        pixels = self.scene.images[ref.image].pixels
+        # Keyed by the pixel array, not the image index: image entries with identical bytes
+        # share one decoded array (renderer.images), and so one GPU texture.
+        key = (id(pixels), srgb, ref.sampler)
         tex = self._textures.get(key)
         if tex is None:
-            pixels = self.scene.images[ref.image].pixels
             h, w = pixels.shape[:2]
             tex = self.ctx.texture(
                 (w, h),

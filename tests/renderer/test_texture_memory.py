@@ -57,3 +57,32 @@ def test_zip_members_the_model_does_not_reference_are_not_read(tmp_path: Path) -
     scene = load_scene(path)
     assert scene.triangle_count == 1
     assert np.isfinite(scene.meshes[0].primitives[0].positions).all()
+
+
+def test_identical_images_become_one_gpu_texture(make_gltf) -> None:  # type: ignore[no-untyped-def]
+    """Entries naming one PNG share a texture: twelve entries of one 8192² PNG (downscaled
+    to 4096²) were twelve 64 MB GPU textures."""
+    import base64
+
+    from renderer import Renderer, RenderSettings
+
+    uri = "data:image/png;base64," + base64.b64encode(hm.png(64, 32)).decode()
+    n = 4
+    prim = {"attributes": {"POSITION": 1, "TEXCOORD_0": 2}, "indices": 0}
+    path = make_gltf(
+        extra={
+            "images": [{"uri": uri} for _ in range(n)],
+            "textures": [{"source": i} for i in range(n)],
+            "materials": [
+                {"pbrMetallicRoughness": {"baseColorTexture": {"index": i}}} for i in range(n)
+            ],
+            "meshes": [{"primitives": [{**prim, "material": i} for i in range(n)]}],
+        }
+    )
+    scene = load_scene(path)
+    assert len(scene.images) == n
+    with Renderer(RenderSettings(width=64, height=36, length=1.0)) as renderer:
+        renderer.render_frame(scene, 0)
+        job = renderer._job
+        assert job is not None
+        assert len(job.gpu._textures) == 1
