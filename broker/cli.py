@@ -129,7 +129,11 @@ def serve(
     else:
         _fail(ValueError(f"unknown executor {executor!r} (local or ray)"))
     app_.state.dispatcher = Dispatcher(app_.state.ctx, pool)  # started and stopped by the app
-    app_.state.janitor = Janitor(app_.state.ctx)  # a sweep on start, then every 15 minutes
+    app_.state.janitor = Janitor(  # a sweep on start, then one every interval
+        app_.state.ctx,
+        grace_s=settings.janitor_grace_seconds,
+        interval_s=settings.janitor_interval_seconds,
+    )
     timeouts = ReceiveTimeouts(
         settings.header_timeout_seconds, settings.body_timeout_seconds, settings.body_min_rate
     )

@@ -91,6 +91,12 @@ class Settings(BaseSettings):
         1000, ge=0, description="Bytes per second a body must average after the grace period."
     )
     workers: int = Field(1, ge=0, description="Local worker processes started by `serve`.")
+    janitor_grace_seconds: float = Field(
+        3600.0, gt=0, description="Age before unreferenced files count as crash debris."
+    )
+    janitor_interval_seconds: float = Field(
+        900.0, gt=0, description="Seconds between janitor sweeps (one also runs on start)."
+    )
     lease_seconds: int = 60
     max_attempts: int = 3
 
