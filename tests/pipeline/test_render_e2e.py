@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import signal
-import struct
 import time
 import zipfile
 
@@ -124,45 +123,38 @@ def test_share_render_end_to_end(farm, farm_ctx, user_headers, wait_for, caplog)
         assert zf.read("video.mp4") == video.content
 
 
-def _glb_requiring(extension: str) -> bytes:
-    """A valid box GLB that requires an extension no renderer implements."""
-    raw = (ASSETS / "BoxTextured.glb").read_bytes()
-    json_len = struct.unpack("<I", raw[12:16])[0]
-    doc = json.loads(raw[20 : 20 + json_len])
-    doc["extensionsUsed"] = [*doc.get("extensionsUsed", []), extension]
-    doc["extensionsRequired"] = [extension]
-    chunk = json.dumps(doc).encode()
-    chunk += b" " * (-len(chunk) % 4)
-    rest = raw[20 + json_len :]
-    total = 12 + 8 + len(chunk) + len(rest)
-    return (
-        b"glTF"
-        + struct.pack("<II", 2, total)
-        + struct.pack("<II", len(chunk), 0x4E4F534A)
-        + (chunk + rest)
-    )
-
-
-def test_a_model_that_cannot_render_ends_in_error_with_credits_back(
+def test_a_render_that_cannot_be_drawn_ends_in_error_with_credits_back(
     farm, farm_ctx, user_headers, wait_for, caplog
 ):
+    """What the upload check cannot see fails the render, never the worker: here an
+    environment map whose header is sound and whose pixels are cut off (a model that
+    requires an unknown extension is refused at upload now: test_upload_extensions.py)."""
     caplog.set_level(logging.INFO, logger="meshfarm.dispatcher")
     headers, _ = user_headers
-    payload = _glb_requiring("EXT_made_up_by_a_test")
-    res = farm.post(
-        "/v1/models",
+    broken = b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 512 +X 1024\n\x02\x02\x04\x00\x80"
+    env = farm.post(
+        "/v1/overlays",
         headers=headers,
-        files={"file": ("odd.glb", payload)},
-        data={"renderSettings": '{"quality": "standard"}'},
+        files={"file": ("cut.hdr", broken)},
+        data={"layer": "environment"},
     )
+    assert env.status_code == 200, env.text
+    settings = json.dumps({"quality": "standard", "environment": env.json()["data"]["id"]})
+    with (ASSETS / "Duck.glb").open("rb") as fh:
+        res = farm.post(
+            "/v1/models",
+            headers=headers,
+            files={"file": ("duck.glb", fh)},
+            data={"renderSettings": settings},
+        )
     assert res.status_code == 201, res.text
     assert farm.get("/v1/account", headers=headers).json()["data"]["credits"] == 196
     data = wait_for(res.json()["data"]["renderId"], headers)
     assert data["status"] == "error"
-    assert "EXT_made_up_by_a_test" in data["errorMessage"]
+    assert "hdr" in data["errorMessage"]
     logged = _dispatcher_lines(caplog, data["id"])
     assert logged[0].startswith(f"render {data['id']} started"), logged
-    assert any(" failed " in line and "EXT_made_up_by_a_test" in line for line in logged)
+    assert any(" failed " in line and "hdr" in line for line in logged)
     assert farm.get("/v1/account", headers=headers).json()["data"]["credits"] == 200
     res = farm.patch(f"/v1/renders/{data['id']}/dismiss", headers=headers)
     assert res.json()["data"]["status"] == "failed"
@@ -291,7 +283,7 @@ def test_dataset_render_is_a_bundle_zip(farm, farm_ctx, user_headers, wait_for):
     assert {"overview.webp", "transforms.json"} <= names
     assert all(f["file_path"] in names for f in transforms["frames"])
     video = farm.get(f"/v1/renders/{data['id']}/video", headers=headers)
-    assert video.status_code == 404 and video.json()["error"]["code"] == "video_not_found"
+    assert video.status_code == 404 and video.json()["error"]["code"] == "dataset_has_no_video"
 
 
 def _split_png(left: tuple[int, int, int], right: tuple[int, int, int]) -> bytes:
