@@ -31,8 +31,6 @@ from renderer.settings import RenderSettings
 DEFAULT_FOV = 45.0
 MAX_SIDE = MAX_OUTPUT_SIDE // 2
 """Largest scenario side; the PNG is twice that, as the generator's other backends write."""
-ACES_EXPOSURE = 1 / 0.6
-"""The harnesses' exposure before ACES (three.js folds the same ×1/0.6 into its curve)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ class Scenario:
         t, p = math.radians(self.theta), math.radians(self.phi)
         return np.array([math.sin(p) * math.sin(t), math.cos(p), math.sin(p) * math.cos(t)])
 
-    def camera(self, scene_radius: float, supersample: int = 1) -> Camera:
+    def camera(self, scene_radius: float) -> Camera:
         """The scenario's camera; clip planes from the orbit and the scene's size.
 
         ``radius`` 0 (a camera inside the scene, as Sponza's scenario has) still looks
@@ -113,7 +111,7 @@ def parse_scenario(config: Any) -> Scenario:
     height = _number(dims.get("height"), "dimensions.height")
     sizes_ok = all(v.is_integer() and 1 <= v <= MAX_SIDE for v in (width, height))
     if not sizes_ok:
-        raise InvalidSettings("scenario dimensions must be whole numbers of pixels, 1-4096")
+        raise InvalidSettings(f"scenario dimensions must be whole numbers of pixels, 1-{MAX_SIDE}")
     fov = _number(s.get("verticalFoV"), "verticalFoV", DEFAULT_FOV)
     if not 1.0 <= fov <= 170.0:
         raise InvalidSettings("scenario verticalFoV must be between 1 and 170 degrees")
