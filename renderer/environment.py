@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -35,6 +36,8 @@ MAX_RADIANCE = 1.0e6
 shows, and it keeps sums of texels finite in float32."""
 BUILTIN_ENVIRONMENTS = ("studio",)
 _EXR_MAGIC = b"\x76\x2f\x31\x01"
+HEADER_BYTES = 64 * 1024
+"""Enough of a file's start to hold its header (:func:`map_size`)."""
 
 
 class InvalidEnvironment(InvalidSettings):
@@ -104,29 +107,61 @@ def load_environment(source: str | Path | bytes, name: str | None = None) -> Env
         data, label = path.read_bytes(), name or path.name
     if len(data) > MAX_FILE_BYTES:
         raise InvalidEnvironment(f"environment file over {MAX_FILE_BYTES // 1024**2} MB")
-    if data.startswith(_EXR_MAGIC):
-        rgb = _decode_exr(data)
-    elif data.startswith((b"#?RADIANCE", b"#?RGBE")):
-        rgb = _decode_hdr(data)
-    else:
-        raise InvalidEnvironment("environment must be a Radiance .hdr or an OpenEXR image")
+    kind, width, height = map_size(data[:HEADER_BYTES])
+    if width * height > MAX_PIXELS:
+        raise InvalidEnvironment(f"environment larger than {MAX_PIXELS // 1024**2} M pixels")
+    rgb = _decode_exr(data) if kind == "exr" else _decode_hdr(data)
     return environment_from_array(rgb, label)
+
+
+def map_size(head: bytes) -> tuple[str, int, int]:
+    """Format (``hdr`` or ``exr``), width and height from a file's first bytes, without
+    decoding a pixel: the budget checked before a decode, and all an upload check reads."""
+    if head.startswith(_EXR_MAGIC):
+        try:
+            width, height = _exr_size(head)
+        except (ValueError, struct.error):
+            raise InvalidEnvironment("unreadable OpenEXR file (damaged header)") from None
+        return "exr", width, height
+    if head.startswith((b"#?RADIANCE", b"#?RGBE")):
+        width, height = _hdr_size(head)
+        return "hdr", width, height
+    raise InvalidEnvironment("environment must be a Radiance .hdr or an OpenEXR image")
+
+
+def _hdr_size(head: bytes) -> tuple[int, int]:
+    body = head.split(b"\n\n", 1)
+    if len(body) != 2:
+        raise InvalidEnvironment("the .hdr header has no end")
+    parts = body[1].split(b"\n", 1)[0].split()
+    if len(parts) != 4 or parts[0] != b"-Y" or parts[2] != b"+X":
+        raise InvalidEnvironment("only top-down, left-to-right .hdr files are read")
+    try:
+        return int(parts[3]), int(parts[1])
+    except ValueError:
+        raise InvalidEnvironment("the .hdr size line is not numeric") from None
+
+
+def _exr_size(head: bytes) -> tuple[int, int]:
+    """The ``dataWindow`` attribute of an OpenEXR header (name, type, size, value...)."""
+    pos = 8  # magic + version
+    while pos < len(head) and head[pos] != 0:
+        name_end = head.index(b"\0", pos)
+        type_end = head.index(b"\0", name_end + 1)
+        (size,) = struct.unpack_from("<i", head, type_end + 1)
+        value = type_end + 5
+        if head[pos:name_end] == b"dataWindow" and size == 16:
+            x0, y0, x1, y1 = struct.unpack_from("<4i", head, value)
+            return x1 - x0 + 1, y1 - y0 + 1
+        if size < 0:
+            break
+        pos = value + size
+    raise InvalidEnvironment("unreadable OpenEXR file (its header has no dataWindow)")
 
 
 def _decode_hdr(data: bytes) -> np.ndarray:
     import imagecodecs
 
-    header = data[:4096]
-    for line in header.split(b"\n"):
-        parts = line.split()
-        if len(parts) == 4 and parts[0] in (b"-Y", b"+Y", b"-X", b"+X"):
-            if parts[0] != b"-Y" or parts[2] != b"+X":
-                raise InvalidEnvironment("only top-down, left-to-right .hdr files are read")
-            if int(parts[1]) * int(parts[3]) > MAX_PIXELS:
-                raise InvalidEnvironment(
-                    f"environment larger than {MAX_PIXELS // 1024**2} M pixels"
-                )
-            break
     try:
         return np.asarray(imagecodecs.rgbe_decode(data), dtype=np.float32)
     except Exception as exc:  # imagecodecs raises ValueError or its own RgbeError
@@ -138,12 +173,6 @@ def _decode_exr(data: bytes) -> np.ndarray:
 
     try:
         with OpenEXR.File(io.BytesIO(data)) as exr:
-            window = exr.header()["dataWindow"]
-            (x0, y0), (x1, y1) = window
-            if (x1 - x0 + 1) * (y1 - y0 + 1) > MAX_PIXELS:
-                raise InvalidEnvironment(
-                    f"environment larger than {MAX_PIXELS // 1024**2} M pixels"
-                )
             channels = exr.channels()
             for key in ("RGB", "RGBA"):
                 if key in channels:

@@ -41,7 +41,7 @@ from broker.services import clips
 from broker.services import models as model_service
 from broker.services import overlays as overlay_service
 from broker.services import renders as render_service
-from workers.environments import EnvironmentInvalid, environment_header
+from workers.environments import InvalidEnvironment, environment_header
 
 OVERLAY_TYPES = {**IMAGE_TYPES, "hdr": "image/vnd.radiance", "exr": "image/x-exr"}
 
@@ -195,7 +195,7 @@ def _checked_overlay_file(staged: StagedUpload, layer: str, max_image_bytes: int
     if layer == "environment":
         try:
             header = environment_header(path)
-        except EnvironmentInvalid as exc:
+        except InvalidEnvironment as exc:
             raise InvalidFormat(f"File is not a usable environment map: {exc}") from None
         return CheckedImage(header.image_format, header.width, header.height)
     if staged.size > max_image_bytes:
