@@ -35,6 +35,7 @@ from broker.ingest.gltf_structure import (
 )
 from broker.ingest.json_bounds import parse_json
 from broker.ingest.limits import MAX_ACCESSOR_COUNT, ModelLimits
+from broker.ingest.ranged_file import RangedFile
 from workers.model_support import undrawable_required_extensions
 
 GLB_MAGIC = b"glTF"
@@ -102,36 +103,13 @@ class _Source:
             return
         assert self.path is not None
         with self.path.open("rb") as fh:
-            yield io.BufferedReader(_Region(fh, self.offset + start, size))
+            base = self.offset + start
 
+            def fetch(pos: int, n: int) -> bytes:
+                fh.seek(base + pos)
+                return fh.read(n)
 
-class _Region(io.RawIOBase):
-    """Bytes ``[start, start + size)`` of an open file, as a file of their own."""
-
-    def __init__(self, fh: BinaryIO, start: int, size: int) -> None:
-        self._fh, self._start, self._size, self._pos = fh, start, size, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def readinto(self, buffer: Any) -> int:
-        n = max(0, min(len(buffer), self._size - self._pos))
-        self._fh.seek(self._start + self._pos)
-        data = self._fh.read(n)
-        buffer[: len(data)] = data
-        self._pos += len(data)
-        return len(data)
+            yield io.BufferedReader(RangedFile(size, fetch))
 
 
 def read_glb(path: Path, limits: ModelLimits) -> tuple[dict[str, Any], _Source | None, int]:

@@ -18,41 +18,12 @@ from functools import lru_cache
 from typing import IO, Any
 
 from broker.errors import InvalidSettings
+from broker.ingest.ranged_file import RangedFile
 from broker.schemas.render_settings import RenderSettings
 from workers.storage import ObjectStore, StorageError
 
 GLB_MAGIC = b"glTF"
 CHUNK_JSON = 0x4E4F534A
-
-
-class _RangeReader(io.RawIOBase):
-    """A seekable read-only file over an object, one ranged read per ``read``."""
-
-    def __init__(self, store: ObjectStore, key: str, size: int) -> None:
-        self.store, self.key, self.size, self.pos = store, key, size, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.size}[whence]
-        self.pos = max(0, base + offset)
-        return self.pos
-
-    def readinto(self, buffer: Any) -> int:
-        end = min(self.size, self.pos + len(buffer)) - 1
-        if end < self.pos:
-            return 0
-        data = b"".join(self.store.iter_range(self.key, self.pos, end))
-        buffer[: len(data)] = data
-        self.pos += len(data)
-        return len(data)
 
 
 Names = tuple[tuple[str, ...], tuple[str, ...]]
@@ -122,7 +93,11 @@ def _stored_names(store: ObjectStore, key: str, file_format: str, max_json: int)
     size = store.size(key)
     if size is None:
         return None
-    with io.BufferedReader(_RangeReader(store, key, size), buffer_size=64 * 1024) as fh:
+
+    def fetch(pos: int, n: int) -> bytes:
+        return b"".join(store.iter_range(key, pos, pos + n - 1))
+
+    with io.BufferedReader(RangedFile(size, fetch), buffer_size=64 * 1024) as fh:
         return names_of(fh, file_format, max_json)
 
 
