@@ -15,8 +15,17 @@ from fastapi_offline import FastAPIOffline
 
 from broker.api.methods import support_head
 from broker.api.request_guard import RequestGuard
-from broker.api.routes import account, admin, assets, health, models, overlays, quote, renders
 from broker.context import AppContext
+from broker.dialects.dxgl.routes import (
+    account,
+    admin,
+    assets,
+    health,
+    models,
+    overlays,
+    quote,
+    renders,
+)
 from broker.errors import install_error_handlers
 from broker.schemas.resources import ErrorEnvelope
 from workers.config import Settings

@@ -15,8 +15,8 @@ from typing import Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from broker.dialects.dxgl.render_settings import parse_render_settings
 from broker.errors import InvalidSettings
-from broker.schemas.render_settings import parse_render_settings
 
 VIDEO_SUFFIXES = {".mp4": "video", ".mov": "video"}
 

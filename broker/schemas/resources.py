@@ -7,7 +7,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
-from broker.schemas.render_settings import Align
+from broker.dialects.dxgl.render_settings import Align
 
 T = TypeVar("T")
 

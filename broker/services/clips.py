@@ -17,9 +17,9 @@ import zipfile
 from functools import lru_cache
 from typing import IO, Any
 
+from broker.dialects.dxgl.render_settings import RenderSettings
 from broker.errors import InvalidSettings
 from broker.ingest.ranged_file import RangedFile
-from broker.schemas.render_settings import RenderSettings
 from workers.storage import ObjectStore, StorageError
 
 GLB_MAGIC = b"glTF"

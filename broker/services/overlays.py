@@ -7,10 +7,10 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from broker.db.models import Overlay
+from broker.dialects.dxgl.render_settings import RenderSettings
 from broker.errors import InvalidSettings, OverlayNotFound
 from broker.ids import new_id
 from broker.ingest.image_check import CheckedImage
-from broker.schemas.render_settings import RenderSettings
 from broker.security import Principal
 from broker.services.listing import newest_first
 from workers.environments import BUILTIN_ENVIRONMENTS

@@ -10,6 +10,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from broker.db.models import Job, Model, Render
+from broker.dialects.dxgl.render_settings import (
+    RenderSettings,
+    parse_render_settings,
+    preview_settings,
+)
 from broker.errors import (
     InvalidSettings,
     InvalidTransition,
@@ -18,7 +23,6 @@ from broker.errors import (
     RenderNotFound,
 )
 from broker.ids import new_id
-from broker.schemas.render_settings import RenderSettings, parse_render_settings, preview_settings
 from broker.security import Principal
 from broker.services import clips, credits
 from broker.services import models as model_service

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Overlay
+from broker.dialects.dxgl.render_settings import RenderSettings, parse_render_settings
 from broker.errors import (
     FileTooLarge,
     InvalidFormat,
@@ -34,7 +35,6 @@ from broker.ingest.multipart import StagedUpload
 from broker.ingest.url_fetch import FetchLimits, fetch_model
 from broker.ingest.validate import CONTENT_TYPES, ModelInvalid, accept_model, upload_format
 from broker.ingest.zip_check import ZipTooLarge
-from broker.schemas.render_settings import RenderSettings, parse_render_settings
 from broker.schemas.resources import OverlayFields
 from broker.security import Principal
 from broker.services import clips

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from broker.schemas.render_settings import parse_render_settings
+from broker.dialects.dxgl.render_settings import parse_render_settings
 
 
 def test_material_variant_is_accepted_and_stored() -> None:

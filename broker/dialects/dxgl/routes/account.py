@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from broker.api.deps import get_ctx, require
-from broker.api.views import account_out
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Account
+from broker.dialects.dxgl.views import account_out
 from broker.errors import Unauthorized
 from broker.schemas.resources import AccountOut, Data
 from broker.security import Principal

@@ -7,10 +7,10 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query
 
 from broker.api.deps import get_ctx, require
-from broker.api.pagination import Paging, page_of, paging
-from broker.api.views import render_out
 from broker.context import AppContext
 from broker.db.engine import transaction
+from broker.dialects.dxgl.pagination import Paging, page_of, paging
+from broker.dialects.dxgl.views import render_out
 from broker.errors import RendersRequired, TooMany
 from broker.schemas.resources import (
     BatchIn,

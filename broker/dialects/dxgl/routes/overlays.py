@@ -7,10 +7,10 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from broker.api.deps import get_ctx, require
-from broker.api.pagination import Paging, page_of, paging
-from broker.api.views import overlay_out
 from broker.context import AppContext
 from broker.db.engine import transaction
+from broker.dialects.dxgl.pagination import Paging, page_of, paging
+from broker.dialects.dxgl.views import overlay_out
 from broker.ingest.multipart import openapi_body, receive_upload
 from broker.schemas.resources import Data, OverlayLayer, OverlayOut, Page
 from broker.security import Principal

@@ -9,8 +9,8 @@ from broker.api.deps import get_ctx, require
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Account
+from broker.dialects.dxgl.render_settings import parse_render_settings
 from broker.errors import InvalidSettings, RendersRequired, TooMany, Unauthorized
-from broker.schemas.render_settings import parse_render_settings
 from broker.schemas.resources import Data, QuoteIn, QuoteLine, QuoteOut
 from broker.security import Principal
 from broker.services import renders as render_service

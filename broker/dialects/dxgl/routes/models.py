@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from broker.api.deps import get_ctx, require
-from broker.api.downloads import serve_object
-from broker.api.pagination import Paging, page_of, paging
-from broker.api.views import model_detail_out, model_out, upload_out
 from broker.context import AppContext
 from broker.db.engine import transaction
+from broker.dialects.dxgl.downloads import serve_object
+from broker.dialects.dxgl.pagination import Paging, page_of, paging
+from broker.dialects.dxgl.views import model_detail_out, model_out, upload_out
 from broker.errors import FileNotFound, InvalidRequest, Sha256Required
 from broker.ingest.multipart import openapi_body, receive_upload
 from broker.ingest.validate import CONTENT_TYPES

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from broker.api.deps import get_ctx, require
-from broker.api.downloads import serve_object, zip_response
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Render
+from broker.dialects.dxgl.downloads import serve_object, zip_response
 from broker.errors import (
     ApiError,
     DatasetHasNoVideo,
