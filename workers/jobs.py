@@ -1,19 +1,24 @@
-"""What crosses the broker → worker boundary: a job spec in, progress events out.
+"""What crosses the broker → worker boundary: an assignment in, progress events out.
 
-Both are plain pydantic models so they can travel through a multiprocessing queue or Ray
-unchanged. Outputs are written under a per-attempt prefix; the broker publishes them (records
-their keys on the render) only when the attempt's lease still holds.
+Both are plain pydantic models so they travel through a multiprocessing queue or Ray
+unchanged. An assignment is one attempt at one job: the job's typed spec, where its inputs
+are in the object store now, and the lease version that fences stale attempts out. Outputs
+are written under a per-attempt prefix; the broker publishes them only while the attempt's
+lease still holds.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-JobKind = Literal["render", "preview", "dataset"]
-EventKind = Literal["status", "done", "error"]
-ProgressStatus = Literal["poster-processing", "poster-done", "video-processing"]
+from workers.resources import Resource
+from workers.specs import JobSpec
+
+EventKind = Literal["progress", "done", "error"]
+RenderPhase = Literal["poster-processing", "poster-done", "video-processing"]
+"""A render's progress: frames started, first posters uploaded, all frames rendered."""
 
 
 class Asset(BaseModel):
@@ -22,22 +27,26 @@ class Asset(BaseModel):
     size: int
 
 
-class JobSpec(BaseModel):
+class StoredInput(BaseModel):
+    key: str
+    format: str
+
+
+class Assignment(BaseModel):
     job_id: str
-    render_id: str
-    kind: JobKind
     attempt: int
     lease_version: int
-    model_key: str
-    model_format: str
-    settings: dict[str, Any]
     output_prefix: str
-    bg_image_key: str | None = None
-    """The object-store key of the ``bgImageId`` overlay; None when it no longer exists."""
-    environment_key: str | None = None
-    """The object-store key of an uploaded ``environment`` (None: built in, or deleted)."""
-    variants: list[JobSpec] = Field(default_factory=list)
+    spec: JobSpec
+    inputs: dict[str, StoredInput | None] = Field(default_factory=dict)
+    """Object-store location of each input the spec names by id (``model``, ``bg_image``,
+    ``environment``); None when that input was deleted after the job was accepted."""
+    variants: list[Assignment] = Field(default_factory=list)
     """Other renders of the same model whose frames are identical: rendered once."""
+
+    @property
+    def resource(self) -> Resource:
+        return self.spec.resource
 
     @property
     def job_ids(self) -> list[str]:
@@ -45,19 +54,14 @@ class JobSpec(BaseModel):
 
 
 class JobEvent(BaseModel):
-    """A status change reported by a worker; ``lease_version`` fences stale attempts out."""
+    """A progress report from a worker; ``lease_version`` fences stale attempts out."""
 
     job_id: str
-    render_id: str
     lease_version: int
     kind: EventKind
-    status: ProgressStatus | None = None
+    phase: RenderPhase | None = None
     assets: dict[str, Asset] = Field(default_factory=dict)
     file_size: int | None = None
     has_web_variant: bool = False
     message: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)
-
-
-def output_prefix(render_id: str, attempt: int) -> str:
-    return f"renders/{render_id}/attempt-{attempt}"

@@ -1,0 +1,120 @@
+"""Typed job specs: what a client asked for, in meshfarm's own words.
+
+The API edge (a dialect) builds one spec from a request, once; it is stored on the job
+row and is what the worker executes. A spec names its inputs by id (model, overlays): the
+dispatcher resolves them to object-store keys when the job runs (``Assignment.inputs``),
+so a spec stays valid however the store is laid out. No vendor's field names appear here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from workers.catalogue import DATASET_TIERS, VIDEO_TIERS, DatasetTierName, VideoTierName
+from workers.resources import Resource
+
+Effect = Literal["turntable", "hero-spin", "showcase", "zoom-orbit", "reveal"]
+Aspect = Literal["16:9", "1:1", "9:16"]
+Align = Literal[
+    "top-left",
+    "top-center",
+    "top-right",
+    "center-left",
+    "center",
+    "center-right",
+    "bottom-left",
+    "bottom-center",
+    "bottom-right",
+]
+ToneMapping = Literal["neutral", "aces", "none"]
+Coverage = Literal["hemisphere", "sphere"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model_id: str
+
+
+class RenderSpec(_Spec):
+    """A turntable-style video with posters and a thumbnail.
+
+    Optional lighting fields left at None mean "the renderer's default" and are kept
+    apart from an explicit value, so that an API can echo only what its client sent.
+    """
+
+    kind: Literal["render"] = "render"
+    tier: VideoTierName = "share"
+    preview: bool = False
+    """The free system preview of an upload: half size, first in the queue."""
+    effect: Effect = "turntable"
+    sweep_angle: float | None = None
+    ease_out_ratio: float | None = None
+    amplitude: float | None = None
+    zoom_start: float | None = None
+    zoom_end: float | None = None
+    scale_from: float | None = None
+    vignette: float = 0.0
+    aspect: Aspect = "16:9"
+    bg_color: str = "#ffffff"
+    bg_image_id: str | None = None
+    bg_align: Align | None = None
+    """None: the background overlay's own alignment (top-left without one)."""
+    length: float = 6.0
+    animation: str | None = None
+    animation_speed: float = 1.0
+    shadows: bool = True
+    reflector: bool = False
+    easing: bool = True
+    rotate_y: float = 0.0
+    tilt_x: float = 0.0
+    pan_x: float = 0.0
+    roll_z: float = 0.0
+    zoom: float = 1.0
+    environment: str | None = None
+    """A built-in environment's name or an environment overlay's id (None: studio)."""
+    environment_rotation: float | None = None
+    environment_intensity: float | None = None
+    tone_mapping: ToneMapping | None = None
+    key_light: bool | None = None
+    background_environment: bool | None = None
+    material_variant: str | None = None
+
+    @property
+    def credits(self) -> int:
+        return 0 if self.preview else VIDEO_TIERS[self.tier].credits
+
+    @property
+    def resource(self) -> Resource:
+        return "gpu"
+
+    @property
+    def priority(self) -> int:
+        return 10 if self.preview else 0
+
+
+class DatasetSpec(_Spec):
+    """A NeRF / Gaussian-splatting training set: posed views, depth, points, in one ZIP."""
+
+    kind: Literal["dataset"] = "dataset"
+    tier: DatasetTierName = "100x800"
+    coverage: Coverage = "hemisphere"
+
+    @property
+    def credits(self) -> int:
+        return DATASET_TIERS[self.tier].credits
+
+    @property
+    def resource(self) -> Resource:
+        return "gpu"
+
+    @property
+    def priority(self) -> int:
+        return 0
+
+
+JobSpec = Annotated[RenderSpec | DatasetSpec, Field(discriminator="kind")]
+JOB_SPECS: TypeAdapter[RenderSpec | DatasetSpec] = TypeAdapter(JobSpec)
+"""Parses a stored spec back into its class (``JOB_SPECS.validate_python(row.spec)``)."""
