@@ -71,10 +71,12 @@ Timings = tuple[list[float], list[float]]
 
 def time_meshfarm(path: Path, quality: str, frames: int) -> Timings:
     sys.path.insert(0, str(ROOT))
-    from renderer import Renderer, load_scene, settings_from_dxgl
+    from renderer import Renderer, load_scene
+    from workers.render_settings import render_settings
+    from workers.specs import RenderSpec
 
     scene = load_scene(path)
-    settings = settings_from_dxgl({"length": 30}, quality=quality)
+    settings = render_settings(RenderSpec(model_id="bench", tier=quality, length=30))
     times: list[float] = []
     cpu: list[float] = []
     with Renderer(settings) as renderer:

@@ -30,7 +30,7 @@ from renderer.gltf_loader import load_scene
 from renderer.ibl import warm_up
 from renderer.layers import Layers, LayersRenderer, render_layers
 from renderer.scene import Scene
-from renderer.settings import RenderSettings, settings_from_dxgl
+from renderer.settings import RenderSettings, output_size
 
 __all__ = [
     "BUILTIN_ENVIRONMENTS",
@@ -56,8 +56,8 @@ __all__ = [
     "export_environment_hdr",
     "load_environment",
     "load_scene",
+    "output_size",
     "render_layers",
-    "settings_from_dxgl",
     "stage",
     "uniform_environment",
     "warm_up",

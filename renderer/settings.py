@@ -1,16 +1,15 @@
-"""Render settings: the dx.gl ``renderSettings`` object as a typed, validated dataclass.
+"""Render settings: everything that decides a render's pixels, as a validated dataclass.
 
-The API speaks camelCase JSON with per-field defaults (see the Render Settings table of
-the dx.gl spec); the renderer wants snake_case values that are already checked and
-resolved (output size from ``quality`` and ``aspect``, colours as floats). This module is
-the one place that translation happens.
+The renderer is a library: it takes resolved values (an output size in pixels, colours
+as floats, a loaded environment) and checks them itself, whoever built them. What a
+client asked for (a tier, an overlay id) is translated by the caller
+(``workers.render_settings``); no API's names or tiers are known here.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -33,7 +32,8 @@ BG_ALIGNS = (
 )
 TONE_MAPPINGS = ("neutral", "aces", "none")
 MAX_ENVIRONMENT_INTENSITY = 100.0
-QUALITY_LONG_SIDE = {"share": 960, "standard": 1920, "4k": 3840, "pro": 3840}
+ANGLE_LIMITS = {"rotate_y": 180.0, "tilt_x": 90.0, "pan_x": 180.0, "roll_z": 180.0}
+"""Degrees either way for the model's start azimuth and its tilt, pan and roll."""
 FPS = 30
 
 
@@ -47,7 +47,7 @@ class RenderSettings:
     ``bg_image`` (H×W×3 or H×W×4 uint8, sRGB) replaces ``bg_color``; it is scaled to
     cover the frame and cropped from the ``bg_align`` anchor.
 
-    Lighting (meshfarm extensions; a dx.gl client never sends them): ``environment`` is
+    Lighting: ``environment`` is
     a built-in name (``"studio"``) or a loaded :class:`~renderer.environment.Environment`;
     ``environment_rotation`` turns it (and the key light) about +Y, in degrees,
     counter-clockwise seen from above; ``environment_intensity`` scales its radiance.
@@ -98,7 +98,7 @@ class RenderSettings:
     def __post_init__(self) -> None:
         _check(self.effect in EFFECTS, f"effect must be one of {', '.join(EFFECTS)}")
         _check(self.aspect in ASPECTS, "aspect must be 16:9, 1:1 or 9:16")
-        _check(self.bg_align in BG_ALIGNS, f"bgAlign must be one of {', '.join(BG_ALIGNS)}")
+        _check(self.bg_align in BG_ALIGNS, f"bg_align must be one of {', '.join(BG_ALIGNS)}")
         _check(
             0 < self.width <= MAX_OUTPUT_SIDE and 0 < self.height <= MAX_OUTPUT_SIDE,
             f"output size must be between 1 and {MAX_OUTPUT_SIDE} pixels per side",
@@ -106,15 +106,24 @@ class RenderSettings:
         _check(0.0 <= self.vignette <= 1.0, "vignette must be between 0 and 1")
         _check(0.0 < self.length <= 600.0, "length must be between 0 and 600 seconds")
         _check(0.5 <= self.zoom <= 2.0, "zoom must be between 0.5 and 2.0")
-        _check(0.0 <= self.ease_out_ratio <= 1.0, "easeOutRatio must be between 0 and 1")
-        _check(0.1 <= self.zoom_start <= 3 and 0.1 <= self.zoom_end <= 3, "zoom range 0.1-3")
-        _check(0.0 <= self.scale_from <= 1.0, "scaleFrom must be between 0 and 1")
+        _check(0.0 <= self.ease_out_ratio <= 1.0, "ease_out_ratio must be between 0 and 1")
+        _check(
+            0.1 <= self.zoom_start <= 3 and 0.1 <= self.zoom_end <= 3,
+            "zoom_start and zoom_end must be between 0.1 and 3",
+        )
+        _check(0.0 <= self.scale_from <= 1.0, "scale_from must be between 0 and 1")
         _check(5.0 <= self.amplitude <= 180.0, "amplitude must be between 5 and 180")
         _check(
             self.sweep_angle is None or 10.0 <= self.sweep_angle <= 1080.0,
-            "sweepAngle must be between 10 and 1080",
+            "sweep_angle must be between 10 and 1080",
         )
-        _check(self.animation_speed > 0, "animationSpeed must be positive")
+        for name, limit in ANGLE_LIMITS.items():
+            angle = getattr(self, name)
+            _check(
+                math.isfinite(angle) and abs(angle) <= limit,
+                f"{name} must be between {-limit:g} and {limit:g} degrees",
+            )
+        _check(self.animation_speed > 0, "animation_speed must be positive")
         _check(self.fps > 0, "fps must be positive")
         _check(all(0.0 <= c <= 1.0 for c in self.bg_color), "bg_color channels must be 0..1")
         _check(
@@ -123,20 +132,20 @@ class RenderSettings:
         )
         _check(
             math.isfinite(self.environment_rotation) and abs(self.environment_rotation) <= 360,
-            "environmentRotation must be between -360 and 360 degrees",
+            "environment_rotation must be between -360 and 360 degrees",
         )
         _check(
             math.isfinite(self.environment_intensity)
             and 0.0 <= self.environment_intensity <= MAX_ENVIRONMENT_INTENSITY,
-            f"environmentIntensity must be between 0 and {MAX_ENVIRONMENT_INTENSITY:g}",
+            f"environment_intensity must be between 0 and {MAX_ENVIRONMENT_INTENSITY:g}",
         )
         _check(
             self.tone_mapping in TONE_MAPPINGS,
-            f"toneMapping must be one of {', '.join(TONE_MAPPINGS)}",
+            f"tone_mapping must be one of {', '.join(TONE_MAPPINGS)}",
         )
         _check(
             self.key_light is None or isinstance(self.key_light, bool),
-            "keyLight must be true or false",
+            "key_light must be true or false",
         )
         _check(
             isinstance(self.background_environment, bool),
@@ -160,130 +169,10 @@ def _check(ok: bool, message: str) -> None:
         raise InvalidSettings(message)
 
 
-def output_size(quality: str, aspect: str) -> tuple[int, int]:
-    """Output (width, height) for a tier and aspect: the long side is the tier's."""
-    _check(quality in QUALITY_LONG_SIDE, "quality must be share, standard, 4k or pro")
+def output_size(long_side: int, aspect: str) -> tuple[int, int]:
+    """Output (width, height) with ``long_side`` pixels on the longer side of ``aspect``;
+    the short side is rounded to an even number (the video encoders need even sides)."""
     _check(aspect in ASPECTS, "aspect must be 16:9, 1:1 or 9:16")
-    long_side = QUALITY_LONG_SIDE[quality]
     aw, ah = ASPECTS[aspect]
-    short = 2 * round(long_side * min(aw, ah) / max(aw, ah) / 2)  # even, for the encoders
+    short = 2 * round(long_side * min(aw, ah) / max(aw, ah) / 2)
     return (long_side, short) if aw >= ah else (short, long_side)
-
-
-def parse_hex_color(value: Any) -> tuple[float, float, float]:
-    """``"#rrggbb"`` → sRGB floats in 0..1."""
-    if not (isinstance(value, str) and len(value) == 7 and value[0] == "#"):
-        raise InvalidSettings(f"bgColor must look like #rrggbb, got {value!r}")
-    try:
-        rgb = [int(value[i : i + 2], 16) for i in (1, 3, 5)]
-    except ValueError:
-        raise InvalidSettings(f"bgColor must look like #rrggbb, got {value!r}") from None
-    return (rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0)
-
-
-_NUMBER_FIELDS = {
-    "sweepAngle": "sweep_angle",
-    "easeOutRatio": "ease_out_ratio",
-    "amplitude": "amplitude",
-    "zoomStart": "zoom_start",
-    "zoomEnd": "zoom_end",
-    "scaleFrom": "scale_from",
-    "vignette": "vignette",
-    "length": "length",
-    "animationSpeed": "animation_speed",
-    "rotateY": "rotate_y",
-    "tiltX": "tilt_x",
-    "panX": "pan_x",
-    "rollZ": "roll_z",
-    "zoom": "zoom",
-    "environmentRotation": "environment_rotation",
-    "environmentIntensity": "environment_intensity",
-}
-_BOOL_FIELDS = {
-    "shadows": "shadows",
-    "reflector": "reflector",
-    "easing": "easing",
-    "keyLight": "key_light",
-}
-BACKGROUNDS = ("color", "environment")
-_ANGLE_RANGES = {"rotateY": 180.0, "tiltX": 90.0, "panX": 180.0, "rollZ": 180.0}
-
-
-def settings_from_dxgl(
-    d: dict[str, Any],
-    *,
-    quality: str | None = None,
-    bg_image: np.ndarray | None = None,
-    environment: Environment | None = None,
-) -> RenderSettings:
-    """Build :class:`RenderSettings` from a dx.gl ``renderSettings`` dict (any subset).
-
-    ``quality`` overrides ``d["quality"]`` (the worker renders one job's tiers from one
-    settings dict); the default tier is ``share``. ``pro`` means transparent output.
-    Keys the renderer does not use (``bgImageId``, ``output``…) are ignored here: the
-    worker resolves ``bgImageId`` to pixels and passes them as ``bg_image``.
-
-    meshfarm's lighting keys: ``environment`` (a built-in name; an uploaded map is
-    resolved by the caller and passed as ``environment``, which then wins),
-    ``environmentRotation``, ``environmentIntensity``, ``toneMapping``, ``keyLight`` and
-    ``background`` (``"color"``, the default, or ``"environment"``); ``materialVariant``
-    (a KHR_materials_variants name).
-    """
-    tier = quality if quality is not None else d.get("quality", "share")
-    aspect = d.get("aspect", "16:9")
-    width, height = output_size(tier, aspect)
-    kwargs: dict[str, Any] = {}
-    for key, field_name in _NUMBER_FIELDS.items():
-        if key in d and d[key] is not None:
-            value = d[key]
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InvalidSettings(f"{key} must be a number")
-            if not math.isfinite(value):
-                raise InvalidSettings(f"{key} must be finite")
-            limit = _ANGLE_RANGES.get(key)
-            if limit is not None and abs(value) > limit:
-                raise InvalidSettings(f"{key} must be between {-limit:g} and {limit:g}")
-            kwargs[field_name] = float(value)
-    for key, field_name in _BOOL_FIELDS.items():
-        if key in d and d[key] is not None:
-            if not isinstance(d[key], bool):
-                raise InvalidSettings(f"{key} must be true or false")
-            kwargs[field_name] = d[key]
-    effect = d.get("effect", "turntable")
-    animation = d.get("animation")
-    if animation is not None and not isinstance(animation, str):
-        raise InvalidSettings("animation must be a clip name or '*'")
-    material_variant = d.get("materialVariant")
-    if material_variant is not None and not isinstance(material_variant, str):
-        raise InvalidSettings("materialVariant must be the name of one of the model's variants")
-    tone_mapping = d.get("toneMapping", "neutral")
-    if not isinstance(tone_mapping, str):
-        raise InvalidSettings(f"toneMapping must be one of {', '.join(TONE_MAPPINGS)}")
-    background = d.get("background", "color")
-    if background not in BACKGROUNDS:
-        raise InvalidSettings("background must be 'color' or 'environment'")
-    env: str | Environment = environment if environment is not None else "studio"
-    if environment is None and d.get("environment") is not None:
-        name = d["environment"]
-        if not isinstance(name, str) or name not in BUILTIN_ENVIRONMENTS:
-            raise InvalidSettings(
-                f"environment must be one of {', '.join(BUILTIN_ENVIRONMENTS)} "
-                "or an uploaded environment"
-            )
-        env = name
-    return RenderSettings(
-        effect=effect,
-        aspect=aspect,
-        width=width,
-        height=height,
-        bg_color=parse_hex_color(d.get("bgColor", "#ffffff")),
-        bg_image=bg_image,
-        bg_align=d.get("bgAlign", "top-left"),
-        animation=animation or None,
-        transparent=tier == "pro",
-        environment=env,
-        tone_mapping=tone_mapping,
-        background_environment=background == "environment",
-        material_variant=material_variant,
-        **kwargs,
-    )

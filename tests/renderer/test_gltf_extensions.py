@@ -29,10 +29,11 @@ from renderer import (
     Scene,
     load_scene,
     render_layers,
-    settings_from_dxgl,
 )
 from renderer.gl_context import get_program
 from renderer.shader_source import compose
+from workers.render_settings import render_settings
+from workers.specs import RenderSpec
 
 FRONT = Camera(position=(0.0, 0.0, 4.2), target=(0.0, 0.0, 0.0), aspect=1.0)
 SIZE = 96
@@ -738,7 +739,7 @@ def test_render_setting_material_variant_draws_that_variant(
         "KHR_materials_variants": {"mappings": [{"material": 1, "variants": [0]}]}
     }
     model = write_doc(doc)
-    settings = settings_from_dxgl({"materialVariant": "Jade", "aspect": "1:1"})
+    settings = render_settings(RenderSpec(model_id="m", material_variant="Jade", aspect="1:1"))
     with Renderer(small(aspect="1:1", material_variant=settings.material_variant)) as r:
         jade = centre_rgb(r.render_frame(model, 0))
     assert jade[1] > jade[0] + 60 and jade[1] > jade[2] + 60
