@@ -7,7 +7,7 @@ HTTP or storage; ``workers`` uploads what it returns.
 from encoders.errors import EncodeError, EncoderFailed, EncoderUnavailable, FrameError
 from encoders.fanout import encode_render
 from encoders.specs import QUALITIES, EncodedFile, VideoSpec, video_specs
-from encoders.video import h264_encoder, nvenc_available
+from encoders.video import H264Choice, h264_encoder, nvenc_available
 
 __all__ = [
     "QUALITIES",
@@ -16,6 +16,7 @@ __all__ = [
     "EncoderFailed",
     "EncoderUnavailable",
     "FrameError",
+    "H264Choice",
     "VideoSpec",
     "encode_render",
     "h264_encoder",

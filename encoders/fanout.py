@@ -21,7 +21,7 @@ from encoders.compose import Background, check_frame, over_background
 from encoders.errors import EncodeError, EncoderFailed, FrameError
 from encoders.images import write_posters
 from encoders.specs import EncodedFile, VideoSpec, video_specs
-from encoders.video import VideoWriter
+from encoders.video import H264Choice, VideoWriter
 
 QUEUE_FRAMES = 3
 """Frames waiting per encoder: enough to absorb jitter between renderer and encoders; at
@@ -119,11 +119,12 @@ class _EncoderThread:
 class FanOut:
     """Feeds each frame to every video output; ``done`` is what the slowest one has encoded."""
 
-    def __init__(self, specs: list[VideoSpec], out_dir: Path) -> None:
+    def __init__(self, specs: list[VideoSpec], out_dir: Path, h264: H264Choice = "auto") -> None:
         self.threads: list[_EncoderThread] = []
         try:
             for spec in specs:
-                self.threads.append(_EncoderThread(VideoWriter(spec, out_dir / spec.filename)))
+                writer = VideoWriter(spec, out_dir / spec.filename, h264)
+                self.threads.append(_EncoderThread(writer))
         except BaseException:
             self.abort()
             raise
@@ -155,6 +156,7 @@ def encode_render(
     total_frames: int | None = None,
     progress: Progress | None = None,
     on_poster: PosterCallback | None = None,
+    h264_encoder: H264Choice = "auto",
 ) -> dict[str, EncodedFile]:
     """Encode ``frames`` (H×W×4 uint8, straight alpha, even sides) into every output of a render.
 
@@ -165,6 +167,8 @@ def encode_render(
     except the ProRes video. ``on_poster`` is called, on this thread, with the two posters
     as soon as they exist, before any video frame is encoded. ``progress(done, total)``
     reports frames that every encoder has taken, never decreasing, last with all frames.
+    ``h264_encoder`` picks the H.264 encoder: ``auto`` (h264_nvenc where it really opens,
+    else libx264), ``libx264`` or ``h264_nvenc`` (an error where it does not open).
 
     Frames must not be modified after they are yielded (the encoders read them later).
     Errors raise an EncodeError (errors raised by ``frames`` itself propagate unchanged)
@@ -190,7 +194,7 @@ def encode_render(
         posters = write_posters(over_background(first, backdrop), out_dir)
         if on_poster is not None:
             on_poster(dict(posters))
-        fanout = FanOut(specs, out_dir)
+        fanout = FanOut(specs, out_dir, h264_encoder)
         count, reported = 0, 0
         frame: np.ndarray | None = first
         while frame is not None:

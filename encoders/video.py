@@ -13,7 +13,7 @@ import os
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import av
 import numpy as np
@@ -21,8 +21,8 @@ import numpy as np
 from encoders.errors import EncoderFailed, EncoderUnavailable
 from encoders.specs import FPS, EncodedFile, VideoSpec
 
-H264_ENCODER_ENV = "MESHFARM_H264_ENCODER"
-"""``auto`` (default: h264_nvenc where it opens, else libx264), ``libx264`` or ``h264_nvenc``."""
+H264Choice = Literal["auto", "libx264", "h264_nvenc"]
+"""``auto`` (h264_nvenc where it opens, else libx264), or one of the two forced."""
 BT709 = 1  # AVCOL_SPC / AVCOL_PRI / AVCOL_TRC_BT709
 TV_RANGE = 1  # AVCOL_RANGE_MPEG
 
@@ -49,13 +49,12 @@ def nvenc_available() -> bool:
         return False
 
 
-def h264_encoder() -> str:
-    """The H.264 encoder to use, from ``MESHFARM_H264_ENCODER`` (default ``auto``)."""
-    choice = os.environ.get(H264_ENCODER_ENV, "auto")
+def h264_encoder(choice: H264Choice = "auto") -> str:
+    """The H.264 encoder that ``choice`` means on this machine."""
     if choice == "auto":
         return "h264_nvenc" if nvenc_available() else "libx264"
-    if choice not in ("libx264", "h264_nvenc"):
-        raise EncoderUnavailable(f"{H264_ENCODER_ENV}={choice!r}: use auto, libx264, h264_nvenc")
+    if choice not in get_args(H264Choice):
+        raise EncoderUnavailable(f"H.264 encoder {choice!r}: use {', '.join(get_args(H264Choice))}")
     return choice
 
 
@@ -67,9 +66,11 @@ def nvenc_options(x264: dict[str, str]) -> dict[str, str]:
 
 
 class VideoWriter:
-    """One output file, written under a hidden temporary name and renamed on success."""
+    """One output file, written under a hidden temporary name and renamed on success.
 
-    def __init__(self, spec: VideoSpec, path: Path) -> None:
+    ``h264`` picks the encoder of H.264 outputs (:func:`h264_encoder`)."""
+
+    def __init__(self, spec: VideoSpec, path: Path, h264: H264Choice = "auto") -> None:
         self.spec = spec
         self.path = path
         self.tmp = path.with_name(f".{path.name}.part")
@@ -77,10 +78,10 @@ class VideoWriter:
         self.container: Any = None
         codecs = [spec.codec]
         if spec.codec == "libx264":
-            chosen = h264_encoder()
-            automatic = os.environ.get(H264_ENCODER_ENV, "auto") == "auto"
+            chosen = h264_encoder(h264)
             # NVENC can refuse one more session (consumer GPUs cap them): fall back per file.
-            codecs = [chosen, "libx264"] if chosen == "h264_nvenc" and automatic else [chosen]
+            may_fall_back = h264 == "auto" and chosen == "h264_nvenc"
+            codecs = [chosen, "libx264"] if may_fall_back else [chosen]
         for attempt, codec in enumerate(codecs, 1):
             try:
                 self._open(codec)

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MB = 1024 * 1024
+H264Choice = Literal["auto", "libx264", "h264_nvenc"]
+"""``encoders.H264Choice``'s values, spelt out: importing ``encoders`` here would load PyAV
+into every broker process (tests/encoders/test_failures.py holds the two equal)."""
 
 
 class Settings(BaseSettings):
@@ -91,6 +95,10 @@ class Settings(BaseSettings):
         1000, ge=0, description="Bytes per second a body must average after the grace period."
     )
     workers: int = Field(1, ge=0, description="Local worker processes started by `serve`.")
+    h264_encoder: H264Choice = Field(
+        "auto",
+        description="auto: h264_nvenc where it opens, else libx264; or force either one.",
+    )
     janitor_grace_seconds: float = Field(
         3600.0, gt=0, description="Age before unreferenced files count as crash debris."
     )

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from workers import scene_cache
-from workers.config import Settings
+from workers.config import H264Choice, Settings
 from workers.environments import BUILTIN_ENVIRONMENTS, load_stored_environment
 from workers.jobs import Asset, EventKind, JobEvent, JobSpec
 from workers.storage import ObjectStore
@@ -43,10 +43,13 @@ def hex_to_rgb(value: str) -> tuple[int, int, int]:
 class _Job:
     """Event helpers bound to one spec."""
 
-    def __init__(self, spec: JobSpec, store: ObjectStore, emit: Emit) -> None:
+    def __init__(
+        self, spec: JobSpec, store: ObjectStore, emit: Emit, h264_encoder: H264Choice
+    ) -> None:
         self.spec = spec
         self.store = store
         self.emit = emit
+        self.h264_encoder = h264_encoder
         self.timings: dict[str, float] = {}
         self.finished = False
 
@@ -135,6 +138,7 @@ def _encode(
     backdrop: np.ndarray | None = None,
     on_poster: Callable[[dict[str, Any]], None] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    h264_encoder: H264Choice = "auto",
 ) -> dict[str, Any]:
     from encoders import encode_render
 
@@ -147,6 +151,7 @@ def _encode(
         total_frames=total,
         on_poster=on_poster,
         progress=progress,
+        h264_encoder=h264_encoder,
     )
 
 
@@ -173,6 +178,7 @@ def render_and_encode(
     on_rendered: Callable[[], None] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
     timings: dict[str, float] | None = None,
+    h264_encoder: H264Choice = "auto",
 ) -> dict[str, Any]:
     """Render a dx.gl render's frames and encode every output file into ``out_dir``.
 
@@ -195,6 +201,7 @@ def render_and_encode(
             backdrop=_backdrop(render_settings),
             on_poster=on_poster,
             progress=progress,
+            h264_encoder=h264_encoder,
         )
     clock["encode"] = max(0.0, time.monotonic() - started - clock.get("render", 0.0))
     return files
@@ -270,6 +277,7 @@ def _render_video(
         on_poster=_poster_handler(job),
         on_rendered=_encoding(job),
         timings=job.timings,
+        h264_encoder=job.h264_encoder,
     )
     _publish(job, files)
 
@@ -309,6 +317,7 @@ def _render_shared(
                 total=total,
                 backdrop=backdrop,
                 on_poster=_poster_handler(job),
+                h264_encoder=job.h264_encoder,
             )
 
         outcomes = tee(
@@ -362,7 +371,7 @@ def _report_failure(job: _Job, exc: BaseException) -> None:
 def run_job(spec: JobSpec, store: ObjectStore, settings: Settings, emit: Emit) -> None:
     """Run one job (or one group of jobs sharing frames), reporting through ``emit``;
     every failure becomes an ``error`` event for each job it touched."""
-    jobs = [_Job(s, store, emit) for s in (spec, *spec.variants)]
+    jobs = [_Job(s, store, emit, settings.h264_encoder) for s in (spec, *spec.variants)]
     with tempfile.TemporaryDirectory(prefix="job-", dir=settings.tmp_dir) as tmp:
         workdir = Path(tmp)
         try:

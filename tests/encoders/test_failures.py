@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 import pytest
@@ -14,12 +15,14 @@ from encoders import (
     EncoderFailed,
     EncoderUnavailable,
     FrameError,
+    H264Choice,
     encode_render,
     nvenc_available,
     video,
     video_specs,
 )
-from encoders.video import H264_ENCODER_ENV, VideoWriter
+from encoders.video import VideoWriter
+from workers.config import Settings
 
 
 def final_files(out: Path) -> list[str]:
@@ -92,16 +95,38 @@ def test_an_encoder_breaking_mid_stream_stops_everything(
     assert final_files(tmp_path) == []  # posters and finished videos removed too
 
 
-def test_an_encoder_that_cannot_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_encoder_that_cannot_start(tmp_path: Path) -> None:
     if nvenc_available():
         pytest.skip("this machine has a working NVENC")
-    monkeypatch.setenv(H264_ENCODER_ENV, "h264_nvenc")
     with pytest.raises(EncoderUnavailable, match="h264_nvenc"):
-        encode_render(moving_square(3), tmp_path, quality="share", bg_color=(0, 0, 0))
+        encode_render(
+            moving_square(3),
+            tmp_path,
+            quality="share",
+            bg_color=(0, 0, 0),
+            h264_encoder="h264_nvenc",
+        )
     assert final_files(tmp_path) == []
-    monkeypatch.setenv(H264_ENCODER_ENV, "x265")
     with pytest.raises(EncoderUnavailable, match="x265"):
-        encode_render(moving_square(3), tmp_path, quality="share", bg_color=(0, 0, 0))
+        encode_render(
+            moving_square(3),
+            tmp_path,
+            quality="share",
+            bg_color=(0, 0, 0),
+            h264_encoder="x265",  # type: ignore[arg-type]
+        )
+
+
+def test_the_setting_offers_exactly_the_encoders_choices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``MESHFARM_H264_ENCODER`` reaches the workers through Settings, which spells out the
+    encoders' choices: the two lists must not drift apart."""
+    annotation = Settings.model_fields["h264_encoder"].annotation
+    assert get_args(annotation) == get_args(H264Choice)
+    monkeypatch.setenv("MESHFARM_H264_ENCODER", "libx264")
+    assert Settings(_env_file=None).h264_encoder == "libx264"
+    monkeypatch.setenv("MESHFARM_H264_ENCODER", "x265")
+    with pytest.raises(ValueError, match="h264_encoder"):
+        Settings(_env_file=None)
 
 
 def test_renderer_errors_propagate_unchanged(tmp_path: Path) -> None:
