@@ -26,8 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from datasets import DatasetSpec, write_dataset
+from datasets import write_dataset
 from renderer import load_scene
+from workers.local_dataset import dataset_views
+from workers.specs import DatasetSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "assets" / "glb"  # ../shared beside the checkout
@@ -46,7 +48,7 @@ def main() -> None:
     parser.add_argument("--coverage", default="hemisphere")
     parser.add_argument("--models", nargs="+", default=["Duck.glb", "DamagedHelmet.glb"])
     args = parser.parse_args()
-    spec = DatasetSpec.from_api(args.tier, args.coverage)
+    spec = dataset_views(DatasetSpec(model_id="bench", tier=args.tier, coverage=args.coverage))
     print(
         f"tier {args.tier} ({spec.views} views at {spec.size}²), {args.coverage}, "
         f"{os.cpu_count()} CPUs, LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', '-')}"

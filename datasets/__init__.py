@@ -5,17 +5,14 @@ A library (no server, no storage): give it a loaded :class:`renderer.Scene` and 
 """
 
 from datasets.depth import DepthRange
-from datasets.tiers import COVERAGES, TIERS, Coverage, DatasetTier
-from datasets.views import dataset_cameras, fibonacci_directions
+from datasets.views import COVERAGES, Coverage, dataset_cameras, fibonacci_directions
 from datasets.writer import DatasetSpec, DatasetStats, scene_bounds, write_dataset
 
 __all__ = [
     "COVERAGES",
-    "TIERS",
     "Coverage",
     "DatasetSpec",
     "DatasetStats",
-    "DatasetTier",
     "DepthRange",
     "dataset_cameras",
     "fibonacci_directions",

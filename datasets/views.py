@@ -10,11 +10,14 @@ direction. Same inputs, same cameras: nothing random.
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import numpy as np
 
-from datasets.tiers import Coverage
 from renderer import Bounds, Camera
+
+Coverage = Literal["hemisphere", "sphere"]
+COVERAGES: tuple[Coverage, ...] = ("hemisphere", "sphere")
 
 FOV_Y_DEG = 40.0
 """Vertical field of view: close to the NeRF-synthetic scenes' 39.6°, little distortion."""

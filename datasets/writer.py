@@ -31,8 +31,6 @@ from datasets.contact_sheet import ContactSheet
 from datasets.depth import DepthRange, DepthSpan
 from datasets.encoding import normals_to_rgb, npy_bytes, png_bytes
 from datasets.points import PointSampler
-from datasets.tiers import Coverage, tier
-from datasets.tiers import coverage as check_coverage
 from datasets.transforms import (
     PLY_NAME,
     FrameFiles,
@@ -40,7 +38,7 @@ from datasets.transforms import (
     gaussian_splatting_splits,
     transforms,
 )
-from datasets.views import FOV_Y_DEG, dataset_cameras
+from datasets.views import COVERAGES, FOV_Y_DEG, Coverage, dataset_cameras
 from renderer import Bounds, Camera, Layers, LayersRenderer, RenderSettings, Scene, stage
 
 Progress = Callable[[int, int], None]
@@ -62,11 +60,12 @@ class DatasetSpec:
     coverage: Coverage = "hemisphere"
     fov_y_deg: float = FOV_Y_DEG
 
-    @classmethod
-    def from_api(cls, quality: str = "100x800", coverage: str = "hemisphere") -> DatasetSpec:
-        """The spec of a dx.gl ``datasetQuality`` / ``coverage`` pair (ValueError if bad)."""
-        t = tier(quality)
-        return cls(views=t.views, size=t.size, coverage=check_coverage(coverage))
+    def __post_init__(self) -> None:
+        """A bad value is a ValueError here, before any scene is loaded or view rendered."""
+        if self.views < 1 or self.size < 1:
+            raise ValueError(f"views and size must be positive, got {self.views}, {self.size}")
+        if self.coverage not in COVERAGES:
+            raise ValueError(f"coverage must be {' or '.join(COVERAGES)}, got {self.coverage!r}")
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""``workers.local_dataset.build_dataset_zip``: the entry point the CLI and pipeline call."""
+"""``workers.local_dataset``: a spec's tier as views, and ``build_dataset_zip``, the entry
+point the CLI and pipeline call."""
 
 from __future__ import annotations
 
@@ -9,16 +10,13 @@ from pathlib import Path
 import pytest
 from ray_reference import ASSETS
 
-from datasets.tiers import TIERS, DatasetTier
+import datasets
 from renderer import SceneError
-from workers.local_dataset import build_dataset_zip
+from workers.local_dataset import build_dataset_zip, dataset_views
+from workers.specs import DatasetSpec
 
-
-@pytest.fixture
-def tiny_tier(monkeypatch: pytest.MonkeyPatch) -> str:
-    """A 4-view, 64 px tier, so the API-level entry point runs in a second."""
-    monkeypatch.setitem(TIERS, "4x64", DatasetTier(4, 64))
-    return "4x64"
+TINY = datasets.DatasetSpec(views=4, size=64)
+"""4 views of 64 px, so the entry point runs in a second."""
 
 
 def _check_zip(path: Path, views: int, size: int) -> dict:  # type: ignore[type-arg]
@@ -33,14 +31,13 @@ def _check_zip(path: Path, views: int, size: int) -> dict:  # type: ignore[type-
     return meta  # type: ignore[no-any-return]
 
 
-def test_writes_a_valid_zip_with_progress(tmp_path, tiny_tier):  # type: ignore[no-untyped-def]
+def test_writes_a_valid_zip_with_progress(tmp_path):  # type: ignore[no-untyped-def]
     out = tmp_path / "nested" / "duck.zip"
     calls: list[tuple[int, int]] = []
     build_dataset_zip(
         ASSETS / "Duck.glb",
         out,
-        quality=tiny_tier,
-        coverage="sphere",
+        datasets.DatasetSpec(views=4, size=64, coverage="sphere"),
         progress=lambda done, total: calls.append((done, total)),
     )
     meta = _check_zip(out, 4, 64)
@@ -48,35 +45,46 @@ def test_writes_a_valid_zip_with_progress(tmp_path, tiny_tier):  # type: ignore[
     assert calls[-1] == (8, 8) and [d for d, _ in calls] == sorted(d for d, _ in calls)
 
 
-def test_bad_settings_raise_before_any_work(tmp_path):  # type: ignore[no-untyped-def]
-    with pytest.raises(ValueError, match="datasetQuality"):
-        build_dataset_zip(ASSETS / "Duck.glb", tmp_path / "x.zip", quality="10x10")
+@pytest.mark.parametrize(
+    ("tier", "coverage", "views"),
+    [
+        ("100x800", "hemisphere", datasets.DatasetSpec(100, 800)),
+        ("196x1024", "sphere", datasets.DatasetSpec(196, 1024, "sphere")),
+        ("400x2048", "hemisphere", datasets.DatasetSpec(400, 2048)),
+    ],
+)
+def test_a_tier_is_its_views_and_size(tier, coverage, views):  # type: ignore[no-untyped-def]
+    assert dataset_views(DatasetSpec(model_id="m", tier=tier, coverage=coverage)) == views
+
+
+def test_bad_values_raise_before_any_work():  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="coverage"):
-        build_dataset_zip(ASSETS / "Duck.glb", tmp_path / "x.zip", coverage="cube")
-    assert not (tmp_path / "x.zip").exists()
+        datasets.DatasetSpec(views=4, size=64, coverage="cube")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="positive"):
+        datasets.DatasetSpec(views=0, size=64)
 
 
-def test_bad_model_leaves_no_zip(tmp_path, tiny_tier):  # type: ignore[no-untyped-def]
+def test_bad_model_leaves_no_zip(tmp_path):  # type: ignore[no-untyped-def]
     bad = tmp_path / "broken.glb"
     bad.write_bytes(b"glTF\x02\x00\x00\x00" + b"\x00" * 8)
     with pytest.raises(SceneError):
-        build_dataset_zip(bad, tmp_path / "x.zip", quality=tiny_tier)
+        build_dataset_zip(bad, tmp_path / "x.zip", TINY)
     assert not (tmp_path / "x.zip").exists()
 
 
-def test_failure_while_rendering_removes_the_partial_zip(tmp_path, tiny_tier):  # type: ignore[no-untyped-def]
+def test_failure_while_rendering_removes_the_partial_zip(tmp_path):  # type: ignore[no-untyped-def]
     def stop(done: int, total: int) -> None:
         if done == 2:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        build_dataset_zip(ASSETS / "Duck.glb", tmp_path / "x.zip", quality=tiny_tier, progress=stop)
+        build_dataset_zip(ASSETS / "Duck.glb", tmp_path / "x.zip", TINY, progress=stop)
     assert not (tmp_path / "x.zip").exists()
 
 
 @pytest.mark.slow
 def test_default_tier_100x800(tmp_path):  # type: ignore[no-untyped-def]
     out = tmp_path / "duck.zip"
-    build_dataset_zip(ASSETS / "Duck.glb", out)
+    build_dataset_zip(ASSETS / "Duck.glb", out, dataset_views(DatasetSpec(model_id="m")))
     meta = _check_zip(out, 100, 800)
     assert meta["coverage"] == "hemisphere"
