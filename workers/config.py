@@ -94,7 +94,18 @@ class Settings(BaseSettings):
     body_min_rate: int = Field(
         1000, ge=0, description="Bytes per second a body must average after the grace period."
     )
-    workers: int = Field(1, ge=0, description="Local worker processes started by `serve`.")
+    workers: int = Field(
+        1,
+        ge=0,
+        description="GPU render slots: local render processes started by `serve` (one EGL "
+        "context each); on Ray, render actors where the cluster has no GPU (else one per GPU).",
+    )
+    cpu_workers: int = Field(
+        1,
+        ge=0,
+        description="CPU job slots (conversions, collision decomposition), apart from the "
+        "render slots: local processes or one-CPU Ray actors that never touch GL.",
+    )
     h264_encoder: H264Choice = Field(
         "auto",
         description="auto: h264_nvenc where it opens, else libx264; or force either one.",

@@ -8,6 +8,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
 from broker.dialects.dxgl.render_settings import Align
+from workers.resources import Resource
 
 T = TypeVar("T")
 
@@ -190,10 +191,11 @@ class QuoteOut(BaseModel):
 
 
 class WorkerOut(BaseModel):
-    """One worker slot (a local process or a Ray actor)."""
+    """One worker slot (a local process or a Ray actor) of its executor's ``pool``."""
 
     model_config = ConfigDict(extra="ignore")
     id: str | None = None
+    pool: Resource | None = None
     node: str | None = None
     gpu: str | None = None
     eglDevice: int | None = None

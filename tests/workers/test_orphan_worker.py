@@ -22,23 +22,25 @@ BROKER = """
 import sys
 from pathlib import Path
 from workers.config import Settings
-from workers.jobs import JobSpec
+from workers.jobs import Assignment, StoredInput
 from workers.local_executor import LocalExecutor
+from workers.specs import RenderSpec
 from workers.storage.local import LocalStore
 
 data = Path(sys.argv[1])
 settings = Settings(data_dir=data, _env_file=None)
 LocalStore(data / "objects").put_file("models/m/original.glb", Path(sys.argv[2]))
 executor = LocalExecutor(settings, 1)
-executor.submit(JobSpec(
-    job_id="j", render_id="r", kind="render", attempt=1, lease_version=1,
-    model_key="models/m/original.glb", model_format="glb",
-    settings={"quality": "share", "length": 30}, output_prefix="renders/r/attempt-1",
+executor.submit(Assignment(
+    job_id="j", attempt=1, lease_version=1, output_prefix="renders/r/attempt-1",
+    spec=RenderSpec(model_id="m", tier="share", length=30),
+    inputs={"model": StoredInput(key="models/m/original.glb", format="glb")},
 ))
+renderer = next(w["pid"] for w in executor.workers() if w["pool"] == "gpu")
 while True:
     for event in executor.poll(0.5):
-        if event.kind == "status" and event.status == "poster-processing":
-            print("rendering", executor.pids()[0], flush=True)
+        if event.kind == "progress" and event.phase == "poster-processing":
+            print("rendering", renderer, flush=True)
         elif event.kind in ("done", "error"):
             print("finished", event.kind, event.message, flush=True)
 """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,14 +24,6 @@ from workers.config import Settings
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
 SHORT = '{"length": 3}'
-
-
-@pytest.fixture(scope="session")
-def ray_cluster() -> Iterator[None]:
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    ray.init(num_cpus=2, num_gpus=1, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
 
 
 @pytest.fixture
@@ -106,14 +97,16 @@ def test_gpu_actor_renders_and_reports(fleet_ctx):
             assert video.status_code == 200 and video.content[4:8] == b"ftyp"
             fleet = client.get("/v1/admin/workers", headers=headers).json()["data"]
         assert fleet["executor"] == "RayExecutor"
-        assert len(fleet["workers"]) == 1 and fleet["workers"][0]["gpu"] == "0"
-        assert fleet["workers"][0]["jobsDone"] >= 2  # the preview and the render
+        pools = {w["pool"]: w for w in fleet["workers"]}
+        assert len(fleet["workers"]) == 2 and pools["gpu"]["gpu"] == "0"
+        assert pools["gpu"]["jobsDone"] >= 2  # the preview and the render
+        assert pools["cpu"]["gpu"] is None and pools["cpu"]["jobsDone"] == 0
     finally:
         dispatcher.stop()
 
 
 def test_killed_actor_job_finishes_elsewhere_charged_once(fleet_ctx):
-    dispatcher = _fleet(fleet_ctx, use_gpus=False, cpu_workers=2)
+    dispatcher = _fleet(fleet_ctx, use_gpus=False, workers=2, cpu_workers=0)
     dispatcher.start()
     try:
         headers, account_id = _account(fleet_ctx)
@@ -128,7 +121,7 @@ def test_killed_actor_job_finishes_elsewhere_charged_once(fleet_ctx):
             assert time.monotonic() < deadline
             time.sleep(0.05)
         executor = dispatcher.executor
-        slots = executor._slots  # type: ignore[attr-defined]
+        slots = executor._pools["gpu"]  # type: ignore[attr-defined]
         victim = next(
             s
             for s in slots
@@ -146,7 +139,7 @@ def test_killed_actor_job_finishes_elsewhere_charged_once(fleet_ctx):
 
 
 def test_20_jobs_on_2_actors_none_lost_none_twice(fleet_ctx):
-    dispatcher = _fleet(fleet_ctx, use_gpus=False, cpu_workers=2)
+    dispatcher = _fleet(fleet_ctx, use_gpus=False, workers=2, cpu_workers=0)
     dispatcher.start()
     try:
         headers, _ = _account(fleet_ctx)
@@ -182,7 +175,7 @@ def test_20_jobs_on_2_actors_none_lost_none_twice(fleet_ctx):
 
 def test_broker_restart_recovers_in_flight_jobs(fleet_ctx):
     pool = f"r{uuid.uuid4().hex[:8]}"
-    first = _fleet(fleet_ctx, use_gpus=False, cpu_workers=2, pool=pool)
+    first = _fleet(fleet_ctx, use_gpus=False, workers=2, cpu_workers=0, pool=pool)
     first.start()
     headers, _ = _account(fleet_ctx)
     with TestClient(create_app(fleet_ctx)) as client:
@@ -196,7 +189,7 @@ def test_broker_restart_recovers_in_flight_jobs(fleet_ctx):
     assert first._thread is not None
     first._thread.join(10)
     first.executor.detach()  # type: ignore[attr-defined]
-    second = _fleet(fleet_ctx, use_gpus=False, cpu_workers=2, pool=pool)
+    second = _fleet(fleet_ctx, use_gpus=False, workers=2, cpu_workers=0, pool=pool)
     second.start()
     try:
         with fleet_ctx.sessions() as session:
