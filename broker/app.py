@@ -16,6 +16,7 @@ from fastapi_offline import FastAPIOffline
 from broker.api.methods import support_head
 from broker.api.request_guard import RequestGuard
 from broker.context import AppContext
+from broker.dialects.dxgl.errors import ERRORS, install_error_handlers
 from broker.dialects.dxgl.routes import (
     account,
     admin,
@@ -26,7 +27,6 @@ from broker.dialects.dxgl.routes import (
     quote,
     renders,
 )
-from broker.errors import install_error_handlers
 from broker.schemas.resources import ErrorEnvelope
 from workers.config import Settings
 
@@ -71,7 +71,7 @@ def create_app(ctx: AppContext | None = None, settings: Settings | None = None) 
     )
     app.state.ctx = context
     install_error_handlers(app)
-    app.add_middleware(RequestGuard)
+    app.add_middleware(RequestGuard, dialects={}, default=ERRORS)
     for module in (health, account, models, renders, assets, overlays, quote, admin):
         app.include_router(module.router, prefix="/v1", responses=ERROR_RESPONSES)
     app.include_router(admin.metrics_router)

@@ -6,19 +6,23 @@ the path, the query string or a header) is ``invalid_request``; a JSON body is r
 streaming: ``payload_too_large`` 413) and checked by :mod:`broker.safe_json` (depth, number
 length, NUL) before FastAPI parses it again. Uploads stream their multipart body to disk
 under their own limits (:mod:`broker.ingest.multipart`) and are not buffered here.
+
+It runs before any dialect's app, so it answers in the envelope of the dialect whose prefix
+the path falls under (``dialects``), and in the ``default`` one's everywhere else.
 """
 
 from __future__ import annotations
 
 import email.message
 import json
+from collections.abc import Mapping
 
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from broker import safe_json
-from broker.errors import ApiError, envelope
+from broker.api.error_handlers import ErrorDialect
+from broker.errors import DomainError, InvalidRequest, PayloadTooLarge
 
 MAX_JSON_BODY_BYTES = 1024 * 1024
 # Routes that parse their own (streamed, size-limited) multipart body.
@@ -50,8 +54,21 @@ def _is_json(content_type: str | None) -> bool:
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, dialects: Mapping[str, ErrorDialect], default: ErrorDialect
+    ) -> None:
         self.app = app
+        self.dialects = dialects
+        self.default = default
+
+    def _dialect(self, path: str) -> ErrorDialect:
+        for prefix, dialect in self.dialects.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return dialect
+        return self.default
+
+    async def _refuse(self, exc: DomainError, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._dialect(scope["path"]).respond(exc)(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,7 +76,7 @@ class RequestGuard:
             return
         problem = _text_problem(scope)
         if problem is not None:
-            await envelope(400, "invalid_request", problem)(scope, receive, send)
+            await self._refuse(InvalidRequest(problem), scope, receive, send)
             return
         route = (scope["method"], scope["path"].rstrip("/"))  # FastAPI redirects "/v1/models/"
         if scope["method"] not in BODY_METHODS or route in STREAMED_UPLOADS:
@@ -68,7 +85,7 @@ class RequestGuard:
         headers = Headers(scope=scope)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_JSON_BODY_BYTES:
-            await _too_large()(scope, receive, send)
+            await self._refuse(_too_large(), scope, receive, send)
             return
         body = bytearray()
         while True:
@@ -77,7 +94,7 @@ class RequestGuard:
                 return  # the client left: nobody to answer
             body += message.get("body", b"")
             if len(body) > MAX_JSON_BODY_BYTES:
-                await _too_large()(scope, receive, send)
+                await self._refuse(_too_large(), scope, receive, send)
                 return
             if not message.get("more_body", False):
                 break
@@ -87,19 +104,18 @@ class RequestGuard:
             except json.JSONDecodeError:
                 pass  # FastAPI answers bad syntax itself (invalid_request, with the position)
             except UnicodeDecodeError:
-                await envelope(400, "invalid_request", "Request body is not UTF-8 JSON")(
-                    scope, receive, send
-                )
+                not_utf8 = InvalidRequest("Request body is not UTF-8 JSON")
+                await self._refuse(not_utf8, scope, receive, send)
                 return
-            except ApiError as exc:
-                await envelope(exc.status, exc.code, exc.detail)(scope, receive, send)
+            except DomainError as exc:
+                await self._refuse(exc, scope, receive, send)
                 return
         await self.app(scope, _replay(bytes(body), receive), send)
 
 
-def _too_large() -> JSONResponse:
+def _too_large() -> PayloadTooLarge:
     limit = MAX_JSON_BODY_BYTES // 1024 // 1024
-    return envelope(413, "payload_too_large", f"Request body exceeds the {limit} MB limit")
+    return PayloadTooLarge(f"Request body exceeds the {limit} MB limit")
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

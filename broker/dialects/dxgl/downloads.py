@@ -19,7 +19,7 @@ from starlette.responses import Response, StreamingResponse
 from zipstream import ZIP_STORED, ZipStream
 
 from broker.api.methods import is_head
-from broker.errors import envelope
+from broker.dialects.dxgl.errors import envelope
 from workers.storage import ObjectStore
 
 # ``private``: every asset answers an authenticated request, so no shared cache may keep it.
