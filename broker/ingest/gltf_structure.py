@@ -11,38 +11,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from broker.ingest.errors import ModelInvalid
-from broker.ingest.limits import ModelLimits
+from exchange.json_fields import index, objects
+from exchange.limits import AssetLimits
 
 if TYPE_CHECKING:
-    from broker.ingest.gltf_check import _Accessors
+    from broker.ingest.gltf_accessors import Accessors
 
-MAX_JOINTS = 1024
 INTERPOLATIONS = ("LINEAR", "STEP", "CUBICSPLINE")
 ANIMATED_PATHS = ("translation", "rotation", "scale", "weights")
 NODE_VECTORS = (("translation", 3), ("rotation", 4), ("scale", 3), ("matrix", 16))
-MAX_INDEX = 2**32 - 1
-
-
-def integer(value: Any, what: str, minimum: int = 0, maximum: int = MAX_INDEX) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ModelInvalid(f"{what} must be an integer >= {minimum}, got {value!r}")
-    if value > maximum:
-        raise ModelInvalid(f"{what} is {value:,}, more than the {maximum:,} allowed")
-    return value
-
-
-def index(value: Any, items: list[Any], what: str) -> int:
-    idx = integer(value, what)
-    if idx >= len(items):
-        raise ModelInvalid(f"{what} {idx} is out of range (there are {len(items)})")
-    return idx
-
-
-def objects(doc: dict[str, Any], key: str) -> list[Any]:
-    value = doc.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ModelInvalid(f"'{key}' must be an array of objects")
-    return value
 
 
 def _numbers(value: Any, n: int | None, what: str) -> None:
@@ -57,14 +34,14 @@ def _number(value: Any, what: str) -> None:
         raise ModelInvalid(f"{what} must be a number, got {value!r}")
 
 
-def check_structure(doc: dict[str, Any], accessors: _Accessors, limits: ModelLimits) -> None:
+def check_structure(doc: dict[str, Any], accessors: Accessors, limits: AssetLimits) -> None:
     _check_nodes(doc, limits)
-    _check_skins(doc, accessors)
+    _check_skins(doc, accessors, limits.max_joints)
     _check_animations(doc, accessors)
     _check_materials(doc)
 
 
-def _check_nodes(doc: dict[str, Any], limits: ModelLimits) -> None:
+def _check_nodes(doc: dict[str, Any], limits: AssetLimits) -> None:
     nodes = objects(doc, "nodes")
     if len(nodes) > limits.max_nodes:
         raise ModelInvalid(f"the model has {len(nodes):,} nodes; the limit is {limits.max_nodes:,}")
@@ -131,12 +108,12 @@ def drawn_triangles(doc: dict[str, Any], mesh_triangles: list[int]) -> int:
     return sum(mesh_triangles[n["mesh"]] for n in doc.get("nodes", []) if "mesh" in n)
 
 
-def _check_skins(doc: dict[str, Any], accessors: _Accessors) -> None:
+def _check_skins(doc: dict[str, Any], accessors: Accessors, max_joints: int) -> None:
     nodes = doc.get("nodes", [])
     for s, skin in enumerate(objects(doc, "skins")):
         joints = skin.get("joints")
-        if not isinstance(joints, list) or not 1 <= len(joints) <= MAX_JOINTS:
-            raise ModelInvalid(f"skins[{s}] must have 1 to {MAX_JOINTS} joints")
+        if not isinstance(joints, list) or not 1 <= len(joints) <= max_joints:
+            raise ModelInvalid(f"skins[{s}] must have 1 to {max_joints} joints")
         for j in joints:
             index(j, nodes, f"skins[{s}].joints")
         if "inverseBindMatrices" in skin:
@@ -147,7 +124,7 @@ def _check_skins(doc: dict[str, Any], accessors: _Accessors) -> None:
             accessors.check_finite(acc, what)
 
 
-def _check_animations(doc: dict[str, Any], accessors: _Accessors) -> None:
+def _check_animations(doc: dict[str, Any], accessors: Accessors) -> None:
     nodes = doc.get("nodes", [])
     for a, anim in enumerate(objects(doc, "animations")):
         what = f"animations[{a}]"
@@ -168,7 +145,7 @@ def _check_animations(doc: dict[str, Any], accessors: _Accessors) -> None:
             _check_sampler(samplers[s], f"{what}.samplers[{s}]", accessors)
 
 
-def _check_sampler(sampler: dict[str, Any], what: str, accessors: _Accessors) -> None:
+def _check_sampler(sampler: dict[str, Any], what: str, accessors: Accessors) -> None:
     interpolation = sampler.get("interpolation", "LINEAR")
     if interpolation not in INTERPOLATIONS:
         raise ModelInvalid(f"{what}.interpolation {interpolation!r} is not valid")
@@ -182,16 +159,10 @@ def _check_sampler(sampler: dict[str, Any], what: str, accessors: _Accessors) ->
 
 
 def _check_materials(doc: dict[str, Any]) -> None:
-    textures, images = objects(doc, "textures"), objects(doc, "images")
-    samplers = objects(doc, "samplers")
-    for t, texture in enumerate(textures):
-        if "source" in texture:
-            index(texture["source"], images, f"textures[{t}].source")
+    textures, samplers = objects(doc, "textures"), objects(doc, "samplers")
+    for t, texture in enumerate(textures):  # their images: exchange.textures.used_images
         if "sampler" in texture:
             index(texture["sampler"], samplers, f"textures[{t}].sampler")
-        webp = texture.get("extensions", {}).get("EXT_texture_webp", {})
-        if isinstance(webp, dict) and "source" in webp:
-            index(webp["source"], images, f"textures[{t}].extensions.EXT_texture_webp.source")
     for m, material in enumerate(objects(doc, "materials")):
         what = f"materials[{m}]"
         if material.get("alphaMode", "OPAQUE") not in ("OPAQUE", "MASK", "BLEND"):

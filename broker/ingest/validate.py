@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from broker.ingest.errors import ModelInvalid
-from broker.ingest.gltf_check import check_gltf_file
+from broker.ingest.gltf_check import check_gltf_file, check_gltf_zip
 from broker.ingest.limits import ModelLimits
 from broker.ingest.obj_convert import convert_obj_zip
-from broker.ingest.zip_check import ZipModel, remove_tree
+from exchange.gltf import check_file_size
+from exchange.safe_zip import ZipModel
 
 FORMATS = {".glb": "glb", ".gltf": "gltf", ".zip": "zip"}
 CONTENT_TYPES = {"glb": "model/gltf-binary", "gltf": "model/gltf+json", "zip": "application/zip"}
@@ -33,11 +35,10 @@ def accept_model(
     staged: Path, file_format: str, *, tmp_dir: Path, limits: ModelLimits
 ) -> AcceptedModel:
     """Validate ``staged``; OBJ scans are converted to GLB. Raises ModelInvalid."""
-    if staged.stat().st_size == 0:
-        raise ModelInvalid("the file is empty")
     if file_format in ("glb", "gltf"):
         check_gltf_file(staged, limits, binary=file_format == "glb")
         return AcceptedModel(staged, file_format, converted=False)
+    check_file_size(staged, limits)
     work = Path(tempfile.mkdtemp(prefix="zip-", dir=tmp_dir))
     try:
         with ZipModel(staged, limits) as archive:
@@ -50,11 +51,10 @@ def accept_model(
                     glb.unlink(missing_ok=True)
                     raise
                 return AcceptedModel(glb, "glb", converted=True)
-            model = archive.extract(archive.model, work)
-            check_gltf_file(model, limits, resolve=archive.resolver(work))
+            check_gltf_zip(archive, limits, work)
             return AcceptedModel(staged, "zip", converted=False)
     finally:
-        remove_tree(work)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 __all__ = ["CONTENT_TYPES", "AcceptedModel", "ModelInvalid", "accept_model", "upload_format"]

@@ -1,0 +1,39 @@
+"""meshfarm's pure asset library: 3D files in, one checked in-memory view of them out.
+
+Today it holds the one glTF reader that the upload check (``broker.ingest``) and the
+renderer's loader share — GLB framing, bounded JSON, buffers and images from data URIs,
+files or ZIP members under one set of safe-ZIP rules — and the :class:`AssetLimits` both
+apply. It imports only the standard library and Pillow, never the broker, workers or the
+renderer.
+"""
+
+from exchange.blobs import Blob
+from exchange.errors import AssetInvalid, AssetTooLarge, AssetUnsupported, ZipTooLarge
+from exchange.gltf import GltfContainer, check_file_size, gltf_in_zip, open_asset, read_gltf
+from exchange.images import CheckedImage, ImageInvalid, image_header
+from exchange.limits import AssetLimits
+from exchange.safe_zip import ZipModel
+from exchange.textures import TextureBudget, check_textures
+from exchange.uris import Folder, NoFiles
+
+__all__ = [
+    "AssetInvalid",
+    "AssetLimits",
+    "AssetTooLarge",
+    "AssetUnsupported",
+    "Blob",
+    "CheckedImage",
+    "Folder",
+    "GltfContainer",
+    "ImageInvalid",
+    "NoFiles",
+    "TextureBudget",
+    "ZipModel",
+    "ZipTooLarge",
+    "check_file_size",
+    "check_textures",
+    "gltf_in_zip",
+    "image_header",
+    "open_asset",
+    "read_gltf",
+]
