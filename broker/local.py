@@ -1,6 +1,7 @@
 """``meshfarm render`` / ``meshfarm dataset``: the farm's work on local files, no server.
 
-Settings are validated exactly as the API validates them (same codes, same messages).
+Settings are validated exactly as the API validates them (same codes, same messages) and
+become the same job spec a server's worker would run; local files stand in for overlays.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ from typing import Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from broker.dialects.dxgl.render_settings import parse_render_settings
+from broker.dialects.dxgl.render_settings import parse_render_settings, to_spec
 from broker.errors import InvalidSettings
+from workers.catalogue import VIDEO_TIERS
+from workers.specs import DatasetSpec, RenderSpec
 
-VIDEO_SUFFIXES = {".mp4": "video", ".mov": "video"}
+VIDEO_SUFFIXES = {"h264": ".mp4", "prores4444": ".mov"}
+LOCAL_MODEL = "local"
+"""The model id in a local spec: the model is a file, not an upload."""
 
 
 class LocalRenderFailed(ValueError):
@@ -27,15 +32,15 @@ class LocalRenderFailed(ValueError):
 
 @contextmanager
 def _user_errors() -> Iterator[None]:
-    from workers.pipeline import user_errors
+    from workers.job_events import USER_ERRORS
 
     try:
         yield
-    except user_errors() as exc:
+    except USER_ERRORS as exc:
         raise LocalRenderFailed(str(exc)) from exc
 
 
-def _settings(raw: str | None, quality: str | None) -> dict[str, Any]:
+def _spec(raw: str | None, quality: str | None) -> RenderSpec:
     data: Any = {}
     if raw:
         try:
@@ -49,7 +54,10 @@ def _settings(raw: str | None, quality: str | None) -> dict[str, Any]:
         raise InvalidSettings(
             "renderSettings.bgImageId names an overlay on a server; locally use --bg-image PATH"
         )
-    return settings.stored()
+    spec = to_spec(settings, LOCAL_MODEL)
+    if not isinstance(spec, RenderSpec):
+        raise InvalidSettings("a dataset is exported with `meshfarm dataset`")
+    return spec
 
 
 def _progress() -> Progress:
@@ -71,10 +79,10 @@ def render_locally(
     bg_image: Path | None = None,
     environment: Path | None = None,
 ) -> None:
-    settings = _settings(raw_settings, quality)
+    spec = _spec(raw_settings, quality)
     with _user_errors():
         env = _environment(environment)
-        _render(model, output, settings, frame, _background(bg_image), env)
+        _render(model, output, spec, frame, _background(bg_image), env)
 
 
 def _environment(path: Path | None) -> Any:
@@ -101,7 +109,7 @@ def render_scenario_locally(raw: str) -> Path:
 def _background(path: Path | None) -> Any:
     if path is None:
         return None
-    from workers.pipeline import read_image
+    from workers.job_inputs import read_image
 
     try:
         return read_image(path)
@@ -110,21 +118,21 @@ def _background(path: Path | None) -> Any:
 
 
 def _render(
-    model: Path, output: Path, settings: dict[str, Any], frame: int, bg_image: Any, env: Any
+    model: Path, output: Path, spec: RenderSpec, frame: int, bg_image: Any, env: Any
 ) -> None:
     suffix = output.suffix.lower()
     if suffix == ".png":
         from workers.local_render import render_png
 
-        render_png(model, output, settings, frame, bg_image, env)
+        render_png(model, output, spec, frame, bg_image, env)
         return
-    if suffix not in VIDEO_SUFFIXES:
+    if suffix not in VIDEO_SUFFIXES.values():
         raise ValueError("the output must be a .png, .mp4 or .mov file")
-    expected = ".mov" if settings["quality"] == "pro" else ".mp4"
+    expected = VIDEO_SUFFIXES[VIDEO_TIERS[spec.tier].main_codec]
     if suffix != expected:
-        raise ValueError(f"quality {settings['quality']!r} produces a {expected} file")
+        raise ValueError(f"quality {spec.tier!r} produces a {expected} file")
     from renderer import load_scene
-    from workers.pipeline import render_and_encode
+    from workers.render_job import render_and_encode
 
     scene = load_scene(model)
     with tempfile.TemporaryDirectory(prefix="meshfarm-render-") as tmp, _progress() as bar:
@@ -134,7 +142,7 @@ def _render(
             bar.update(task, completed=done, total=total)
 
         files = render_and_encode(
-            scene, settings, Path(tmp), bg_image=bg_image, environment=env, progress=progress
+            scene, spec, Path(tmp), bg_image=bg_image, environment=env, progress=progress
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(files["video"].path), output)
@@ -144,9 +152,11 @@ def dataset_locally(model: Path, output: Path, *, quality: str, coverage: str) -
     settings = parse_render_settings(
         {"output": "dataset", "datasetQuality": quality, "coverage": coverage}, is_admin=True
     )
+    spec = to_spec(settings, LOCAL_MODEL)
+    assert isinstance(spec, DatasetSpec)  # output "dataset" is a dataset spec
     if output.suffix.lower() != ".zip":
         raise ValueError("the output must be a .zip file")
-    from workers.local_dataset import build_dataset_zip
+    from workers.local_dataset import build_dataset_zip, dataset_views
 
     with _progress() as bar:
         task = bar.add_task("rendering views", total=None)
@@ -156,10 +166,4 @@ def dataset_locally(model: Path, output: Path, *, quality: str, coverage: str) -
 
         output.parent.mkdir(parents=True, exist_ok=True)
         with _user_errors():
-            build_dataset_zip(
-                model,
-                output,
-                quality=settings.datasetQuality or "100x800",
-                coverage=settings.coverage or "hemisphere",
-                progress=progress,
-            )
+            build_dataset_zip(model, output, dataset_views(spec), progress=progress)

@@ -13,29 +13,31 @@ from renderer.environment import Environment
 from renderer.frame_renderer import Renderer
 from renderer.gltf_loader import load_scene
 from renderer.scenario import parse_scenario, render_scenario
-from renderer.settings import settings_from_dxgl
+from workers.render_settings import render_settings
+from workers.specs import RenderSpec
 
 
 def render_png(
     model_path: Path,
     out_path: Path,
-    settings: dict[str, Any],
+    spec: RenderSpec,
     frame: int = 0,
     bg_image: np.ndarray | None = None,
     environment: Environment | None = None,
 ) -> None:
-    """Render frame ``frame`` of ``model_path`` with dx.gl ``settings`` into ``out_path``.
+    """Render frame ``frame`` of ``model_path`` as ``spec`` asks into ``out_path``.
 
-    The PNG has the tier's output size; it is RGBA for the transparent ``pro`` tier and
-    RGB otherwise. Errors with the model raise :class:`renderer.SceneError` subclasses
-    whose message is fit for the user.
+    ``bg_image`` / ``environment`` stand for the spec's overlays (local files, loaded).
+    The PNG has the tier's output size; it is RGBA for a transparent (ProRes 4444) tier
+    and RGB otherwise. Errors with the model raise :class:`renderer.SceneError`
+    subclasses whose message is fit for the user.
     """
     scene = load_scene(model_path)
-    render_settings = settings_from_dxgl(settings, bg_image=bg_image, environment=environment)
-    with Renderer(render_settings) as renderer:
+    settings = render_settings(spec, bg_image=bg_image, environment=environment)
+    with Renderer(settings) as renderer:
         pixels = renderer.render_frame(scene, frame)
     image = Image.fromarray(pixels, "RGBA")
-    if not render_settings.transparent:
+    if not settings.transparent:
         image = image.convert("RGB")
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     image.save(out_path, format="PNG")

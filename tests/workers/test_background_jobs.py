@@ -7,39 +7,32 @@ from pathlib import Path
 
 import av
 import numpy as np
+from assignments import MODEL_KEY, assignment
 from PIL import Image
 
 from workers.config import Settings
-from workers.jobs import JobEvent, JobSpec
+from workers.jobs import JobEvent, StoredInput
 from workers.pipeline import run_job
+from workers.specs import RenderSpec
 from workers.storage.local import LocalStore
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 LEFT, RIGHT = (220, 30, 30), (30, 30, 220)
 
 
-def _job(tmp_path: Path, quality: str, bg_key: str | None) -> list[JobEvent]:
+def _job(tmp_path: Path, tier: str, bg_key: str | None) -> list[JobEvent]:
     store = LocalStore(tmp_path / "store")
-    store.put_file("models/m/original.glb", ASSETS / "BoxTextured.glb")
+    store.put_file(MODEL_KEY, ASSETS / "BoxTextured.glb")
     image = np.zeros((900, 1600, 3), np.uint8)
     image[:, :800], image[:, 800:] = LEFT, RIGHT
     Image.fromarray(image).save(tmp_path / "bg.png")
     store.put_file("overlays/o/image.png", tmp_path / "bg.png")
-    spec = JobSpec(
-        job_id="j",
-        render_id="r",
-        kind="render",
-        attempt=1,
-        lease_version=1,
-        model_key="models/m/original.glb",
-        model_format="glb",
-        settings={"quality": quality, "length": 0.2, "bgImageId": "o", "bgColor": "#00ff00"},
-        output_prefix="renders/r/attempt-1",
-        bg_image_key=bg_key,
-    )
+    spec = RenderSpec(model_id="m", tier=tier, length=0.2, bg_image_id="o", bg_color="#00ff00")
+    overlay = StoredInput(key=bg_key, format="png") if bg_key else None
+    job = assignment("j", spec, bg_image=overlay)
     events: list[JobEvent] = []
     settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
-    run_job(spec, store, settings, events.append)
+    run_job(job, store, settings, events.append)
     return events
 
 

@@ -8,12 +8,14 @@ from typing import Any
 
 import av
 import numpy as np
+from assignments import MODEL_KEY, assignment
 
 from renderer.environment import encode_hdr, uniform_environment
 from workers import environments
 from workers.config import Settings
-from workers.jobs import JobEvent, JobSpec
+from workers.jobs import JobEvent, StoredInput
 from workers.pipeline import run_job
+from workers.specs import RenderSpec
 from workers.storage.local import LocalStore
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -25,27 +27,18 @@ def _srgb(linear: float) -> float:
 
 
 def _job(
-    tmp_path: Path, settings: dict[str, Any], env_key: str | None
+    tmp_path: Path, fields: dict[str, Any], env_key: str | None
 ) -> tuple[list[JobEvent], Path]:
     store = LocalStore(tmp_path / "store")
-    store.put_file("models/m/original.glb", ASSETS / "BoxTextured.glb")
+    store.put_file(MODEL_KEY, ASSETS / "BoxTextured.glb")
     (tmp_path / "sky.hdr").write_bytes(encode_hdr(uniform_environment(SKY)))
     store.put_file("overlays/e/image.hdr", tmp_path / "sky.hdr")
-    spec = JobSpec(
-        job_id="j",
-        render_id="r",
-        kind="render",
-        attempt=1,
-        lease_version=1,
-        model_key="models/m/original.glb",
-        model_format="glb",
-        settings={"quality": "share", "length": 0.2, "environment": "e", **settings},
-        output_prefix="renders/r/attempt-1",
-        environment_key=env_key,
-    )
+    spec = RenderSpec(model_id="m", length=0.2, environment="e", **fields)
+    stored = StoredInput(key=env_key, format="hdr") if env_key else None
+    job = assignment("j", spec, environment=stored)
     events: list[JobEvent] = []
     config = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
-    run_job(spec, store, config, events.append)
+    run_job(job, store, config, events.append)
     return events, tmp_path / "store"
 
 
@@ -57,7 +50,7 @@ def _first_frame(path: Path) -> np.ndarray:
 def test_the_uploaded_environment_is_seen_behind_the_model(tmp_path: Path) -> None:
     events, root = _job(
         tmp_path,
-        {"background": "environment", "toneMapping": "none", "shadows": False},
+        {"background_environment": True, "tone_mapping": "none", "shadows": False},
         "overlays/e/image.hdr",
     )
     done = events[-1]
@@ -71,7 +64,7 @@ def test_the_uploaded_environment_is_seen_behind_the_model(tmp_path: Path) -> No
 def test_the_environment_lights_the_model(tmp_path: Path) -> None:
     """BoxTextured's white faces under a blue sky, colour background: they turn blue."""
     events, root = _job(
-        tmp_path, {"toneMapping": "none", "keyLight": False}, "overlays/e/image.hdr"
+        tmp_path, {"tone_mapping": "none", "key_light": False}, "overlays/e/image.hdr"
     )
     done = events[-1]
     assert done.kind == "done", done.message

@@ -6,27 +6,16 @@ from pathlib import Path
 
 import av
 import numpy as np
+from assignments import assignment
 
 from workers.config import Settings
-from workers.jobs import JobEvent, JobSpec
+from workers.jobs import JobEvent
 from workers.pipeline import run_job
+from workers.specs import RenderSpec
 from workers.storage.local import LocalStore
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-
-
-def spec(render_id: str, model_key: str) -> JobSpec:
-    return JobSpec(
-        job_id=f"job-{render_id}",
-        render_id=render_id,
-        kind="preview",
-        attempt=1,
-        lease_version=1,
-        model_key=model_key,
-        model_format="glb",
-        settings={"quality": "share", "length": 3, "bgColor": "#203040"},
-        output_prefix=f"renders/{render_id}",
-    )
+PREVIEW = RenderSpec(model_id="m", preview=True, length=3, bg_color="#203040")
 
 
 def first_frame(path: Path) -> np.ndarray:
@@ -42,14 +31,14 @@ def test_second_job_of_a_model_reuses_it_and_renders_the_same(tmp_path: Path) ->
     settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
     events: list[JobEvent] = []
 
-    for render_id, key in (
+    for job_id, key in (
         ("a", "models/cache-duck/model.glb"),
         ("b", "models/cache-duck/model.glb"),
         ("c", "models/cache-box/model.glb"),
     ):
-        run_job(spec(render_id, key), store, settings, events.append)
+        run_job(assignment(job_id, PREVIEW, model_key=key), store, settings, events.append)
 
-    done = {e.render_id: e for e in events if e.kind == "done"}
+    done = {e.job_id: e for e in events if e.kind == "done"}
     assert set(done) == {"a", "b", "c"}, [e.message for e in events if e.kind == "error"]
     assert "download" in done["a"].timings
     assert "download" not in done["b"].timings  # same model: no download, no parse

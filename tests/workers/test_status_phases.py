@@ -6,33 +6,27 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
+
+from assignments import MODEL_KEY, assignment
 
 from workers.config import Settings
-from workers.jobs import JobEvent, JobSpec
+from workers.jobs import Assignment, JobEvent
 from workers.pipeline import run_job
+from workers.specs import RenderSpec
 from workers.storage.local import LocalStore
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 
-def _spec(render_id: str, **settings: object) -> JobSpec:
-    return JobSpec(
-        job_id=f"job-{render_id}",
-        render_id=render_id,
-        kind="preview",
-        attempt=1,
-        lease_version=1,
-        model_key="models/m/original.glb",
-        model_format="glb",
-        settings={"quality": "share", "length": 3, **settings},
-        output_prefix=f"renders/{render_id}/attempt-1",
-    )
+def _render(job_id: str, **fields: Any) -> Assignment:
+    return assignment(job_id, RenderSpec(model_id="m", length=3, **fields))
 
 
-def _run(tmp_path: Path, spec: JobSpec) -> list[tuple[float, JobEvent, bool]]:
+def _run(tmp_path: Path, job: Assignment) -> list[tuple[float, JobEvent, bool]]:
     """(time, event, whether the poster it names is in the store already) per event."""
     store = LocalStore(tmp_path / "store")
-    store.put_file("models/m/original.glb", ASSETS / "BoxTextured.glb")
+    store.put_file(MODEL_KEY, ASSETS / "BoxTextured.glb")
     seen: list[tuple[float, JobEvent, bool]] = []
 
     def emit(event: JobEvent) -> None:
@@ -40,13 +34,13 @@ def _run(tmp_path: Path, spec: JobSpec) -> list[tuple[float, JobEvent, bool]]:
         seen.append((time.monotonic(), event, stored))
 
     settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
-    run_job(spec, store, settings, emit)
+    run_job(job, store, settings, emit)
     return seen
 
 
-def _phases(seen: list[tuple[float, JobEvent, bool]], render_id: str) -> dict[str, float]:
-    events = [(t, e, stored) for t, e, stored in seen if e.render_id == render_id]
-    names = [e.status or e.kind for _, e, _ in events]
+def _phases(seen: list[tuple[float, JobEvent, bool]], job_id: str) -> dict[str, float]:
+    events = [(t, e, stored) for t, e, stored in seen if e.job_id == job_id]
+    names = [e.phase or e.kind for _, e, _ in events]
     assert names == ["poster-processing", "poster-done", "video-processing", "done"], names
     poster = events[1]
     assert {"poster", "poster_full"} <= set(poster[1].assets) and poster[2]
@@ -54,7 +48,7 @@ def _phases(seen: list[tuple[float, JobEvent, bool]], render_id: str) -> dict[st
 
 
 def test_poster_done_lasts_while_the_frames_are_rendered(tmp_path: Path) -> None:
-    seen = _run(tmp_path, _spec("r1"))
+    seen = _run(tmp_path, _render("r1", preview=True))
     at = _phases(seen, "r1")
     frames = seen[-1][1].timings["render"]
     poster_done = at["video-processing"] - at["poster-done"]
@@ -64,10 +58,10 @@ def test_poster_done_lasts_while_the_frames_are_rendered(tmp_path: Path) -> None
 
 
 def test_each_render_of_a_shared_batch_shows_poster_done(tmp_path: Path) -> None:
-    spec = _spec("a", bgColor="#ff0000").model_copy(
-        update={"variants": [_spec("b", bgColor="#0000ff")]}
+    job = _render("a", bg_color="#ff0000").model_copy(
+        update={"variants": [_render("b", bg_color="#0000ff")]}
     )
-    seen = _run(tmp_path, spec)
-    for render_id in ("a", "b"):
-        at = _phases(seen, render_id)
-        assert at["video-processing"] - at["poster-done"] > 0.3, (render_id, at)
+    seen = _run(tmp_path, job)
+    for job_id in ("a", "b"):
+        at = _phases(seen, job_id)
+        assert at["video-processing"] - at["poster-done"] > 0.3, (job_id, at)

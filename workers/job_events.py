@@ -1,0 +1,75 @@
+"""One assignment being executed: the events it reports, its uploads, how a failure is told.
+
+Every event carries the attempt's lease version, so the broker can ignore an attempt that
+lost its lease. A job ends with exactly one ``done`` or ``error`` event; a failure the
+user caused (a bad model, a deleted overlay) is an ``error`` with its message, anything
+else is logged here and reported without internals.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from encoders import EncodeError
+from renderer import SceneError
+from workers.job_inputs import InputMissing
+from workers.jobs import Asset, Assignment, EventKind, JobEvent, RenderPhase
+from workers.storage import ObjectStore
+
+log = logging.getLogger("meshfarm.workers")
+Emit = Callable[[JobEvent], None]
+
+
+USER_ERRORS: tuple[type[Exception], ...] = (SceneError, EncodeError, InputMissing)
+"""Failures caused by the model, its settings or its inputs: the message is for the user."""
+
+
+class JobRun:
+    """Events and uploads of one assignment, and the seconds each stage took."""
+
+    def __init__(self, assignment: Assignment, store: ObjectStore, emit: Emit) -> None:
+        self.assignment = assignment
+        self.store = store
+        self.emit = emit
+        self.timings: dict[str, float] = {}
+        self.finished = False
+
+    def event(self, kind: EventKind, **fields: Any) -> None:
+        self.finished = self.finished or kind in ("done", "error")
+        self.emit(
+            JobEvent(
+                job_id=self.assignment.job_id,
+                lease_version=self.assignment.lease_version,
+                kind=kind,
+                **fields,
+            )
+        )
+
+    def progress(self, phase: RenderPhase, assets: dict[str, Asset] | None = None) -> None:
+        self.event("progress", phase=phase, assets=assets or {})
+
+    def done(self, assets: dict[str, Asset], main: str, **fields: Any) -> None:
+        """The job's outputs are uploaded; ``main`` names the asset whose size is the job's
+        ``file_size``."""
+        self.event(
+            "done", assets=assets, file_size=assets[main].size, timings=self.timings, **fields
+        )
+
+    def upload(self, path: Path, content_type: str) -> Asset:
+        """Store an output under the attempt's prefix (the broker publishes it)."""
+        key = f"{self.assignment.output_prefix}/{path.name}"
+        started = time.monotonic()
+        size = self.store.put_file(key, path, content_type)
+        self.timings["upload"] = self.timings.get("upload", 0.0) + time.monotonic() - started
+        return Asset(key=key, content_type=content_type, size=size)
+
+    def fail(self, exc: BaseException) -> None:
+        if isinstance(exc, USER_ERRORS):
+            self.event("error", message=str(exc))
+        else:
+            log.error("job %s failed", self.assignment.job_id, exc_info=exc)
+            self.event("error", message=f"Internal error while rendering ({type(exc).__name__})")
