@@ -24,7 +24,7 @@ from broker.db.migrate import upgrade
 from broker.dispatcher import Dispatcher
 from broker.services import accounts
 from workers.config import Settings
-from workers.jobs import JobEvent, JobSpec
+from workers.jobs import Assignment, JobEvent
 
 MODEL = Path(__file__).resolve().parents[1] / "tests/assets/BoxTextured.glb"
 JOBS = 20
@@ -39,9 +39,9 @@ class TimedDispatcher(Dispatcher):
         self.first_event: dict[str, float] = {}
         submit = self.executor.submit
 
-        def timed_submit(spec: JobSpec) -> None:
-            self.submitted[spec.job_id] = time.monotonic()
-            submit(spec)
+        def timed_submit(assignment: Assignment) -> None:
+            self.submitted[assignment.job_id] = time.monotonic()
+            submit(assignment)
 
         self.executor.submit = timed_submit  # type: ignore[method-assign]
 

@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from broker.app import create_app
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.migrate import upgrade
+from broker.db.models import Render
 from broker.dispatcher import Dispatcher
 from broker.services import accounts
 from workers.config import Settings
@@ -41,7 +43,7 @@ class TimedDispatcher(Dispatcher):
 
     def _record(self, event: JobEvent) -> None:
         if event.kind == "done":
-            self.timings[event.render_id] = event.timings
+            self.timings[event.job_id] = event.timings
         super()._record(event)
 
 
@@ -89,7 +91,9 @@ def run(client: TestClient, headers: dict[str, str], model: Path, d: TimedDispat
         ).json()["data"]
     wait(client, headers, [body["renderId"]])
     end_to_end = time.monotonic() - started
-    t = d.timings[body["renderId"]]
+    with transaction(d.ctx.sessions) as session:
+        job_id = session.scalar(select(Render.job_id).where(Render.id == body["renderId"]))
+    t = d.timings[str(job_id)]
     print(f"model: {model.name}")
     print(
         f"upload → done (share, 6 s, 180 frames, incl. the free preview rendered first): "
