@@ -1,7 +1,13 @@
-"""The FastAPI application: routers under /v1, dx.gl error envelopes everywhere.
+"""The root application: one sub-app per vendor API, and what they all share.
 
-The interactive docs at /v1/docs load Swagger UI from files shipped in the
-``fastapi-offline`` wheel, so they work on a farm without internet access.
+The root owns the server's lifetime (dispatcher and janitor start and stop with it), the
+request guard, /metrics, and the dialects: USD Refinery, Rigyd and Thrixel mounted at their
+prefixes, and dx.gl behind them at the root, answering every path nobody else claims, so a
+dx.gl client's base URL stays the host (/v1/..., /v1/docs, /v1/openapi.json).
+
+Every sub-app shares the root's ``state`` object: ``ctx`` and whatever a caller sets on the
+app ``create_app`` returns (``app.state.dispatcher``, ``app.state.janitor``) is what a
+route reads as ``request.app.state``, whichever app the route belongs to.
 """
 
 from __future__ import annotations
@@ -11,28 +17,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi_offline import FastAPIOffline
 
 from broker.api.methods import support_head
 from broker.api.request_guard import RequestGuard
 from broker.context import AppContext
-from broker.dialects.dxgl.errors import ERRORS, install_error_handlers
-from broker.dialects.dxgl.routes import (
-    account,
-    admin,
-    assets,
-    health,
-    models,
-    overlays,
-    quote,
-    renders,
-)
-from broker.schemas.resources import ErrorEnvelope
+from broker.dialects.dxgl import errors as dxgl_errors
+from broker.dialects.dxgl.app import create_dxgl_app
+from broker.dialects.dxgl.routes import admin
+from broker.dialects.refinery import app as refinery_app
+from broker.dialects.refinery import errors as refinery_errors
+from broker.dialects.rigyd import app as rigyd_app
+from broker.dialects.rigyd import errors as rigyd_errors
+from broker.dialects.thrixel import app as thrixel_app
+from broker.dialects.thrixel import errors as thrixel_errors
 from workers.config import Settings
 
-ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorEnvelope} for code in (400, 401, 402, 403, 404, 409, 413, 500, 503)
-}
+# The dialects under a prefix of their own: (prefix, sub-app factory, error vocabulary).
+PREFIXED = (
+    (refinery_app.PREFIX, refinery_app.create_refinery_app, refinery_errors.ERRORS),
+    (rigyd_app.PREFIX, rigyd_app.create_rigyd_app, rigyd_errors.ERRORS),
+    (thrixel_app.PREFIX, thrixel_app.create_thrixel_app, thrixel_errors.ERRORS),
+)
 
 
 def create_app(ctx: AppContext | None = None, settings: Settings | None = None) -> FastAPI:
@@ -58,22 +63,26 @@ def create_app(ctx: AppContext | None = None, settings: Settings | None = None) 
             if ctx is None:
                 context.close()
 
-    app = FastAPIOffline(
-        title="meshfarm",
-        version="1.0.0",
-        description="Self-hosted render farm; a drop-in implementation of the dx.gl v1 API.",
-        lifespan=lifespan,
-        openapi_url="/v1/openapi.json",
-        docs_url="/v1/docs",
-        redoc_url=None,
-        static_url="/v1/docs/static",
-        swagger_ui_oauth2_redirect_url="/v1/docs/oauth2-redirect",
+    app = FastAPI(
+        title="meshfarm", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
     )
     app.state.ctx = context
-    install_error_handlers(app)
-    app.add_middleware(RequestGuard, dialects={}, default=ERRORS)
-    for module in (health, account, models, renders, assets, overlays, quote, admin):
-        app.include_router(module.router, prefix="/v1", responses=ERROR_RESPONSES)
-    app.include_router(admin.metrics_router)
+    # The root's own routes (/metrics, dx.gl tokens) answer errors as dx.gl does.
+    dxgl_errors.install_error_handlers(app)
+    app.add_middleware(
+        RequestGuard,
+        dialects={prefix: errors for prefix, _, errors in PREFIXED},
+        default=dxgl_errors.ERRORS,
+    )
     support_head(app)
+    app.include_router(admin.metrics_router)
+    for prefix, create, _ in PREFIXED:
+        sub = create(context)
+        sub.state = app.state
+        app.mount(prefix, sub)
+    dxgl = create_dxgl_app(context)
+    dxgl.state = app.state
+    # Mounted last, at the root: the router's fallback rather than a Mount(""), so that
+    # a route added to the root later (a test's, an operator's) is still reached first.
+    app.router.default = dxgl
     return app

@@ -1,0 +1,23 @@
+"""The USD Refinery sub-app, mounted at ``PREFIX`` by broker/app.py.
+
+No routes yet: a path it does not know already answers in USD Refinery's error envelope, and
+the routers of its issue are included here.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from broker.context import AppContext
+from broker.dialects.refinery.errors import install_error_handlers
+
+PREFIX = "/refinery"
+
+
+def create_refinery_app(context: AppContext) -> FastAPI:
+    app = FastAPI(
+        title="meshfarm: USD Refinery API", openapi_url=None, docs_url=None, redoc_url=None
+    )
+    app.state.ctx = context
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,1 @@
+"""The Rigyd SimReady API under /rigyd (its ``/api/conversions...`` paths, later)."""

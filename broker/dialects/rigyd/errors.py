@@ -1,0 +1,42 @@
+"""Rigyd's error vocabulary: ``{"error": message}`` with the statuses its Errors page lists.
+
+Rigyd has no error codes, only statuses and messages, so each row's code is never sent.
+Rows are per group for now; the conversion routes add their own wording (e.g. "Conversion
+job not found") as they come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from broker import errors as e
+from broker.api import error_handlers
+from broker.api.error_handlers import ErrorDialect, Row
+
+TABLE: dict[type[e.DomainError], Row] = {
+    e.InvalidInput: (400, "bad_request", "Bad request"),
+    e.AuthError: (401, "unauthorized", "Invalid API key"),
+    e.NoCredits: (402, "no_credits", "Insufficient credits"),
+    e.NotFound: (404, "not_found", "Not found"),
+    e.Conflict: (409, "conflict", "Wrong job state"),
+    e.TooLarge: (413, "too_large", "Upload too large"),
+    e.InternalError: (500, "internal", "Internal server error"),
+    e.Unavailable: (502, "unavailable", "Conversion service unavailable"),
+    e.DatabaseBusy: (503, "unavailable", "Service busy; retry shortly"),
+}
+
+
+def envelope(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+ERRORS = ErrorDialect(envelope, TABLE)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    error_handlers.install(app, ERRORS)
