@@ -20,13 +20,15 @@ import numpy as np
 
 from encoders import encode_render, h264_encoder, video_specs
 from encoders.video import VideoWriter
+from renderer import output_size
+from workers.catalogue import VIDEO_TIERS
 
-TIERS = {
-    "share": (960, 540, 90),
-    "standard": (1920, 1080, 60),
-    "4k": (3840, 2160, 20),
-    "pro": (3840, 2160, 6),
-}
+FRAMES = {"share": 90, "standard": 60, "4k": 20, "pro": 6}
+"""Frames encoded per tier (at 16:9): fewer for the larger ones."""
+
+
+def tier_size(tier: str) -> tuple[int, int]:
+    return output_size(VIDEO_TIERS[tier].long_side, "16:9")
 
 
 def templates(width: int, height: int, transparent: bool) -> list[np.ndarray]:
@@ -62,9 +64,10 @@ def timed(run: Callable[[], object]) -> tuple[float, float]:
 
 def bench_tier(tier: str, count: int) -> tuple[float, float, float, float]:
     """(main fps, main CPU s/frame, fan-out fps, fan-out CPU s/frame) for one tier."""
-    width, height, _ = TIERS[tier]
-    frames = templates(width, height, transparent=tier == "pro")
-    main_spec = video_specs(tier, width, height)[0]
+    width, height = tier_size(tier)
+    codec = VIDEO_TIERS[tier].main_codec
+    frames = templates(width, height, transparent=VIDEO_TIERS[tier].transparent)
+    main_spec = video_specs(codec, width, height)[0]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
 
@@ -76,7 +79,7 @@ def bench_tier(tier: str, count: int) -> tuple[float, float, float, float]:
 
         def fan_out() -> None:
             encode_render(
-                stream(frames, count), out / "all", quality=tier, bg_color=(255, 255, 255)
+                stream(frames, count), out / "all", main_codec=codec, bg_color=(255, 255, 255)
             )
 
         main_wall, main_cpu = timed(main_only)
@@ -86,14 +89,14 @@ def bench_tier(tier: str, count: int) -> tuple[float, float, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tiers", default=",".join(TIERS))
+    parser.add_argument("--tiers", default=",".join(FRAMES))
     parser.add_argument("--frames-scale", type=float, default=1.0)
     args = parser.parse_args()
     print(f"H.264 encoder: {h264_encoder()}; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}")
     print("tier      size        frames | main fps CPU s/f | all fps CPU s/f")
     for tier in args.tiers.split(","):
-        width, height, count = TIERS[tier]
-        count = max(2, round(count * args.frames_scale))
+        width, height = tier_size(tier)
+        count = max(2, round(FRAMES[tier] * args.frames_scale))
         main_fps, main_cpu, all_fps, all_cpu = bench_tier(tier, count)
         print(
             f"{tier:9} {width:>5}×{height:<5} {count:>6} | {main_fps:8.1f} {main_cpu:7.3f} "

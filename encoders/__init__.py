@@ -6,17 +6,18 @@ HTTP or storage; ``workers`` uploads what it returns.
 
 from encoders.errors import EncodeError, EncoderFailed, EncoderUnavailable, FrameError
 from encoders.fanout import encode_render
-from encoders.specs import QUALITIES, EncodedFile, VideoSpec, video_specs
+from encoders.specs import MAIN_CODECS, EncodedFile, MainCodec, VideoSpec, video_specs
 from encoders.video import H264Choice, h264_encoder, nvenc_available
 
 __all__ = [
-    "QUALITIES",
+    "MAIN_CODECS",
     "EncodeError",
     "EncodedFile",
     "EncoderFailed",
     "EncoderUnavailable",
     "FrameError",
     "H264Choice",
+    "MainCodec",
     "VideoSpec",
     "encode_render",
     "h264_encoder",

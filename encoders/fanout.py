@@ -20,7 +20,7 @@ import numpy as np
 from encoders.compose import Background, check_frame, over_background
 from encoders.errors import EncodeError, EncoderFailed, FrameError
 from encoders.images import write_posters
-from encoders.specs import EncodedFile, VideoSpec, video_specs
+from encoders.specs import EncodedFile, MainCodec, VideoSpec, video_specs
 from encoders.video import H264Choice, VideoWriter
 
 QUEUE_FRAMES = 3
@@ -150,7 +150,7 @@ def encode_render(
     frames: Iterable[np.ndarray],
     out_dir: Path,
     *,
-    quality: str,
+    main_codec: MainCodec,
     bg_color: tuple[int, int, int],
     bg_image: np.ndarray | None = None,
     total_frames: int | None = None,
@@ -160,7 +160,8 @@ def encode_render(
 ) -> dict[str, EncodedFile]:
     """Encode ``frames`` (H×W×4 uint8, straight alpha, even sides) into every output of a render.
 
-    Returns ``video`` (``video.mp4``, or ``video.mov`` ProRes 4444 with alpha for ``pro``),
+    Returns ``video`` (``video.mp4`` for ``main_codec`` ``h264``, or ``video.mov`` ProRes
+    4444 with alpha for ``prores4444``),
     ``web`` (``web.mp4``), ``thumb`` (``thumb.mp4``), ``poster`` (``poster.png``, long side
     ≤ 480) and ``poster_full`` (``poster_full.png``). ``bg_color`` — or ``bg_image``, an
     H×W×3 uint8 backdrop the size of the frames, when given — is laid under every output
@@ -179,7 +180,7 @@ def encode_render(
     if first is None:
         raise FrameError("the renderer produced no frames")
     shape = check_frame(first, None)
-    specs = video_specs(quality, shape[1], shape[0])
+    specs = video_specs(main_codec, shape[1], shape[0])
     backdrop: Background = bg_color
     if bg_image is not None:
         if bg_image.shape != (shape[0], shape[1], 3) or bg_image.dtype != np.uint8:

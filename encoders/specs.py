@@ -1,21 +1,22 @@
-"""What each output file is: codec, pixel format, size and rate control per tier.
+"""What each output file is: codec, pixel format, size and rate control.
 
-Sizes come from the frames (16:9, 9:16, 1:1 at any tier), not from the tier: the tier only
-picks the codec of the main video. Every other output is derived from the frame size by
-the rules below, so an aspect the renderer adds later needs no change here.
+Sizes come from the frames (16:9, 9:16, 1:1 at any size); the caller only picks the
+codec of the main video. Every other output is derived from the frame size by the rules
+below, so an aspect the renderer adds later needs no change here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 FPS = 30
 WEB_LONG_SIDE = 1280
 POSTER_LONG_SIDE = 480
-QUALITIES = ("share", "standard", "4k", "pro")
-"""dx.gl's frozen tier names; the nominal sizes (960×540, 1920×1080, 3840×2160) are the
-renderer's business — here only ``pro`` differs (ProRes 4444 with alpha)."""
+MainCodec = Literal["h264", "prores4444"]
+MAIN_CODECS: tuple[MainCodec, ...] = ("h264", "prores4444")
+"""The main video: H.264 in an MP4, or ProRes 4444 in a MOV that keeps the alpha channel."""
 
 MAIN_CRF = 20
 WEB_CRF = 28
@@ -91,11 +92,11 @@ def prores_4444(width: int, height: int) -> VideoSpec:
     )
 
 
-def video_specs(quality: str, width: int, height: int) -> list[VideoSpec]:
+def video_specs(main_codec: MainCodec, width: int, height: int) -> list[VideoSpec]:
     """Main video, web variant and quarter-resolution thumbnail for frames of this size."""
-    if quality not in QUALITIES:
-        raise ValueError(f"unknown quality {quality!r}; expected one of {QUALITIES}")
-    if quality == "pro":
+    if main_codec not in MAIN_CODECS:
+        raise ValueError(f"unknown main codec {main_codec!r}; expected one of {MAIN_CODECS}")
+    if main_codec == "prores4444":
         main = prores_4444(width, height)
     else:
         main = h264("video", "video.mp4", width, height, MAIN_CRF)

@@ -48,7 +48,7 @@ def _encode(
     return encode_render(
         frames,
         out_dir,
-        quality=spec.tier,
+        main_codec=VIDEO_TIERS[spec.tier].main_codec,
         bg_color=parse_hex_color(spec.bg_color),
         bg_image=backdrop,
         total_frames=total,

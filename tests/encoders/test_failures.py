@@ -36,7 +36,7 @@ def test_a_frame_of_another_size_mid_stream(tmp_path: Path) -> None:
         yield np.zeros((100, 100, 4), np.uint8)
 
     with pytest.raises(FrameError, match="size changed"):
-        encode_render(frames(), tmp_path, quality="share", bg_color=(0, 0, 0))
+        encode_render(frames(), tmp_path, main_codec="h264", bg_color=(0, 0, 0))
     assert final_files(tmp_path) == []
 
 
@@ -52,18 +52,18 @@ def test_a_frame_of_another_size_mid_stream(tmp_path: Path) -> None:
 )
 def test_frames_the_encoders_cannot_take(tmp_path: Path, frame: np.ndarray, message: str) -> None:
     with pytest.raises(FrameError, match=message):
-        encode_render(iter([frame]), tmp_path, quality="share", bg_color=(0, 0, 0))
+        encode_render(iter([frame]), tmp_path, main_codec="h264", bg_color=(0, 0, 0))
     assert final_files(tmp_path) == []
 
 
 def test_no_frames(tmp_path: Path) -> None:
     with pytest.raises(EncodeError, match="no frames"):
-        encode_render(iter([]), tmp_path, quality="share", bg_color=(0, 0, 0))
+        encode_render(iter([]), tmp_path, main_codec="h264", bg_color=(0, 0, 0))
 
 
-def test_unknown_quality_is_a_programming_error(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="quality"):
-        encode_render(moving_square(1), tmp_path, quality="8k", bg_color=(0, 0, 0))
+def test_unknown_main_codec_is_a_programming_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="main codec 'av1'"):
+        encode_render(moving_square(1), tmp_path, main_codec="av1", bg_color=(0, 0, 0))  # type: ignore[arg-type]
     assert final_files(tmp_path) == []
 
 
@@ -88,7 +88,7 @@ def test_an_encoder_breaking_mid_stream_stops_everything(
             yield frame
 
     with pytest.raises(EncoderFailed, match="thumb encoding failed: frame 5") as caught:
-        encode_render(frames(), tmp_path, quality="share", bg_color=(0, 0, 0))
+        encode_render(frames(), tmp_path, main_codec="h264", bg_color=(0, 0, 0))
     assert caught.value.output == "thumb"
     assert caught.value.__cause__ is not None  # PyAV's own message is kept
     assert pulled < 50  # failed fast, did not render the remaining frames
@@ -102,7 +102,7 @@ def test_an_encoder_that_cannot_start(tmp_path: Path) -> None:
         encode_render(
             moving_square(3),
             tmp_path,
-            quality="share",
+            main_codec="h264",
             bg_color=(0, 0, 0),
             h264_encoder="h264_nvenc",
         )
@@ -111,7 +111,7 @@ def test_an_encoder_that_cannot_start(tmp_path: Path) -> None:
         encode_render(
             moving_square(3),
             tmp_path,
-            quality="share",
+            main_codec="h264",
             bg_color=(0, 0, 0),
             h264_encoder="x265",  # type: ignore[arg-type]
         )
@@ -138,7 +138,7 @@ def test_renderer_errors_propagate_unchanged(tmp_path: Path) -> None:
         raise Boom("the model went away")
 
     with pytest.raises(Boom):
-        encode_render(frames(), tmp_path, quality="share", bg_color=(0, 0, 0))
+        encode_render(frames(), tmp_path, main_codec="h264", bg_color=(0, 0, 0))
     assert final_files(tmp_path) == []
 
 
@@ -148,7 +148,7 @@ def test_a_failing_poster_callback_cancels_the_render(tmp_path: Path) -> None:
 
     with pytest.raises(OSError, match="upload refused"):
         encode_render(
-            moving_square(3), tmp_path, quality="share", bg_color=(0, 0, 0), on_poster=on_poster
+            moving_square(3), tmp_path, main_codec="h264", bg_color=(0, 0, 0), on_poster=on_poster
         )
     assert final_files(tmp_path) == []
 
@@ -160,7 +160,7 @@ def test_nvenc_refusing_a_session_falls_back_to_libx264(
     if nvenc_available():
         pytest.skip("this machine has a working NVENC")
     monkeypatch.setattr(video, "nvenc_available", lambda: True)
-    spec = video_specs("share", 320, 180)[1]
+    spec = video_specs("h264", 320, 180)[1]
     writer = VideoWriter(spec, tmp_path / spec.filename)
     assert writer.codec == "libx264"
     for frame in moving_square(3, 320, 180):
@@ -169,7 +169,7 @@ def test_nvenc_refusing_a_session_falls_back_to_libx264(
 
 
 def test_nvenc_gets_the_same_intent() -> None:
-    web = video_specs("standard", 1920, 1080)[1]
+    web = video_specs("h264", 1920, 1080)[1]
     options = video.nvenc_options(web.options)
     assert options["cq"] == web.options["crf"] and options["rc"] == "vbr"
     assert (options["maxrate"], options["g"], options["profile"]) == ("2500k", "60", "high")

@@ -13,7 +13,7 @@ from encoders import FrameError, encode_render
 
 
 def test_share_render_of_six_seconds(tmp_path: Path) -> None:
-    files = encode_render(moving_square(180), tmp_path, quality="share", bg_color=(255, 255, 255))
+    files = encode_render(moving_square(180), tmp_path, main_codec="h264", bg_color=(255, 255, 255))
 
     assert set(files) == {"video", "web", "thumb", "poster", "poster_full"}
     video = decode(files["video"].path)
@@ -31,7 +31,7 @@ def test_share_render_of_six_seconds(tmp_path: Path) -> None:
 
 def test_web_and_thumb_are_browser_ready(tmp_path: Path) -> None:
     files = encode_render(
-        moving_square(12, texture=True), tmp_path, quality="share", bg_color=(255, 255, 255)
+        moving_square(12, texture=True), tmp_path, main_codec="h264", bg_color=(255, 255, 255)
     )
     for name in ("web", "thumb"):
         boxes = top_level_boxes(files[name].path)
@@ -48,7 +48,7 @@ def test_web_and_thumb_are_browser_ready(tmp_path: Path) -> None:
 
 
 def test_first_frame_matches_the_posters(tmp_path: Path) -> None:
-    files = encode_render(moving_square(5), tmp_path, quality="share", bg_color=(255, 255, 255))
+    files = encode_render(moving_square(5), tmp_path, main_codec="h264", bg_color=(255, 255, 255))
     first = decode(files["video"].path, fmt="rgb24", limit=1).frames[0]
     poster = np.asarray(Image.open(files["poster_full"].path))
     assert poster.shape == (540, 960, 3)
@@ -62,7 +62,7 @@ def test_first_frame_matches_the_posters(tmp_path: Path) -> None:
 def test_opaque_tiers_lay_translucent_pixels_over_the_background(tmp_path: Path) -> None:
     """The renderer hands RGBA even for H.264 tiers: alpha < 255 must meet bgColor."""
     bg = (0, 0, 255)
-    files = encode_render(moving_square(3), tmp_path, quality="share", bg_color=bg)
+    files = encode_render(moving_square(3), tmp_path, main_codec="h264", bg_color=bg)
     first = decode(files["video"].path, fmt="rgb24", limit=1).frames[0].astype(int)
     expected = (np.array((200, 200, 40)) * 128 + np.array(bg) * 127) / 255
     patch = first[hole_box(960, 540)]
@@ -76,7 +76,7 @@ def test_standard_web_variant_is_capped_and_lighter(tmp_path: Path) -> None:
     files = encode_render(
         moving_square(30, 1920, 1080, texture=True),
         tmp_path,
-        quality="standard",
+        main_codec="h264",
         bg_color=(0, 0, 0),
     )
     video = decode(files["video"].path, limit=1)
@@ -91,7 +91,7 @@ def test_standard_web_variant_is_capped_and_lighter(tmp_path: Path) -> None:
 
 def test_other_aspects_take_their_size_from_the_frames(tmp_path: Path) -> None:
     portrait = encode_render(
-        moving_square(4, 540, 960), tmp_path / "9x16", quality="share", bg_color=(0, 0, 0)
+        moving_square(4, 540, 960), tmp_path / "9x16", main_codec="h264", bg_color=(0, 0, 0)
     )
     video = decode(portrait["video"].path)
     assert (video.width, video.height, len(video.frames)) == (540, 960, 4)
@@ -100,7 +100,7 @@ def test_other_aspects_take_their_size_from_the_frames(tmp_path: Path) -> None:
     assert Image.open(portrait["poster"].path).size == (270, 480)
 
     square = encode_render(
-        moving_square(4, 1080, 1080), tmp_path / "1x1", quality="standard", bg_color=(0, 0, 0)
+        moving_square(4, 1080, 1080), tmp_path / "1x1", main_codec="h264", bg_color=(0, 0, 0)
     )
     video = decode(square["video"].path)
     assert (video.width, video.height, len(video.frames)) == (1080, 1080, 4)
@@ -117,7 +117,7 @@ def test_colours_survive_the_round_trip(tmp_path: Path) -> None:
     frame[..., 3] = 255
     for i, colour in enumerate(bars):
         frame[:, 96 * i : 96 * (i + 1), :3] = colour
-    files = encode_render(iter([frame] * 3), tmp_path, quality="share", bg_color=(0, 0, 0))
+    files = encode_render(iter([frame] * 3), tmp_path, main_codec="h264", bg_color=(0, 0, 0))
     for name in ("video", "web", "thumb"):
         decoded = decode(files[name].path, fmt="rgb24", limit=1)
         assert decoded.colorspace == 1, name  # AVCOL_SPC_BT709
@@ -129,7 +129,7 @@ def test_colours_survive_the_round_trip(tmp_path: Path) -> None:
 
 def test_rgb_frames_are_accepted_as_opaque(tmp_path: Path) -> None:
     frames = (frame[..., :3] for frame in moving_square(3, 320, 180))
-    files = encode_render(frames, tmp_path, quality="pro", bg_color=(0, 0, 0))
+    files = encode_render(frames, tmp_path, main_codec="prores4444", bg_color=(0, 0, 0))
     video = decode(files["video"].path, fmt="rgba64le")
     assert len(video.frames) == 3
     assert video.frames[0][..., 3].min() > 65000  # no alpha given: fully opaque
@@ -145,7 +145,7 @@ def test_a_background_image_replaces_the_colour_under_transparent_frames(
     files = encode_render(
         moving_square(3, transparent=True),
         tmp_path,
-        quality="share",
+        main_codec="h264",
         bg_color=(0, 255, 0),
         bg_image=image,
     )
@@ -161,7 +161,7 @@ def test_a_background_image_of_the_wrong_size_is_refused(tmp_path: Path) -> None
         encode_render(
             moving_square(2, transparent=True),
             tmp_path,
-            quality="share",
+            main_codec="h264",
             bg_color=(0, 0, 0),
             bg_image=np.zeros((10, 10, 3), np.uint8),
         )

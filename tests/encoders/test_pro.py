@@ -16,7 +16,7 @@ BG = (0, 0, 255)
 
 def test_prores_4444_keeps_the_alpha(tmp_path: Path) -> None:
     files = encode_render(
-        moving_square(6, 640, 360, transparent=True), tmp_path, quality="pro", bg_color=BG
+        moving_square(6, 640, 360, transparent=True), tmp_path, main_codec="prores4444", bg_color=BG
     )
     assert files["video"].path.name == "video.mov"
     assert files["video"].content_type == "video/quicktime"
@@ -42,7 +42,7 @@ def test_prores_4444_keeps_the_alpha(tmp_path: Path) -> None:
 
 def test_pro_variants_and_posters_are_over_bg_color(tmp_path: Path) -> None:
     files = encode_render(
-        moving_square(4, 640, 360, transparent=True), tmp_path, quality="pro", bg_color=BG
+        moving_square(4, 640, 360, transparent=True), tmp_path, main_codec="prores4444", bg_color=BG
     )
     for name in ("web", "thumb"):
         decoded = decode(files[name].path, fmt="rgb24", limit=1)
@@ -58,7 +58,10 @@ def test_pro_variants_and_posters_are_over_bg_color(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_pro_at_4k(tmp_path: Path) -> None:
     files = encode_render(
-        moving_square(3, 3840, 2160, transparent=True), tmp_path, quality="pro", bg_color=BG
+        moving_square(3, 3840, 2160, transparent=True),
+        tmp_path,
+        main_codec="prores4444",
+        bg_color=BG,
     )
     video = decode(files["video"].path, limit=1)
     assert (video.codec, video.width, video.height) == ("prores", 3840, 2160)
@@ -71,7 +74,7 @@ def test_pro_at_4k(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_4k_h264(tmp_path: Path) -> None:
-    files = encode_render(moving_square(6, 3840, 2160), tmp_path, quality="4k", bg_color=BG)
+    files = encode_render(moving_square(6, 3840, 2160), tmp_path, main_codec="h264", bg_color=BG)
     video = decode(files["video"].path)
     assert (video.codec, video.width, video.height, len(video.frames)) == ("h264", 3840, 2160, 6)
     assert (decode(files["web"].path, limit=1).width, files["web"].frames) == (1280, 6)

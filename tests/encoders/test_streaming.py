@@ -28,7 +28,7 @@ def test_posters_are_ready_before_the_second_frame_is_asked_for(tmp_path: Path) 
         assert not (tmp_path / "video.mp4").exists()
         events.append("posters")
 
-    encode_render(frames(), tmp_path, quality="share", bg_color=(9, 9, 9), on_poster=on_poster)
+    encode_render(frames(), tmp_path, main_codec="h264", bg_color=(9, 9, 9), on_poster=on_poster)
     assert events[:3] == ["frame 0", "posters", "frame 1"]
 
 
@@ -37,7 +37,7 @@ def test_progress_counts_encoded_frames_up_to_the_total(tmp_path: Path) -> None:
     files = encode_render(
         moving_square(40, 320, 180),
         tmp_path,
-        quality="share",
+        main_codec="h264",
         bg_color=(0, 0, 0),
         total_frames=40,
         progress=lambda done, total: seen.append((done, total)),
@@ -51,7 +51,7 @@ def test_progress_counts_encoded_frames_up_to_the_total(tmp_path: Path) -> None:
     encode_render(
         moving_square(5, 320, 180),
         tmp_path / "b",
-        quality="share",
+        main_codec="h264",
         bg_color=(0, 0, 0),
         progress=lambda done, total: seen.append((done, total)),
     )
@@ -81,7 +81,7 @@ def test_memory_stays_bounded_over_hundreds_of_frames(tmp_path: Path) -> None:
     sampler = threading.Thread(target=sample)
     sampler.start()
     try:
-        files = encode_render(frames(), tmp_path, quality="share", bg_color=(0, 0, 0))
+        files = encode_render(frames(), tmp_path, main_codec="h264", bg_color=(0, 0, 0))
     finally:
         stop.set()
         sampler.join()
