@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from broker.db.engine import make_engine, make_session_factory, transaction
 from broker.db.migrate import upgrade
-from broker.services import accounts, credits
+from broker.jobs import billing
+from broker.services import accounts
 from workers.config import Settings
 
 app = typer.Typer(help="meshfarm: a self-hosted render farm with the dx.gl v1 API.")
@@ -85,7 +86,7 @@ def serve(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(help="Local worker processes, or CPU actors on a GPU-less Ray cluster."),
+        typer.Option(help="GPU render slots: local worker processes, or Ray render actors."),
     ] = None,
     executor: Annotated[
         str, typer.Option(help="local (worker processes here) or ray (the fleet).")
@@ -123,7 +124,7 @@ def serve(
     if executor == "ray":
         from workers.ray_executor import RayExecutor
 
-        pool: Executor = RayExecutor(settings, address=ray_address, cpu_workers=count)
+        pool: Executor = RayExecutor(settings, address=ray_address, workers=count)
     elif executor == "local":
         pool = LocalExecutor(settings, count)
     else:
@@ -216,7 +217,7 @@ def add_credits(
     try:
         with transaction(_sessions(Settings())) as session:
             account = accounts.find_account(session, email)
-            credits.grant(session, account.id, amount, "grant", "admin add-credits")
+            billing.grant(session, account.id, amount, "grant", "admin add-credits")
             session.flush()
             session.refresh(account)
             typer.echo(account.balance)

@@ -3,7 +3,8 @@
 Runs as one thread in the broker process. The DB stays the source of truth: a job is
 claimed with a lease only when a slot is free, the lease is renewed while it runs, and a
 job whose worker died has its lease expired at once so that it is retried (or fails after
-its last attempt, with its credits refunded once).
+its last attempt, with its credits refunded once). Each resource (GPU render slots,
+CPU-heavy slots) is claimed for separately, so one kind of work never waits on the other.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ import socket
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from broker import queue
-from broker.batching import MAX_GROUP, frame_key
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.db.models import Job, Model, Overlay, Render
+from broker.db.models import Job
 from broker.fleet import is_draining
+from broker.jobs import queue
+from broker.jobs.kinds import InputMissing, Kinds
+from broker.jobs.machine import move
+from broker.jobs.reports import apply_report
+from broker.jobs.states import JobState
 from broker.metrics import (
     ENCODE_SECONDS,
     JOBS_FINISHED,
@@ -32,97 +34,106 @@ from broker.metrics import (
     JOBS_STARTED,
     RENDER_SECONDS,
 )
-from broker.transitions import apply_event
-from workers.environments import BUILTIN_ENVIRONMENTS
+from broker.services.render_jobs import KINDS, MAX_GROUP
 from workers.executor import Executor
-from workers.jobs import JobEvent, JobSpec, output_prefix
+from workers.jobs import Assignment, JobEvent
+from workers.resources import RESOURCES, Resource
+from workers.specs import KIND_RESOURCES
 
 log = logging.getLogger("meshfarm.dispatcher")
 
 
 class Dispatcher:
-    def __init__(self, ctx: AppContext, executor: Executor, *, poll_seconds: float = 0.2):
+    def __init__(
+        self,
+        ctx: AppContext,
+        executor: Executor,
+        *,
+        poll_seconds: float = 0.2,
+        kinds: Kinds = KINDS,
+    ):
         self.ctx = ctx
         self.executor = executor
         self.poll_seconds = poll_seconds
+        self.kinds = kinds
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.leases: dict[str, queue.Lease] = {}
         self._last_renewal = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @property
+    def _nouns(self) -> dict[str, str]:
+        return {kind: hooks.noun for kind, hooks in self.kinds.items()}
+
+    def _kinds_on(self, resource: Resource) -> list[str]:
+        return [kind for kind in self.kinds if KIND_RESOURCES.get(kind) == resource]
+
     # --- one round -------------------------------------------------------------------
     def run_once(self) -> None:
-        lease_seconds = self.ctx.settings.lease_seconds
         with transaction(self.ctx.sessions) as session:
-            queue.requeue_expired(session)
+            queue.requeue_expired(session, self.owner, self._nouns)
         for job_id in self.executor.lost_jobs():
             self._expire(job_id)
         with transaction(self.ctx.sessions) as session:
             draining = is_draining(session)
-        while not draining and self.executor.free_slots() > 0:
-            with transaction(self.ctx.sessions) as session:
-                lease = queue.claim(session, self.owner, lease_seconds)
-                if lease is None:
-                    break
-                siblings = queue.claim_siblings(
-                    session, lease, self.owner, lease_seconds, frame_key, MAX_GROUP - 1
-                )
-                specs = [self._spec(session, x) for x in (lease, *siblings)]
-            runnable = [s for s in specs if s is not None]
-            if not runnable:
-                continue
-            for leased in (lease, *siblings):
-                if any(s.job_id == leased.job_id for s in runnable):
-                    self.leases[leased.job_id] = leased
-                    JOBS_STARTED.labels(leased.kind).inc()
-                    log.info(
-                        "render %s started (%s job %s, attempt %d)",
-                        leased.render_id,
-                        leased.kind,
-                        leased.job_id,
-                        leased.attempt,
-                    )
-            self.executor.submit(runnable[0].model_copy(update={"variants": runnable[1:]}))
+        for resource in RESOURCES if not draining else ():
+            kinds = self._kinds_on(resource)
+            while kinds and self.executor.free_slots(resource) > 0 and self._dispatch(kinds):
+                pass
         for event in self.executor.poll(self.poll_seconds):
             self._record(event)
-        if time.monotonic() - self._last_renewal > lease_seconds / 3:
-            self._renew(lease_seconds)
+        if time.monotonic() - self._last_renewal > self.ctx.settings.lease_seconds / 3:
+            self._renew(self.ctx.settings.lease_seconds)
 
-    def _spec(self, session: Session, lease: queue.Lease) -> JobSpec | None:
-        render = session.get(Render, lease.render_id)
-        model = session.get(Model, render.model_id) if render else None
-        if render is None or model is None:
-            queue.finish(session, lease)
+    def _dispatch(self, kinds: list[str]) -> bool:
+        """Claim one job of ``kinds`` (and the queued jobs that can share its run) and hand
+        it to the executor; False when nothing is queued."""
+        lease_seconds = self.ctx.settings.lease_seconds
+        with transaction(self.ctx.sessions) as session:
+            lease = queue.claim(session, self.owner, lease_seconds, kinds)
+            if lease is None:
+                return False
+            hooks = self.kinds[lease.kind]
+            siblings = queue.claim_siblings(
+                session, lease, self.owner, lease_seconds, hooks.group_key, MAX_GROUP - 1
+            )
+            assignments = [self._assign(session, x) for x in (lease, *siblings)]
+        runnable = [a for a in assignments if a is not None]
+        if runnable:
+            for assignment in runnable:
+                leased = next(x for x in (lease, *siblings) if x.job_id == assignment.job_id)
+                self.leases[leased.job_id] = leased
+                JOBS_STARTED.labels(leased.kind).inc()
+                log.info(
+                    "%s job %s started (attempt %d)", leased.kind, leased.job_id, leased.attempt
+                )
+            self.executor.submit(runnable[0].model_copy(update={"variants": runnable[1:]}))
+        return True
+
+    def _assign(self, session: Session, lease: queue.Lease) -> Assignment | None:
+        """What the worker runs; a job whose input is gone fails at once (refunded)."""
+        job = session.get(Job, lease.job_id)
+        if job is None:
             return None
-        overlay_id = render.settings.get("bgImageId")
-        overlay = session.get(Overlay, overlay_id) if overlay_id else None
-        environment_id = render.settings.get("environment")
-        environment = (
-            session.get(Overlay, environment_id)
-            if environment_id and environment_id not in BUILTIN_ENVIRONMENTS
-            else None
-        )
-        return JobSpec(
-            job_id=lease.job_id,
-            render_id=render.id,
-            kind=lease.kind,
-            attempt=lease.attempt,
-            lease_version=lease.version,
-            model_key=model.storage_key,
-            model_format=model.file_format,
-            settings=dict(render.settings),
-            output_prefix=output_prefix(render.id, lease.attempt),
-            bg_image_key=overlay.storage_key if overlay else None,
-            environment_key=environment.storage_key if environment else None,
-        )
+        try:
+            return self.kinds[lease.kind].assign(session, job, lease.attempt, lease.version)
+        except InputMissing as exc:
+            move(session, job.id, JobState.FAILED, lease.guard, by=self.owner, message=str(exc))
+            return None
 
     def _record(self, event: JobEvent) -> None:
         lease = self.leases.get(event.job_id)
         if lease is None:
             return
+        hooks = self.kinds[lease.kind]
         with transaction(self.ctx.sessions) as session:
-            applied = apply_event(session, lease, event)
+            applied = apply_report(session, lease, event, hooks)
+            stale: list[str] = []
+            if applied and event.kind == "done":
+                job = session.get(Job, lease.job_id)
+                if job is not None:
+                    stale = [hooks.output_prefix(session, job, n) for n in range(1, lease.attempt)]
         if event.kind in ("done", "error"):
             self.leases.pop(event.job_id, None)
             JOBS_FINISHED.labels(lease.kind, event.kind).inc()
@@ -130,18 +141,17 @@ class Dispatcher:
                 RENDER_SECONDS.labels(lease.kind).observe(event.timings["render"])
             if "encode" in event.timings:
                 ENCODE_SECONDS.labels(lease.kind).observe(event.timings["encode"])
-            if applied and event.kind == "done":
-                for attempt in range(1, lease.attempt):
-                    self.ctx.store.delete_prefix(output_prefix(lease.render_id, attempt))
+            for prefix in stale:
+                self.ctx.store.delete_prefix(prefix)
         if not applied:
             log.info("ignored %s event for job %s (lease lost)", event.kind, event.job_id)
         elif event.kind == "done":
             took = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(event.timings.items()))
-            log.info("render %s finished (%s)", event.render_id, took or "no timings")
+            log.info("job %s finished (%s)", event.job_id, took or "no timings")
         elif event.kind == "error":
             log.warning(
-                "render %s failed on attempt %d: %s",
-                event.render_id,
+                "job %s failed on attempt %d: %s",
+                event.job_id,
                 lease.attempt,
                 event.message or "no message",
             )
@@ -153,12 +163,8 @@ class Dispatcher:
         log.warning("worker of job %s died; retrying it", job_id)
         JOBS_LOST.inc()
         with transaction(self.ctx.sessions) as session:
-            session.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.version == lease.version, Job.state == "leased")
-                .values(lease_expires_at=datetime.now(UTC) - timedelta(seconds=1))
-            )
-            queue.requeue_expired(session)
+            queue.expire(session, lease)
+            queue.requeue_expired(session, self.owner, self._nouns)
 
     def _renew(self, lease_seconds: int) -> None:
         self._last_renewal = time.monotonic()

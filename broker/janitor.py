@@ -25,12 +25,12 @@ from typing import Any
 from sqlalchemy import select
 
 from broker.context import AppContext
-from broker.db.models import Model, Overlay, Render
+from broker.db.models import Job, Model, Overlay, Render
+from broker.jobs.states import UNFINISHED
 
 log = logging.getLogger("meshfarm.janitor")
 GRACE_SECONDS = 3600.0
 INTERVAL_SECONDS = 900.0
-FINISHED = ("done", "error", "failed")
 _CHUNK = 500
 
 
@@ -97,10 +97,12 @@ def _kept_keys(ctx: AppContext, prefix: str, owners: Iterable[str]) -> tuple[set
                 )
             else:
                 rows = session.execute(
-                    select(Render.id, Render.status, Render.assets).where(Render.id.in_(ids))
+                    select(Render.id, Job.state, Render.assets)
+                    .join(Job, Job.id == Render.job_id)
+                    .where(Render.id.in_(ids))
                 )
-                for render_id, status, assets in rows:
-                    if status not in FINISHED:
+                for render_id, state, assets in rows:
+                    if state in UNFINISHED:
                         busy.add(render_id)
                     referenced.update(_asset_keys(assets))
     return referenced, busy

@@ -10,7 +10,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from broker.context import AppContext
-from broker.db.models import Job, Render
+from broker.db.models import Job
 
 REGISTRY = CollectorRegistry()
 JOBS_STARTED = Counter(
@@ -39,24 +39,20 @@ ENCODE_SECONDS = Histogram(
 
 
 class QueueCollector(Collector):
-    """Renders by status and jobs by state, counted in the DB when Prometheus scrapes."""
+    """Jobs by kind and state, counted in the DB when Prometheus scrapes."""
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        renders = GaugeMetricFamily("meshfarm_renders", "Renders by status", labels=["status"])
-        jobs = GaugeMetricFamily("meshfarm_jobs", "Queue jobs by state", labels=["state"])
+        jobs = GaugeMetricFamily(
+            "meshfarm_jobs", "Jobs by kind and state", labels=["kind", "state"]
+        )
         with self.ctx.sessions() as session:
-            for status, count in session.execute(
-                select(Render.status, func.count()).group_by(Render.status)
+            for kind, state, count in session.execute(
+                select(Job.kind, Job.state, func.count()).group_by(Job.kind, Job.state)
             ):
-                renders.add_metric([status], count)
-            for state, count in session.execute(
-                select(Job.state, func.count()).group_by(Job.state)
-            ):
-                jobs.add_metric([state], count)
-        yield renders
+                jobs.add_metric([kind, state], count)
         yield jobs
 
 

@@ -35,7 +35,12 @@ Coverage = Literal["hemisphere", "sphere"]
 class _Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    kind: str
     model_id: str
+
+    @property
+    def resource(self) -> Resource:
+        return KIND_RESOURCES[self.kind]
 
 
 class RenderSpec(_Spec):
@@ -87,10 +92,6 @@ class RenderSpec(_Spec):
         return 0 if self.preview else VIDEO_TIERS[self.tier].credits
 
     @property
-    def resource(self) -> Resource:
-        return "gpu"
-
-    @property
     def priority(self) -> int:
         return 10 if self.preview else 0
 
@@ -107,13 +108,12 @@ class DatasetSpec(_Spec):
         return DATASET_TIERS[self.tier].credits
 
     @property
-    def resource(self) -> Resource:
-        return "gpu"
-
-    @property
     def priority(self) -> int:
         return 0
 
+
+KIND_RESOURCES: dict[str, Resource] = {"render": "gpu", "dataset": "gpu"}
+"""Which worker pool runs each kind: rendering needs a GL context, conversion only CPU."""
 
 JobSpec = Annotated[RenderSpec | DatasetSpec, Field(discriminator="kind")]
 JOB_SPECS: TypeAdapter[RenderSpec | DatasetSpec] = TypeAdapter(JobSpec)

@@ -42,11 +42,18 @@ Row = tuple[int, str, str]
 _LOGGED = "_meshfarm_logged"
 
 
+def _as_raised(exc: DomainError) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class ErrorDialect:
     envelope: Envelope
     table: Mapping[type[DomainError], Row]
     http_codes: Mapping[int, str] = field(default_factory=dict)
+    reword: Callable[[DomainError], str | None] = _as_raised
+    """The dialect's own message for an error whose words name domain things (a job
+    spec's field); None keeps the raiser's words."""
 
     def __post_init__(self) -> None:
         for needed in (InternalError, DatabaseBusy, InvalidRequest):  # what install() raises
@@ -65,7 +72,8 @@ class ErrorDialect:
         headers = None
         if isinstance(exc, Unavailable) and exc.retry_after is not None:
             headers = {"Retry-After": str(exc.retry_after)}
-        return self.envelope(status, code, scrub_paths(exc.specific or default, roots), headers)
+        message = self.reword(exc) or exc.specific or default
+        return self.envelope(status, code, scrub_paths(message, roots), headers)
 
 
 def detail_envelope(

@@ -1,4 +1,5 @@
-"""Tables of the broker. The jobs table is the render queue; the ledger is insert-only."""
+"""Tables of the broker. The jobs table is the queue of every kind of work; the ledger is
+insert-only and keyed by job."""
 
 from __future__ import annotations
 
@@ -61,15 +62,33 @@ class ApiToken(Base):
 
 
 class CreditEntry(Base):
+    """One ledger row. A job's credits are reserved when it is accepted, then settled once:
+    charged when it succeeds, refunded when it fails. The two unique indexes make
+    "exactly once" a database fact, whatever retries or races happen."""
+
     __tablename__ = "credit_ledger"
-    # A render is charged once and refunded at most once, whatever retries happen.
-    __table_args__ = (UniqueConstraint("render_id", "kind", name="uq_ledger_render_kind"),)
+    __table_args__ = (
+        UniqueConstraint("job_id", "kind", name="uq_ledger_job_kind"),
+        Index(
+            "uq_ledger_job_settled",
+            "job_id",
+            unique=True,
+            sqlite_where=text("kind IN ('charge', 'refund')"),
+            postgresql_where=text("kind IN ('charge', 'refund')"),
+        ),
+        CheckConstraint(
+            "kind IN ('grant', 'signup', 'reserve', 'charge', 'refund')", name="ck_ledger_kind"
+        ),
+        CheckConstraint(
+            "(job_id IS NULL) = (kind IN ('grant', 'signup'))", name="ck_ledger_job_kinds"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     delta: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
-    render_id: Mapped[str | None] = mapped_column(String(16))
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), index=True)
     note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -118,38 +137,32 @@ class ModelTag(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Render(Base):
-    __tablename__ = "renders"
-    __table_args__ = (Index("ix_renders_account_status", "account_id", "status"),)
-
-    id: Mapped[str] = mapped_column(String(16), primary_key=True)
-    model_id: Mapped[str] = mapped_column(ForeignKey("models.id"), index=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
-    status: Mapped[str] = mapped_column(String(24), default="pending")
-    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
-    is_system_preview: Mapped[bool] = mapped_column(Boolean, default=False)
-    credits: Mapped[int] = mapped_column(Integer, default=0)
-    batch_id: Mapped[str | None] = mapped_column(String(16), index=True)
-    file_size: Mapped[int | None] = mapped_column(Integer)
-    error_message: Mapped[str | None] = mapped_column(Text)
-    has_web_variant: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Object-store keys of the finished outputs, by asset name (video, web, thumb, poster...).
-    assets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
 class Job(Base):
-    """A claimable unit of work for a render; the lease fences stale workers out."""
+    """One unit of work of any kind: the queue, the state machine and the billing key.
+
+    ``spec`` is the typed job spec (workers.specs) as JSON; ``state`` moves only through
+    broker.jobs.machine (a compare-and-set on ``version``, with a ``job_events`` row);
+    ``phase`` is the kind's progress inside ``running``. The lease fences stale workers.
+    """
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_state_lease", "state", "lease_expires_at"),)
+    __table_args__ = (
+        Index("ix_jobs_state_lease", "state", "lease_expires_at"),
+        Index("ix_jobs_account_state", "account_id", "state"),
+        CheckConstraint(
+            "state IN ('queued', 'running', 'succeeded', 'failed', 'dismissed', 'cancelled')",
+            name="ck_jobs_state",
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
-    render_id: Mapped[str] = mapped_column(ForeignKey("renders.id"), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
     state: Mapped[str] = mapped_column(String(16), default="queued")
+    phase: Mapped[str | None] = mapped_column(String(32))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    credits: Mapped[int] = mapped_column(Integer, default=0)
+    error_message: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -159,7 +172,42 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    render: Mapped[Render] = relationship()
+
+class JobTransition(Base):
+    """The history of a job: who moved it from which state to which, when, and why."""
+
+    __tablename__ = "job_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    by: Mapped[str] = mapped_column(String(100))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    phase: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class Render(Base):
+    """The outputs of a render or dataset job (its state is the job's)."""
+
+    __tablename__ = "renders"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), unique=True)
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id"), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    is_system_preview: Mapped[bool] = mapped_column(Boolean, default=False)
+    batch_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    has_web_variant: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Object-store keys of the finished outputs, by asset name (video, web, thumb, poster...).
+    assets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    job: Mapped[Job] = relationship(lazy="joined", innerjoin=True)
 
 
 class FleetFlag(Base):

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from broker.db.models import Account, ApiToken
 from broker.ids import new_id
+from broker.jobs import billing
 from broker.security import hash_token, new_token, parse_scopes, token_prefix
-from broker.services import credits
 
 
 class AccountError(ValueError):
@@ -37,7 +37,7 @@ def create_account(
     session.add(account)
     session.flush()
     if initial_credits > 0:
-        credits.grant(session, account.id, initial_credits, "signup", "credits on signup")
+        billing.grant(session, account.id, initial_credits, "signup", "credits on signup")
     return account
 
 

@@ -1,5 +1,5 @@
-"""A stored model's animation clip and material variant names, to refuse an unknown
-``renderSettings.animation`` or ``materialVariant``.
+"""A stored model's animation clip and material variant names, to refuse a render that
+names a clip or a material variant the model lacks.
 
 The renderer would quietly render such a render still (or fail it after the credits were
 taken); refusing it when the render is asked for is what a client can act on. The names
@@ -17,9 +17,9 @@ import zipfile
 from functools import lru_cache
 from typing import IO, Any
 
-from broker.dialects.dxgl.render_settings import RenderSettings
-from broker.errors import InvalidSettings
+from broker.errors import SettingRejected
 from broker.ingest.ranged_file import RangedFile
+from workers.specs import RenderSpec
 from workers.storage import ObjectStore, StorageError
 
 GLB_MAGIC = b"glTF"
@@ -109,13 +109,13 @@ def stored_names(store: ObjectStore, key: str, file_format: str, max_json: int) 
 
 
 def check_animation(
-    settings: RenderSettings, store: ObjectStore, key: str, file_format: str, max_json: int
+    spec: RenderSpec, store: ObjectStore, key: str, file_format: str, max_json: int
 ) -> None:
-    """``invalid_settings`` naming the clips (variants) of the model stored at ``key`` when
-    ``animation`` (``materialVariant``) is none of them. ``"*"`` (the first clip) is always
-    accepted: a model without clips renders still. The file is read only when a clip or a
-    variant is named."""
-    wanted, variant = settings.animation, settings.materialVariant
+    """Refuse (naming the model's clips or variants) an ``animation`` or
+    ``material_variant`` the model stored at ``key`` lacks. ``"*"`` (the first clip) is
+    always accepted: a model without clips renders still. The file is read only when a
+    clip or a variant is named."""
+    wanted, variant = spec.animation, spec.material_variant
     if (wanted is None or wanted == "*") and variant is None:
         return
     names = stored_names(store, key, file_format, max_json)
@@ -124,13 +124,13 @@ def check_animation(
     clip_names, variant_names = names
     if wanted is not None and wanted != "*" and wanted not in clip_names:
         available = ", ".join(repr(n) for n in clip_names[:50]) if clip_names else "none"
-        raise InvalidSettings(
-            f"renderSettings.animation: the model has no clip {wanted!r}; its clips: "
-            f"{available} (or '*' for the first)"
+        raise SettingRejected(
+            "animation",
+            f"the model has no clip {wanted!r}; its clips: {available} (or '*' for the first)",
         )
     if variant is not None and variant not in variant_names:
         available = ", ".join(repr(n) for n in variant_names[:50]) if variant_names else "none"
-        raise InvalidSettings(
-            f"renderSettings.materialVariant: the model has no variant {variant!r}; "
-            f"its variants: {available}"
+        raise SettingRejected(
+            "material_variant",
+            f"the model has no variant {variant!r}; its variants: {available}",
         )

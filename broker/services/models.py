@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -10,7 +11,6 @@ from sqlalchemy.orm import Session
 from broker.db.models import Model, ModelTag
 from broker.errors import ModelNotFound
 from broker.ids import new_id
-from broker.schemas.resources import ModelPatch
 from broker.security import Principal
 from broker.services.listing import newest_first
 
@@ -91,8 +91,18 @@ def list_models(
     return newest_first(session, query, Model, limit=limit, offset=offset)
 
 
-def patch_model(session: Session, model: Model, patch: ModelPatch) -> Model:
-    fields = patch.model_fields_set
+@dataclass(frozen=True)
+class ModelChanges:
+    """What a client changes on a model: only the fields in ``given`` (None clears one)."""
+
+    given: frozenset[str]
+    title: str | None = None
+    sku: str | None = None
+    tags: list[str] | None = None
+
+
+def patch_model(session: Session, model: Model, patch: ModelChanges) -> Model:
+    fields = patch.given
     if "title" in fields:
         model.title = patch.title
     if "sku" in fields:

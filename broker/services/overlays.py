@@ -1,5 +1,5 @@
 """Overlays: storing a checked image, listing what an account may use, deleting its own,
-and resolving a render's ``bgImageId`` and ``environment`` to one of them."""
+and resolving a render's background image and environment to one of them."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from broker.db.models import Overlay
-from broker.dialects.dxgl.render_settings import RenderSettings
-from broker.errors import InvalidSettings, OverlayNotFound
+from broker.errors import OverlayNotFound, SettingRejected
 from broker.ids import new_id
 from broker.ingest.image_check import CheckedImage
 from broker.security import Principal
 from broker.services.listing import newest_first
 from workers.environments import BUILTIN_ENVIRONMENTS
+from workers.specs import RenderSpec
 from workers.storage import ObjectStore
 
 
@@ -97,28 +97,24 @@ def set_published(session: Session, overlay_id: str, published: bool) -> Overlay
     return overlay
 
 
-def resolve_overlays(
-    session: Session, principal: Principal, settings: RenderSettings
-) -> RenderSettings:
-    """Check ``bgImageId`` names a background overlay and ``environment`` a built-in
+def resolve_overlays(session: Session, principal: Principal, spec: RenderSpec) -> RenderSpec:
+    """Check ``bg_image_id`` names a background overlay and ``environment`` a built-in
     environment or an environment overlay the caller may use.
 
-    Without an explicit ``bgAlign`` the overlay's own ``alignment`` is the crop anchor:
+    Without an explicit ``bg_align`` the overlay's own ``alignment`` is the crop anchor:
     it is what the overlay's owner chose for it.
     """
-    _check_environment(session, principal, settings.environment)
-    if settings.bgImageId is None:
-        return settings
-    overlay = usable_overlay(session, principal, settings.bgImageId)
+    _check_environment(session, principal, spec.environment)
+    if spec.bg_image_id is None:
+        return spec
+    overlay = usable_overlay(session, principal, spec.bg_image_id)
     if overlay is None:
-        raise InvalidSettings(f"renderSettings.bgImageId: overlay {settings.bgImageId!r} not found")
+        raise SettingRejected("bg_image_id", f"overlay {spec.bg_image_id!r} not found")
     if overlay.layer != "background":
-        raise InvalidSettings(
-            f"renderSettings.bgImageId: overlay {overlay.id!r} is a {overlay.layer} overlay"
-        )
-    if "bgAlign" not in settings.model_fields_set:
-        return settings.model_copy(update={"bgAlign": overlay.alignment})
-    return settings
+        raise SettingRejected("bg_image_id", f"overlay {overlay.id!r} is a {overlay.layer} overlay")
+    if spec.bg_align is None:
+        return spec.model_copy(update={"bg_align": overlay.alignment})
+    return spec
 
 
 def _check_environment(session: Session, principal: Principal, name: str | None) -> None:
@@ -126,7 +122,8 @@ def _check_environment(session: Session, principal: Principal, name: str | None)
         return
     overlay = usable_overlay(session, principal, name)
     if overlay is None or overlay.layer != "environment":
-        raise InvalidSettings(
-            f"renderSettings.environment: {name!r} is neither a built-in environment "
-            f"({', '.join(BUILTIN_ENVIRONMENTS)}) nor an environment overlay of yours"
+        raise SettingRejected(
+            "environment",
+            f"{name!r} is neither a built-in environment "
+            f"({', '.join(BUILTIN_ENVIRONMENTS)}) nor an environment overlay of yours",
         )

@@ -1,138 +1,120 @@
-"""Render records: creation (with their queue jobs and credits), lookup, dismiss, delete."""
+"""Render records: creation (with their jobs and credits), lookup, dismiss, delete."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from broker.db.models import Job, Model, Render
-from broker.dialects.dxgl.render_settings import (
-    RenderSettings,
-    parse_render_settings,
-    preview_settings,
-)
-from broker.errors import (
-    InvalidSettings,
-    InvalidTransition,
-    ModelIdRequired,
-    ModelNotFound,
-    RenderNotFound,
-)
+from broker.errors import InvalidTransition, RenderNotFound
 from broker.ids import new_id
+from broker.jobs.machine import Guard, move
+from broker.jobs.states import UNFINISHED, JobState
+from broker.jobs.submit import submit
 from broker.security import Principal
-from broker.services import clips, credits
+from broker.services import clips
 from broker.services import models as model_service
 from broker.services import overlays as overlay_service
 from broker.services.listing import newest_first
+from workers.catalogue import PREVIEW_LENGTH
+from workers.specs import DatasetSpec, RenderSpec
 from workers.storage import ObjectStore
 
-STATUSES = (
-    "pending",
-    "poster-processing",
-    "poster-done",
-    "video-processing",
-    "done",
-    "error",
-    "failed",
-)
+Spec = RenderSpec | DatasetSpec
 
 
 @dataclass(frozen=True)
-class RenderRequest:
+class RenderOrder:
+    """A render that may be created: its model exists and its spec's inputs are usable."""
+
     model: Model
-    settings: RenderSettings
+    spec: Spec
 
 
-def _new_render(
-    session: Session,
-    model: Model,
-    account_id: str,
-    settings: dict[str, Any],
-    *,
-    credits_cost: int,
-    preview: bool = False,
-    batch_id: str | None = None,
-) -> Render:
-    render = Render(
-        id=new_id(),
-        model_id=model.id,
-        account_id=account_id,
-        status="pending",
-        settings=settings,
-        is_system_preview=preview,
-        credits=credits_cost,
-        batch_id=batch_id,
-        assets={},
-    )
-    session.add(render)
-    kind = (
-        "preview" if preview else ("dataset" if settings.get("output") == "dataset" else "render")
-    )
-    session.add(Job(id=new_id(), render_id=render.id, kind=kind, priority=10 if preview else 0))
-    return render
+@dataclass(frozen=True)
+class JobFilter:
+    """Renders whose job is in one of ``states``, and (for running ones) at ``phase``."""
+
+    state: JobState
+    phase: str | None = None
+    no_phase: bool = False
+
+    def clause(self) -> ColumnElement[bool]:
+        clauses: list[ColumnElement[bool]] = [Job.state == self.state.value]
+        if self.phase is not None:
+            clauses.append(Job.phase == self.phase)
+        if self.no_phase:
+            clauses.append(Job.phase.is_(None))
+        return and_(*clauses)
 
 
-def render_request(
-    session: Session,
-    store: ObjectStore,
-    principal: Principal,
-    item: Any,
-    *,
-    max_json: int,
-    where: str = "",
-) -> RenderRequest:
-    """One ``{"modelId", "renderSettings"}`` item (a render, a batch item, a batch-shaped
-    quote item), checked as a render of it would be: the model, the settings, the
-    background overlay and the animation clip. ``where`` prefixes messages (``renders[3]: ``)."""
-    if not isinstance(item, dict):
-        raise InvalidSettings(f"{where}each render must be an object")
-    model_id = item.get("modelId")
-    if model_id is None or model_id == "":
-        raise ModelIdRequired(f"{where}Missing modelId field" if where else None)
-    if not isinstance(model_id, str):
-        raise ModelNotFound()
-    unknown = set(item) - {"modelId", "renderSettings"}
-    if unknown:
-        raise InvalidSettings(f"{where}unknown field(s): {', '.join(sorted(unknown))}")
-    model = model_service.get_model(session, principal, model_id)
-    try:
-        settings = parse_render_settings(item.get("renderSettings"), is_admin=principal.is_admin)
-        settings = overlay_service.resolve_overlays(session, principal, settings)
-        clips.check_animation(settings, store, model.storage_key, model.file_format, max_json)
-    except InvalidSettings as exc:
-        raise InvalidSettings(f"{where}{exc.detail}") from None
-    return RenderRequest(model, settings)
+def order(
+    session: Session, store: ObjectStore, principal: Principal, spec: Spec, *, max_json: int
+) -> RenderOrder:
+    """Check a render of ``spec`` as it would run: the model, the overlays it names and the
+    animation clip; a background overlay's own alignment fills in an unset ``bg_align``."""
+    model = model_service.get_model(session, principal, spec.model_id)
+    if isinstance(spec, RenderSpec):
+        spec = overlay_service.resolve_overlays(session, principal, spec)
+        clips.check_animation(spec, store, model.storage_key, model.file_format, max_json)
+    return RenderOrder(model, spec)
 
 
 def create_renders(
-    session: Session, principal: Principal, requests: list[RenderRequest], *, batch: bool = False
+    session: Session,
+    principal: Principal,
+    orders: Sequence[RenderOrder],
+    *,
+    max_attempts: int,
+    batch: bool = False,
 ) -> list[Render]:
-    """Create the renders and charge their total atomically (all or nothing)."""
+    """Create the renders and reserve their total credits atomically (all or nothing)."""
+    return _create(session, principal.account_id, orders, max_attempts=max_attempts, batch=batch)
+
+
+def _create(
+    session: Session,
+    account_id: str,
+    orders: Sequence[RenderOrder],
+    *,
+    max_attempts: int,
+    batch: bool = False,
+) -> list[Render]:
+    jobs = submit(
+        session,
+        account_id,
+        [o.spec for o in orders],
+        by=f"account:{account_id}",
+        max_attempts=max_attempts,
+    )
     batch_id = new_id() if batch else None
     renders = [
-        _new_render(
-            session,
-            r.model,
-            principal.account_id,
-            r.settings.stored(),
-            credits_cost=r.settings.credits,
+        Render(
+            id=new_id(),
+            job_id=job.id,
+            job=job,
+            model_id=o.model.id,
+            account_id=account_id,
+            is_system_preview=isinstance(o.spec, RenderSpec) and o.spec.preview,
             batch_id=batch_id,
+            assets={},
         )
-        for r in requests
+        for o, job in zip(orders, jobs, strict=True)
     ]
+    session.add_all(renders)
     session.flush()
-    credits.charge(session, principal.account_id, [(r.id, r.credits) for r in renders])
     return renders
 
 
-def create_preview(session: Session, model: Model) -> Render:
-    return _new_render(
-        session, model, model.account_id, preview_settings(), credits_cost=0, preview=True
-    )
+def create_preview(session: Session, model: Model, *, max_attempts: int) -> Render:
+    """The free system preview of an upload: small, short, fast — the integrity check."""
+    spec = RenderSpec(model_id=model.id, tier="share", length=PREVIEW_LENGTH, preview=True)
+    order = RenderOrder(model, spec)
+    return _create(session, model.account_id, [order], max_attempts=max_attempts)[0]
 
 
 def get_render(session: Session, principal: Principal, render_id: str) -> Render:
@@ -153,17 +135,19 @@ def list_renders(
     principal: Principal,
     *,
     model_id: str | None,
-    status: str | None,
+    where: Sequence[JobFilter] | None,
     limit: int,
     offset: int,
 ) -> tuple[list[Render], int]:
-    query = select(Render).where(
-        Render.account_id == principal.account_id, Render.deleted_at.is_(None)
+    query = (
+        select(Render)
+        .join(Job, Job.id == Render.job_id)
+        .where(Render.account_id == principal.account_id, Render.deleted_at.is_(None))
     )
     if model_id is not None:
         query = query.where(Render.model_id == model_id)
-    if status is not None:
-        query = query.where(Render.status == status)
+    if where is not None:
+        query = query.where(or_(*(f.clause() for f in where)))
     return newest_first(session, query, Render, limit=limit, offset=offset)
 
 
@@ -177,19 +161,38 @@ def renders_of_model(session: Session, model: Model) -> list[Render]:
     )
 
 
-def dismiss(session: Session, render: Render) -> Render:
-    if render.status != "error":
+def dismiss(session: Session, principal: Principal, render: Render) -> Render:
+    """A failed render's failure, acknowledged: compare-and-set from ``failed`` only."""
+    dismissed = move(
+        session,
+        render.job_id,
+        JobState.DISMISSED,
+        Guard((JobState.FAILED,)),
+        by=f"account:{principal.account_id}",
+    )
+    if not dismissed:
         raise InvalidTransition(
-            f"Only a render in status 'error' can be dismissed (this one is '{render.status}')"
+            f"Only a failed job can be dismissed (this one is {render.job.state})"
         )
-    render.status = "failed"
-    render.updated_at = datetime.now(UTC)
+    session.refresh(render.job)
     return render
 
 
-def delete_render(session: Session, store: ObjectStore, render: Render) -> None:
-    """Permanent: the row, its queue job and every file under the render's prefix."""
-    session.execute(delete(Job).where(Job.render_id == render.id))
+def delete_render(
+    session: Session, store: ObjectStore, principal: Principal, render: Render
+) -> None:
+    """Permanent: the row and every file under the render's prefix. An unfinished job is
+    cancelled (its worker's reports no longer apply); the job and its ledger rows stay."""
+    move(
+        session,
+        render.job_id,
+        JobState.CANCELLED,
+        Guard(tuple(UNFINISHED)),
+        by=f"account:{principal.account_id}",
+        message="render deleted",
+        lease_owner=None,
+        lease_expires_at=None,
+    )
     session.delete(render)
     session.flush()
     store.delete_prefix(f"renders/{render.id}")

@@ -8,23 +8,21 @@ credits) the stored object is removed again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from anyio import to_thread
-from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Overlay
-from broker.dialects.dxgl.render_settings import RenderSettings, parse_render_settings
 from broker.errors import (
     FileTooLarge,
     InvalidFormat,
-    InvalidRequest,
     InvalidUrl,
     UrlRequired,
 )
@@ -35,13 +33,12 @@ from broker.ingest.multipart import StagedUpload
 from broker.ingest.url_fetch import FetchLimits, fetch_model
 from broker.ingest.validate import CONTENT_TYPES, ModelInvalid, accept_model, upload_format
 from broker.ingest.zip_check import ZipTooLarge
-from broker.schemas.resources import OverlayFields
 from broker.security import Principal
-from broker.services import clips
 from broker.services import models as model_service
 from broker.services import overlays as overlay_service
 from broker.services import renders as render_service
 from workers.environments import InvalidEnvironment, environment_header
+from workers.specs import DatasetSpec, RenderSpec
 
 OVERLAY_TYPES = {**IMAGE_TYPES, "hdr": "image/vnd.radiance", "exr": "image/x-exr"}
 
@@ -53,50 +50,48 @@ class UploadResult:
     duplicate: bool
 
 
-def settings_from_form(raw: Any, principal: Principal) -> RenderSettings:
-    """renderSettings as a JSON string (a multipart field) or an already parsed object."""
-    return parse_render_settings(raw, is_admin=principal.is_admin)
+SpecFor = Callable[[str], RenderSpec | DatasetSpec]
+"""The render a client asked for with its upload, bound to the model's id once known."""
 
 
 def _model_key(model_id: str, file_format: str) -> str:
     return f"models/{model_id}/original.{file_format}"
 
 
-def store_upload(ctx: AppContext, principal: Principal, staged: StagedUpload) -> UploadResult:
-    """Runs in a worker thread: CPU and disk work stays off the event loop."""
+def model_format(staged: StagedUpload) -> str:
+    """The upload's format from its name; refused first, before its settings are read."""
     file_format = upload_format(staged.filename)
     if file_format is None:
         raise InvalidFormat(f"File {staged.filename!r} is not .glb, .gltf, or .zip")
-    settings = settings_from_form(staged.fields.get("renderSettings"), principal)
-    return store_model(ctx, principal, staged, file_format, settings)
+    return file_format
 
 
-def _ingest_request(
-    ctx: AppContext, principal: Principal, url: Any, raw_settings: Any
-) -> tuple[str, RenderSettings]:
-    """Everything that can be refused before a byte is downloaded: the url, the settings,
-    the background overlay."""
+def checked_url(url: Any) -> str:
     if url is None or (isinstance(url, str) and not url.strip()):
         raise UrlRequired()
     if not isinstance(url, str):
         raise InvalidUrl("url must be a string")
-    settings = settings_from_form(raw_settings, principal)
+    return url.strip()
+
+
+def _check_overlays(ctx: AppContext, principal: Principal, spec_for: SpecFor) -> None:
+    """Refused before a byte is downloaded: overlays the render names that are unusable."""
     with transaction(ctx.sessions) as session:
-        settings = overlay_service.resolve_overlays(session, principal, settings)
-    return url.strip(), settings
+        _check_overlays_in(session, principal, spec_for)
 
 
 async def ingest_url(
-    ctx: AppContext, principal: Principal, url: Any, raw_settings: Any
+    ctx: AppContext, principal: Principal, url: str, spec_for: SpecFor
 ) -> UploadResult:
     """POST /v1/models/ingest: checked, fetched on the event loop, then stored as an upload."""
-    checked, settings = await to_thread.run_sync(_ingest_request, ctx, principal, url, raw_settings)
+    await to_thread.run_sync(_check_overlays, ctx, principal, spec_for)
+    checked = url
     s = ctx.settings
     limits = FetchLimits(s.max_upload_bytes, s.ingest_timeout_seconds, s.ingest_allow_private)
     staged = await fetch_model(checked, s.tmp_dir, limits)
     try:
         file_format = upload_format(staged.filename) or "glb"
-        return await to_thread.run_sync(store_model, ctx, principal, staged, file_format, settings)
+        return await to_thread.run_sync(store_model, ctx, principal, staged, file_format, spec_for)
     finally:
         staged.discard()
 
@@ -106,13 +101,13 @@ def store_model(
     principal: Principal,
     staged: StagedUpload,
     file_format: str,
-    settings: RenderSettings,
+    spec_for: SpecFor,
 ) -> UploadResult:
     """A staged model file (uploaded or fetched from a URL) → model, preview, charged render."""
     with transaction(ctx.sessions) as session:
         # For an ingest this is the second check: the overlay may have gone during the download.
-        settings = overlay_service.resolve_overlays(session, principal, settings)
-        duplicate = _render_duplicate(session, ctx, principal, staged.sha256, settings)
+        _check_overlays_in(session, principal, spec_for)
+        duplicate = _render_duplicate(session, ctx, principal, staged.sha256, spec_for)
     if duplicate is not None:
         return duplicate
     s = ctx.settings
@@ -133,7 +128,6 @@ def store_model(
     if accepted.path != staged.path:
         accepted.path.unlink(missing_ok=True)
     try:
-        clips.check_animation(settings, ctx.store, key, accepted.file_format, s.max_gltf_json_bytes)
         try:
             with transaction(ctx.sessions) as session:
                 model = model_service.add_model(
@@ -146,15 +140,23 @@ def store_model(
                     file_format=accepted.file_format,
                     storage_key=key,
                 )
-                render_service.create_preview(session, model)
-                request = render_service.RenderRequest(model, settings)
-                render = render_service.create_renders(session, principal, [request])[0]
+                render_service.create_preview(session, model, max_attempts=s.max_attempts)
+                order = render_service.order(
+                    session,
+                    ctx.store,
+                    principal,
+                    spec_for(model.id),
+                    max_json=s.max_gltf_json_bytes,
+                )
+                render = render_service.create_renders(
+                    session, principal, [order], max_attempts=s.max_attempts
+                )[0]
                 return UploadResult(model.id, render.id, duplicate=False)
         except IntegrityError:
             # Another upload of this file committed its model first (the unique index on
             # account + SHA-256): this one is its duplicate, as if it had come second.
             with transaction(ctx.sessions) as session:
-                duplicate = _render_duplicate(session, ctx, principal, staged.sha256, settings)
+                duplicate = _render_duplicate(session, ctx, principal, staged.sha256, spec_for)
             if duplicate is None:
                 raise
             ctx.store.delete(key)
@@ -164,28 +166,37 @@ def store_model(
         raise
 
 
+def _check_overlays_in(session: Session, principal: Principal, spec_for: SpecFor) -> None:
+    spec = spec_for("")
+    if isinstance(spec, RenderSpec):
+        overlay_service.resolve_overlays(session, principal, spec)
+
+
 def _render_duplicate(
-    session: Session, ctx: AppContext, principal: Principal, sha256: str, settings: RenderSettings
+    session: Session, ctx: AppContext, principal: Principal, sha256: str, spec_for: SpecFor
 ) -> UploadResult | None:
     """The charged render of an upload whose file the account already has, if it has."""
     existing = model_service.find_by_hash(session, principal.account_id, sha256)
     if existing is None:
         return None
-    max_json = ctx.settings.max_gltf_json_bytes
-    clips.check_animation(settings, ctx.store, existing.storage_key, existing.file_format, max_json)
-    request = render_service.RenderRequest(existing, settings)
-    render = render_service.create_renders(session, principal, [request])[0]
+    s = ctx.settings
+    order = render_service.order(
+        session, ctx.store, principal, spec_for(existing.id), max_json=s.max_gltf_json_bytes
+    )
+    render = render_service.create_renders(
+        session, principal, [order], max_attempts=s.max_attempts
+    )[0]
     return UploadResult(existing.id, render.id, duplicate=True)
 
 
-def _overlay_fields(fields: dict[str, str]) -> OverlayFields:
-    try:
-        return OverlayFields.model_validate(fields)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-        raise InvalidRequest(f"{where}: {msg}") from None
+@dataclass(frozen=True)
+class OverlayRequest:
+    """What a client says about the overlay it uploads."""
+
+    layer: str
+    alignment: str
+    name: str | None
+    description: str | None
 
 
 def _checked_overlay_file(staged: StagedUpload, layer: str, max_image_bytes: int) -> CheckedImage:
@@ -207,10 +218,14 @@ def _checked_overlay_file(staged: StagedUpload, layer: str, max_image_bytes: int
 
 
 def store_overlay(
-    ctx: AppContext, principal: Principal, staged: StagedUpload, *, max_image_bytes: int
+    ctx: AppContext,
+    principal: Principal,
+    staged: StagedUpload,
+    fields: OverlayRequest,
+    *,
+    max_image_bytes: int,
 ) -> Overlay:
     """Check the file, store it, then record it (removed again on failure)."""
-    fields = _overlay_fields(staged.fields)
     image = _checked_overlay_file(staged, fields.layer, max_image_bytes)
     overlay_id = overlay_service.new_overlay_id()
     key = overlay_service.overlay_key(overlay_id, image.image_format)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from broker import queue
 from broker.cli import app as cli
 from broker.db.engine import transaction
 from broker.fleet import is_draining
+from broker.jobs import queue
 from testdata import ASSETS
 
 
@@ -31,8 +31,7 @@ def test_metrics_report_queue_depth_and_credits(client, user, upload, make_user)
     )
     upload(user, ASSETS / "BoxTextured.glb", '{"quality": "4k"}')
     text = client.get("/metrics", headers=admin.headers).text
-    assert 'meshfarm_renders{status="pending"} 4.0' in text
-    assert 'meshfarm_jobs{state="queued"} 4.0' in text
+    assert 'meshfarm_jobs{kind="render",state="queued"} 4.0' in text
     assert _value(text, "meshfarm_credits_charged_total") == before + 16
 
 
@@ -51,4 +50,4 @@ def test_drain_flag_round_trip(ctx, tmp_path, monkeypatch, db_url):
     assert runner.invoke(cli, ["worker", "resume"]).exit_code == 0
     with transaction(ctx.sessions) as session:
         assert not is_draining(session)
-        assert queue.claim(session, "w", 10) is None
+        assert queue.claim(session, "w", 10, ["render"]) is None

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from broker.db.engine import transaction
 from broker.db.models import Account, CreditEntry
+from broker.jobs.billing import ledger_balance
 from broker.services import accounts
-from broker.services.credits import ledger_balance
 from testdata import ASSETS
 
 

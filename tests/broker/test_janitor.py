@@ -12,11 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from broker.db.engine import transaction
 from broker.db.models import Render
 from broker.janitor import Janitor, sweep
+from broker.jobs.machine import Guard, move
+from broker.jobs.states import JobState
 from testdata import ASSETS
 
 HOUR = 3600.0
@@ -94,11 +96,9 @@ def test_earlier_attempts_of_a_finished_render_are_removed(ctx, client, user, up
     poster = f"renders/{failed}/attempt-2/poster.png"
     asset = {"key": poster, "content_type": "image/png", "size": 6}
     with transaction(ctx.sessions) as session:
-        session.execute(
-            update(Render)
-            .where(Render.id == failed)
-            .values(status="error", error_message="boom", assets={"poster": asset})
-        )
+        render = session.get(Render, failed)
+        render.assets = {"poster": asset}
+        assert move(session, render.job_id, JobState.FAILED, Guard((JobState.QUEUED,)), by="t")
     debris = [
         _put(ctx, f"renders/{failed}/attempt-1/video.mp4", tmp_path),
         _put(ctx, f"renders/{failed}/attempt-1/poster.png", tmp_path),

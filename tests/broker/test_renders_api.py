@@ -5,14 +5,21 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from broker.db.models import Job, Render
-from broker.queue import fail_render
+from broker.db.models import Job, JobTransition, Render
+from broker.jobs.machine import Guard, move
+from broker.jobs.states import UNFINISHED, JobState
 from testdata import ASSETS
 
 
 @pytest.fixture
 def model_id(client, user, upload) -> str:
     return upload(user, ASSETS / "Duck.glb").json()["data"]["modelId"]
+
+
+def fail_render(session, render_id: str, message: str) -> bool:
+    """What a worker's error report does to the render's job."""
+    job_id = session.get(Render, render_id).job_id
+    return move(session, job_id, JobState.FAILED, Guard(tuple(UNFINISHED)), by="t", message=message)
 
 
 def test_create_render_fills_documented_defaults(client, user, model_id):
@@ -182,10 +189,14 @@ def test_dismiss_only_from_error_and_refund_once(client, user, model_id, ctx):
     assert client.get("/v1/account", headers=user.headers).json()["data"]["credits"] == after
 
 
-def test_delete_render_removes_row_job_and_files(client, user, model_id, ctx, tmp_path):
+def test_delete_render_removes_row_and_files_and_cancels_its_job(
+    client, user, model_id, ctx, tmp_path
+):
     rid = client.post("/v1/renders", headers=user.headers, json={"modelId": model_id}).json()[
         "data"
     ]["id"]
+    with ctx.sessions() as session:
+        job_id = session.get(Render, rid).job_id
     asset = tmp_path / "poster.png"
     asset.write_bytes(b"png")
     ctx.store.put_file(f"renders/{rid}/poster.png", asset)
@@ -195,7 +206,12 @@ def test_delete_render_removes_row_job_and_files(client, user, model_id, ctx, tm
     assert ctx.store.size(f"renders/{rid}/poster.png") is None
     with ctx.sessions() as session:
         assert session.scalar(select(Render).where(Render.id == rid)) is None
-        assert session.scalar(select(Job).where(Job.render_id == rid)) is None
+        job = session.get(Job, job_id)  # kept, with its history and ledger rows
+        assert job.state == "cancelled"
+        history = session.scalars(
+            select(JobTransition.to_state).where(JobTransition.job_id == job_id)
+        ).all()
+        assert history == ["queued", "cancelled"]
 
 
 def test_batch_is_atomic_and_bounded(client, make_user, upload):

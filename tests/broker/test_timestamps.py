@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import event, text
 
-from broker.schemas.resources import iso
+from broker.dialects.dxgl.schemas import iso
 from testdata import ASSETS
 
 

@@ -23,7 +23,7 @@ from broker.dialects.dxgl.routes import (
     quote,
     renders,
 )
-from broker.schemas.resources import ErrorEnvelope
+from broker.dialects.dxgl.schemas import ErrorEnvelope
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorEnvelope} for code in (400, 401, 402, 403, 404, 409, 413, 500, 503)

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from broker import errors as e
 from broker.api import error_handlers
 from broker.api.error_handlers import ErrorDialect, Row
+from broker.dialects.dxgl.render_settings import rejected
 
 TABLE: dict[type[e.DomainError], Row] = {
     e.Unauthorized: (401, "unauthorized", "Missing, invalid or revoked token"),
@@ -83,7 +84,12 @@ def envelope(
     )
 
 
-ERRORS = ErrorDialect(envelope, TABLE, HTTP_CODES)
+def reword(exc: e.DomainError) -> str | None:
+    """A refused spec field, named as a dx.gl client named it (``renderSettings.bgImageId``)."""
+    return rejected(exc).detail if isinstance(exc, e.SettingRejected) else None
+
+
+ERRORS = ErrorDialect(envelope, TABLE, HTTP_CODES, reword)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from fastapi import Query
 
-from broker.schemas.resources import Meta, Page
+from broker.dialects.dxgl.schemas import Meta, Page
 
 T = TypeVar("T")
 

@@ -1,4 +1,5 @@
-"""dx.gl renderSettings: every field with its documented range, enum and default."""
+"""dx.gl renderSettings: every field with its documented range, enum and default, and its
+translation to and from meshfarm's job specs (the only place dx.gl's names are known)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from broker import safe_json
-from broker.errors import InvalidSettings
+from broker.errors import InvalidSettings, SettingRejected
+from workers.catalogue import DatasetTierName, VideoTierName
+from workers.specs import DatasetSpec, RenderSpec
 
-Quality = Literal["share", "standard", "4k", "pro"]
-DatasetQuality = Literal["100x800", "196x1024", "400x2048"]
+Quality = VideoTierName
+DatasetQuality = DatasetTierName
 Effect = Literal["turntable", "hero-spin", "showcase", "zoom-orbit", "reveal", "dataset"]
 Align = Literal[
     "top-left",
@@ -36,8 +39,6 @@ def _whole_number(value: Any) -> Any:
 
 Degrees = Annotated[int, BeforeValidator(_whole_number)]
 
-QUALITY_CREDITS: dict[str, int] = {"share": 1, "standard": 4, "4k": 16, "pro": 64}
-DATASET_CREDITS: dict[str, int] = {"100x800": 4, "196x1024": 16, "400x2048": 64}
 MAX_LENGTH = 30.0
 MAX_ADMIN_LENGTH = 600.0
 # Path parameters each effect uses, with dx.gl's documented defaults.
@@ -108,12 +109,6 @@ class RenderSettings(BaseModel):
         self.bgColor = self.bgColor.lower()
         return self
 
-    @property
-    def credits(self) -> int:
-        if self.output == "dataset":
-            return DATASET_CREDITS[self.datasetQuality or "100x800"]
-        return QUALITY_CREDITS[self.quality]
-
     def stored(self) -> dict[str, Any]:
         """The settings as stored and echoed back: defaults filled in, unused fields left out."""
         data = self.model_dump(exclude_none=True)
@@ -169,6 +164,80 @@ def parse_render_settings(raw: Any, *, is_admin: bool) -> RenderSettings:
     return settings
 
 
-def preview_settings() -> dict[str, Any]:
-    """The free system preview: small, short, fast — it doubles as the integrity check."""
-    return RenderSettings(quality="share", length=3).stored()
+# dx.gl's name of each RenderSpec field that is not spelt the same.
+FIELD_NAMES: dict[str, str] = {
+    "tier": "quality",
+    "sweep_angle": "sweepAngle",
+    "ease_out_ratio": "easeOutRatio",
+    "zoom_start": "zoomStart",
+    "zoom_end": "zoomEnd",
+    "scale_from": "scaleFrom",
+    "bg_color": "bgColor",
+    "bg_image_id": "bgImageId",
+    "bg_align": "bgAlign",
+    "animation_speed": "animationSpeed",
+    "rotate_y": "rotateY",
+    "tilt_x": "tiltX",
+    "pan_x": "panX",
+    "roll_z": "rollZ",
+    "environment_rotation": "environmentRotation",
+    "environment_intensity": "environmentIntensity",
+    "tone_mapping": "toneMapping",
+    "key_light": "keyLight",
+    "material_variant": "materialVariant",
+}
+_SAME_NAMES = (
+    "effect",
+    "amplitude",
+    "vignette",
+    "aspect",
+    "length",
+    "animation",
+    "shadows",
+    "reflector",
+    "easing",
+    "zoom",
+    "environment",
+)
+
+
+def to_spec(settings: RenderSettings, model_id: str) -> RenderSpec | DatasetSpec:
+    """The job spec a render with these settings runs as."""
+    if settings.output == "dataset":
+        return DatasetSpec(
+            model_id=model_id,
+            tier=settings.datasetQuality or "100x800",
+            coverage=settings.coverage or "hemisphere",
+        )
+    given = settings.model_dump()
+    values: dict[str, Any] = {name: given[name] for name in _SAME_NAMES}
+    values.update({field: given[name] for field, name in FIELD_NAMES.items()})
+    if "bgAlign" not in settings.model_fields_set:
+        values["bg_align"] = None  # the overlay's own alignment, else top-left
+    if settings.background is not None:
+        values["background_environment"] = settings.background == "environment"
+    return RenderSpec(model_id=model_id, **values)
+
+
+def echo(spec: RenderSpec | DatasetSpec) -> dict[str, Any]:
+    """``renderSettings`` as dx.gl shows a render's: defaults filled in, unused fields out."""
+    if isinstance(spec, DatasetSpec):
+        raw: dict[str, Any] = {
+            "output": "dataset",
+            "datasetQuality": spec.tier,
+            "coverage": spec.coverage,
+        }
+    else:
+        given = spec.model_dump()
+        raw = {name: given[name] for name in _SAME_NAMES}
+        raw.update({name: given[field] for field, name in FIELD_NAMES.items()})
+        if spec.background_environment is not None:
+            raw["background"] = "environment" if spec.background_environment else "color"
+        raw = {k: v for k, v in raw.items() if v is not None}
+    return RenderSettings.model_validate(raw, strict=False).stored()
+
+
+def rejected(exc: SettingRejected, where: str = "") -> InvalidSettings:
+    """A service's refusal of one spec field, worded with dx.gl's field name."""
+    name = FIELD_NAMES.get(exc.field, exc.field)
+    return InvalidSettings(f"{where}renderSettings.{name}: {exc.reason}")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from broker.db.models import Account, Model, Overlay, Render
-from broker.schemas.resources import (
+from broker.dialects.dxgl.render_orders import status_of
+from broker.dialects.dxgl.render_settings import echo
+from broker.dialects.dxgl.schemas import (
     AccountOut,
     ModelDetailOut,
     ModelOut,
@@ -13,6 +17,7 @@ from broker.schemas.resources import (
     UploadOut,
 )
 from broker.services.uploads import UploadResult
+from workers.specs import JOB_SPECS
 
 
 def model_out(model: Model) -> ModelOut:
@@ -35,29 +40,39 @@ def model_detail_out(model: Model, renders: list[Render]) -> ModelDetailOut:
         renders=[
             RenderSummary(
                 id=r.id,
-                status=r.status,
-                renderSettings=r.settings,
+                status=status_of(r.job),
+                renderSettings=echo(JOB_SPECS.validate_python(r.job.spec)),
                 is_system_preview=r.is_system_preview,
                 createdAt=r.created_at,
-                updatedAt=r.updated_at,
+                updatedAt=updated_at(r),
             )
             for r in renders
         ],
     )
 
 
+def updated_at(render: Render) -> datetime:
+    """A render changes when its outputs do and when its job moves (SQLite hands back
+    naive UTC datetimes, PostgreSQL aware ones)."""
+    return max(_utc(render.updated_at), _utc(render.job.updated_at))
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 def render_out(render: Render) -> RenderOut:
     return RenderOut(
         id=render.id,
         modelId=render.model_id,
-        status=render.status,
-        renderSettings=render.settings,
+        status=status_of(render.job),
+        renderSettings=echo(JOB_SPECS.validate_python(render.job.spec)),
         fileSize=render.file_size,
-        errorMessage=render.error_message,
+        errorMessage=render.job.error_message,
         hasWebVariant=render.has_web_variant,
         is_system_preview=render.is_system_preview,
         createdAt=render.created_at,
-        updatedAt=render.updated_at,
+        updatedAt=updated_at(render),
     )
 
 

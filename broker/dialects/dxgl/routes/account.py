@@ -8,9 +8,9 @@ from broker.api.deps import get_ctx, require
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Account
+from broker.dialects.dxgl.schemas import AccountOut, Data
 from broker.dialects.dxgl.views import account_out
 from broker.errors import Unauthorized
-from broker.schemas.resources import AccountOut, Data
 from broker.security import Principal
 
 router = APIRouter(tags=["account"])

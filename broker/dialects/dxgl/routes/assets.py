@@ -35,7 +35,7 @@ def _render(ctx: AppContext, principal: Principal, render_id: str) -> Render:
 def _media_assets(render: Render) -> dict[str, Any]:
     """A dataset render never gets a video, poster or thumbnail: say so rather than
     "not yet available", which would keep a client polling forever."""
-    if render.settings.get("output") == "dataset":
+    if render.job.kind == "dataset":
         raise DatasetHasNoVideo(
             f"Render {render.id} is a dataset export: it has no video, poster or thumbnail; "
             f"download the dataset ZIP from /v1/renders/{render.id}/bundle"

@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from broker.api.deps import get_ctx
 from broker.context import AppContext
+from broker.dialects.dxgl.schemas import Data, ErrorEnvelope, HealthOut
 from broker.errors import ServiceUnavailable
-from broker.schemas.resources import Data, ErrorEnvelope, HealthOut
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("meshfarm.broker")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -14,11 +16,8 @@ from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.dialects.dxgl.downloads import serve_object
 from broker.dialects.dxgl.pagination import Paging, page_of, paging
-from broker.dialects.dxgl.views import model_detail_out, model_out, upload_out
-from broker.errors import FileNotFound, InvalidRequest, Sha256Required
-from broker.ingest.multipart import openapi_body, receive_upload
-from broker.ingest.validate import CONTENT_TYPES
-from broker.schemas.resources import (
+from broker.dialects.dxgl.render_settings import parse_render_settings, to_spec
+from broker.dialects.dxgl.schemas import (
     CheckHashIn,
     CheckHashOut,
     Data,
@@ -29,13 +28,24 @@ from broker.schemas.resources import (
     Page,
     UploadOut,
 )
+from broker.dialects.dxgl.views import model_detail_out, model_out, upload_out
+from broker.errors import FileNotFound, InvalidRequest, Sha256Required
+from broker.ingest.multipart import openapi_body, receive_upload
+from broker.ingest.validate import CONTENT_TYPES
 from broker.security import Principal
 from broker.services import models as model_service
 from broker.services import renders as render_service
-from broker.services.uploads import ingest_url, store_upload
+from broker.services.uploads import SpecFor, checked_url, ingest_url, model_format, store_model
 
 router = APIRouter(prefix="/models", tags=["models"])
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _spec_for(raw_settings: Any, principal: Principal) -> SpecFor:
+    """The upload's ``renderSettings`` (a JSON string in a form, an object in JSON)."""
+    settings = parse_render_settings(raw_settings, is_admin=principal.is_admin)
+    return partial(to_spec, settings)
+
 
 UPLOAD_BODY = openapi_body({"renderSettings": {"type": "string", "description": "JSON object"}})
 
@@ -48,7 +58,9 @@ async def upload_model(
 ) -> Data[UploadOut]:
     staged = await receive_upload(request, ctx.settings.tmp_dir, ctx.settings.max_upload_bytes)
     try:
-        result = await run_in_threadpool(store_upload, ctx, principal, staged)
+        file_format = model_format(staged)
+        spec_for = _spec_for(staged.fields.get("renderSettings"), principal)
+        result = await run_in_threadpool(store_model, ctx, principal, staged, file_format, spec_for)
     finally:
         staged.discard()
     return Data(data=upload_out(result))
@@ -61,7 +73,8 @@ async def ingest_model(
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[UploadOut]:
     """Fetch a GLB/glTF from a URL (max 100 MB, 2-minute deadline); then as an upload."""
-    result = await ingest_url(ctx, principal, body.url, body.renderSettings)
+    url = checked_url(body.url)
+    result = await ingest_url(ctx, principal, url, _spec_for(body.renderSettings, principal))
     return Data(data=upload_out(result))
 
 
@@ -120,7 +133,10 @@ def patch_model(
 ) -> Data[ModelOut]:
     with transaction(ctx.sessions) as session:
         model = model_service.get_model(session, principal, model_id)
-        return Data(data=model_out(model_service.patch_model(session, model, body)))
+        changes = model_service.ModelChanges(
+            given=frozenset(body.model_fields_set), title=body.title, sku=body.sku, tags=body.tags
+        )
+        return Data(data=model_out(model_service.patch_model(session, model, changes)))
 
 
 def _set_archived(

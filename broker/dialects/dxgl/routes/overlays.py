@@ -4,20 +4,34 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
 from starlette.requests import Request
 
 from broker.api.deps import get_ctx, require
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.dialects.dxgl.pagination import Paging, page_of, paging
+from broker.dialects.dxgl.schemas import Data, OverlayFields, OverlayLayer, OverlayOut, Page
 from broker.dialects.dxgl.views import overlay_out
+from broker.errors import InvalidRequest
 from broker.ingest.multipart import openapi_body, receive_upload
-from broker.schemas.resources import Data, OverlayLayer, OverlayOut, Page
 from broker.security import Principal
 from broker.services import overlays as overlay_service
-from broker.services.uploads import store_overlay
+from broker.services.uploads import OverlayRequest, store_overlay
 
 router = APIRouter(prefix="/overlays", tags=["overlays"])
+
+
+def _overlay_fields(fields: dict[str, str]) -> OverlayRequest:
+    try:
+        given = OverlayFields.model_validate(fields)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        raise InvalidRequest(f"{where}: {msg}") from None
+    return OverlayRequest(given.layer, given.alignment, given.name, given.description)
+
 
 MAX_OVERLAY_BYTES = 10 * 1024 * 1024
 MAX_ENVIRONMENT_BYTES = 64 * 1024 * 1024
@@ -40,8 +54,9 @@ async def upload_overlay(
 ) -> Data[OverlayOut]:
     staged = await receive_upload(request, ctx.settings.tmp_dir, MAX_ENVIRONMENT_BYTES)
     try:
+        fields = _overlay_fields(staged.fields)
         overlay = await run_in_threadpool(
-            store_overlay, ctx, principal, staged, max_image_bytes=MAX_OVERLAY_BYTES
+            store_overlay, ctx, principal, staged, fields, max_image_bytes=MAX_OVERLAY_BYTES
         )
     finally:
         staged.discard()

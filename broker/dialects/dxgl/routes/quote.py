@@ -9,11 +9,12 @@ from broker.api.deps import get_ctx, require
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Account
-from broker.dialects.dxgl.render_settings import parse_render_settings
+from broker.dialects.dxgl.render_orders import render_order
+from broker.dialects.dxgl.render_settings import parse_render_settings, to_spec
+from broker.dialects.dxgl.schemas import Data, QuoteIn, QuoteLine, QuoteOut
 from broker.errors import InvalidSettings, RendersRequired, TooMany, Unauthorized
-from broker.schemas.resources import Data, QuoteIn, QuoteLine, QuoteOut
 from broker.security import Principal
-from broker.services import renders as render_service
+from workers.specs import DatasetSpec
 
 router = APIRouter(tags=["quote"])
 MAX_ITEMS = 100
@@ -30,24 +31,24 @@ def _line(
     if not isinstance(raw, dict):
         raise InvalidSettings(f"renders[{index}] must be an object")
     if "modelId" in raw:
-        settings = render_service.render_request(
+        spec = render_order(
             session,
             ctx.store,
             principal,
             raw,
             max_json=ctx.settings.max_gltf_json_bytes,
             where=where,
-        ).settings
+        ).spec
     else:
         if "renderSettings" in raw and set(raw) == {"renderSettings"}:
             raw = raw["renderSettings"]
         try:
-            settings = parse_render_settings(raw, is_admin=principal.is_admin)
+            spec = to_spec(parse_render_settings(raw, is_admin=principal.is_admin), "")
         except InvalidSettings as exc:
             raise InvalidSettings(f"{where}{exc.detail}") from None
-    if settings.output == "dataset":
-        return QuoteLine(datasetQuality=settings.datasetQuality, credits=settings.credits)
-    return QuoteLine(quality=settings.quality, credits=settings.credits)
+    if isinstance(spec, DatasetSpec):
+        return QuoteLine(datasetQuality=spec.tier, credits=spec.credits)
+    return QuoteLine(quality=spec.tier, credits=spec.credits)
 
 
 @router.post("/quote", response_model=Data[QuoteOut], response_model_exclude_none=True)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends, Query
 
 from broker.api.deps import get_ctx, require
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.dialects.dxgl.pagination import Paging, page_of, paging
-from broker.dialects.dxgl.views import render_out
-from broker.errors import RendersRequired, TooMany
-from broker.schemas.resources import (
+from broker.dialects.dxgl.render_orders import STATUS_FILTERS, Status, render_order, status_of
+from broker.dialects.dxgl.schemas import (
     BatchIn,
     BatchItemOut,
     Data,
@@ -20,14 +17,13 @@ from broker.schemas.resources import (
     RenderCreateIn,
     RenderOut,
 )
+from broker.dialects.dxgl.views import render_out
+from broker.errors import InvalidTransition, RendersRequired, TooMany
 from broker.security import Principal
 from broker.services import renders as render_service
 
 router = APIRouter(prefix="/renders", tags=["renders"])
 MAX_BATCH = 100
-Status = Literal[
-    "pending", "poster-processing", "poster-done", "video-processing", "done", "error", "failed"
-]
 
 
 @router.post("", status_code=201, response_model=Data[RenderOut])
@@ -37,14 +33,16 @@ def create_render(
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[RenderOut]:
     with transaction(ctx.sessions) as session:
-        request = render_service.render_request(
+        order = render_order(
             session,
             ctx.store,
             principal,
             body.model_dump(),
             max_json=ctx.settings.max_gltf_json_bytes,
         )
-        render = render_service.create_renders(session, principal, [request])[0]
+        render = render_service.create_renders(
+            session, principal, [order], max_attempts=ctx.settings.max_attempts
+        )[0]
         return Data(data=render_out(render))
 
 
@@ -60,8 +58,8 @@ def create_batch(
             raise RendersRequired()
         if len(items) > MAX_BATCH:
             raise TooMany(f"Batch has {len(items)} renders; the maximum is {MAX_BATCH}")
-        requests = [
-            render_service.render_request(
+        orders = [
+            render_order(
                 session,
                 ctx.store,
                 principal,
@@ -71,9 +69,13 @@ def create_batch(
             )
             for i, item in enumerate(items)
         ]
-        renders = render_service.create_renders(session, principal, requests, batch=True)
+        renders = render_service.create_renders(
+            session, principal, orders, max_attempts=ctx.settings.max_attempts, batch=True
+        )
         return Data(
-            data=[BatchItemOut(id=r.id, modelId=r.model_id, status=r.status) for r in renders]
+            data=[
+                BatchItemOut(id=r.id, modelId=r.model_id, status=status_of(r.job)) for r in renders
+            ]
         )
 
 
@@ -87,7 +89,12 @@ def list_renders(
 ) -> Page[RenderOut]:
     with transaction(ctx.sessions) as session:
         rows, total = render_service.list_renders(
-            session, principal, model_id=model, status=status, limit=page.limit, offset=page.offset
+            session,
+            principal,
+            model_id=model,
+            where=STATUS_FILTERS[status] if status is not None else None,
+            limit=page.limit,
+            offset=page.offset,
         )
         return page_of([render_out(r) for r in rows], total, page)
 
@@ -110,7 +117,14 @@ def dismiss_render(
 ) -> Data[RenderOut]:
     with transaction(ctx.sessions) as session:
         render = render_service.get_render(session, principal, render_id)
-        return Data(data=render_out(render_service.dismiss(session, render)))
+        status = status_of(render.job)
+        try:
+            render_service.dismiss(session, principal, render)
+        except InvalidTransition:
+            raise InvalidTransition(
+                f"Only a render in status 'error' can be dismissed (this one is '{status}')"
+            ) from None
+        return Data(data=render_out(render))
 
 
 @router.delete("/{render_id}", response_model=Data[RenderOut])
@@ -122,5 +136,5 @@ def delete_render(
     with transaction(ctx.sessions) as session:
         render = render_service.get_render(session, principal, render_id)
         shown = render_out(render)
-        render_service.delete_render(session, ctx.store, render)
+        render_service.delete_render(session, ctx.store, principal, render)
         return Data(data=shown)

@@ -1,7 +1,10 @@
-"""The credits ledger: insert-only rows; the account's balance column is their running sum.
+"""The credits ledger, keyed by job: reserve on acceptance, then charge or refund once.
 
-Spending is one conditional UPDATE (``balance >= cost``) that must hit exactly one row,
-so concurrent requests can never overdraw, on SQLite and PostgreSQL alike.
+Rows are insert-only; the account's ``balance`` column is their running sum, kept in the
+same transaction as each row so that a conditional ``UPDATE … WHERE balance >= cost`` can
+refuse an overdraft atomically on SQLite and PostgreSQL alike. "Exactly once" is the
+ledger's unique indexes (one row per job and kind; one settlement per job): a second
+charge or refund of a job, from a retry or a race, fails to insert and changes nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from broker.db.models import Account, CreditEntry, Render
+from broker.db.models import Account, CreditEntry, Job
 from broker.errors import NoCredits
 from broker.metrics import CREDITS_CHARGED
 
@@ -24,9 +27,9 @@ def grant(session: Session, account_id: str, amount: int, kind: str, note: str =
     session.add(CreditEntry(account_id=account_id, delta=amount, kind=kind, note=note or None))
 
 
-def charge(session: Session, account_id: str, costs: list[tuple[str, int]]) -> int:
-    """Charge every (render_id, cost) at once — all or nothing. Returns the total."""
-    total = sum(cost for _, cost in costs)
+def reserve(session: Session, account_id: str, jobs: list[Job]) -> int:
+    """Take every job's credits at once — all or nothing (NoCredits). Returns the total."""
+    total = sum(job.credits for job in jobs)
     if total == 0:
         return 0
     result = session.execute(
@@ -38,35 +41,40 @@ def charge(session: Session, account_id: str, costs: list[tuple[str, int]]) -> i
         raise NoCredits(f"This needs {total} credits; your balance is lower")
     session.info["credits_charged"] = session.info.get("credits_charged", 0) + total
     session.add_all(
-        CreditEntry(account_id=account_id, delta=-cost, kind="charge", render_id=render_id)
-        for render_id, cost in costs
-        if cost > 0
+        CreditEntry(account_id=account_id, delta=-job.credits, kind="reserve", job_id=job.id)
+        for job in jobs
+        if job.credits > 0
     )
     return total
 
 
-def refund(session: Session, render: Render) -> bool:
-    """Give a failed render's credits back; a second call for the same render does nothing."""
-    if render.credits <= 0:
+def _settle(session: Session, job: Job, kind: str, delta: int) -> bool:
+    if job.credits <= 0:
         return False
     try:
         with session.begin_nested():
             session.add(
-                CreditEntry(
-                    account_id=render.account_id,
-                    delta=render.credits,
-                    kind="refund",
-                    render_id=render.id,
-                )
+                CreditEntry(account_id=job.account_id, delta=delta, kind=kind, job_id=job.id)
             )
     except IntegrityError:
         return False
-    session.execute(
-        update(Account)
-        .where(Account.id == render.account_id)
-        .values(balance=Account.balance + render.credits)
-    )
+    if delta:
+        session.execute(
+            update(Account)
+            .where(Account.id == job.account_id)
+            .values(balance=Account.balance + delta)
+        )
     return True
+
+
+def charge(session: Session, job: Job) -> bool:
+    """The job succeeded: its reservation is kept (a zero row records the settlement)."""
+    return _settle(session, job, "charge", 0)
+
+
+def refund(session: Session, job: Job) -> bool:
+    """The job failed: its reservation goes back; a second call does nothing."""
+    return _settle(session, job, "refund", job.credits)
 
 
 def ledger_balance(session: Session, account_id: str) -> int:

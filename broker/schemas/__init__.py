@@ -1,1 +1,0 @@
-"""Pydantic models at the API boundary (request bodies, response shapes, render settings)."""
