@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from jobstate import succeed
 
 from broker.app import create_app
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.db.models import Render
 from broker.services import accounts
 from s3servers import S3_SERVERS, s3_server_named, s3_store_settings
 from testdata import ASSETS
@@ -64,11 +63,7 @@ def _publish(ctx: AppContext, render_id: str, tmp_path: Path, files=ASSET_FILES)
         contents[name] = data
         assets[name] = {"key": key, "content_type": content_type, "size": SIZE}
     with transaction(ctx.sessions) as session:
-        session.execute(
-            update(Render)
-            .where(Render.id == render_id)
-            .values(status="done", assets=assets, file_size=SIZE, has_web_variant=True)
-        )
+        succeed(session, render_id, assets=assets, file_size=SIZE, has_web_variant=True)
     return contents
 
 

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from jobstate import succeed
 
 from broker.app import create_app
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.db.models import Render
 from broker.services import accounts
 from s3servers import S3_SERVERS, s3_server_named, s3_store_settings
 from testdata import ASSETS
@@ -61,10 +60,8 @@ def _publish(ctx, render_id: str, tmp_path: Path) -> dict[str, bytes]:
         contents[name] = data
         assets[name] = {"key": key, "content_type": content_type, "size": size}
     with transaction(ctx.sessions) as session:
-        session.execute(
-            update(Render)
-            .where(Render.id == render_id)
-            .values(status="done", assets=assets, file_size=FILES["video"][2], has_web_variant=True)
+        succeed(
+            session, render_id, assets=assets, file_size=FILES["video"][2], has_web_variant=True
         )
     return contents
 

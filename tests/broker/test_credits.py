@@ -73,7 +73,7 @@ def test_50_concurrent_requests_on_10_credits(ctx, live_server, make_user, clien
         assert ledger_balance(session, u.account_id) == 0
         charges = session.scalar(
             select(func.count()).where(
-                CreditEntry.account_id == u.account_id, CreditEntry.kind == "charge"
+                CreditEntry.account_id == u.account_id, CreditEntry.kind == "reserve"
             )
         )
         assert charges == 11

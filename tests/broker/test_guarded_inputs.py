@@ -23,7 +23,7 @@ def test_metrics_need_an_admin_accounts_token(client, make_user):
 
     admin = make_user(admin=True)
     res = client.get("/metrics", headers=admin.headers)
-    assert res.status_code == 200 and "meshfarm_renders" in res.text
+    assert res.status_code == 200 and "meshfarm_jobs" in res.text
     # A scraper's token: it reads /metrics and nothing else.
     scraper = make_user(admin=True, scopes="metrics:read")
     assert client.get("/metrics", headers=scraper.headers).status_code == 200

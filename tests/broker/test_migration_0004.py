@@ -72,7 +72,7 @@ def test_0004_keeps_the_oldest_live_duplicate(empty_db_url: str) -> None:
         _insert_model(conn, "racer1", "acc1", 20)
         _insert_model(conn, "racer2", "acc1", 10)
         _insert_model(conn, "other", "acc2", 5)
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, "0004")
     with engine.begin() as conn:
         rows = conn.execute(text("SELECT id, deleted_at IS NULL FROM models ORDER BY id"))
         live = {model_id: bool(alive) for model_id, alive in rows}

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from jobstate import fail
 from sqlalchemy import select
 
 from broker.db.models import Job, JobTransition, Render
-from broker.jobs.machine import Guard, move
-from broker.jobs.states import UNFINISHED, JobState
 from testdata import ASSETS
 
 
 @pytest.fixture
 def model_id(client, user, upload) -> str:
     return upload(user, ASSETS / "Duck.glb").json()["data"]["modelId"]
-
-
-def fail_render(session, render_id: str, message: str) -> bool:
-    """What a worker's error report does to the render's job."""
-    job_id = session.get(Render, render_id).job_id
-    return move(session, job_id, JobState.FAILED, Guard(tuple(UNFINISHED)), by="t", message=message)
 
 
 def test_create_render_fills_documented_defaults(client, user, model_id):
@@ -177,9 +170,9 @@ def test_dismiss_only_from_error_and_refund_once(client, user, model_id, ctx):
     res = client.patch(f"/v1/renders/{rid}/dismiss", headers=user.headers)
     assert res.status_code == 409 and res.json()["error"]["code"] == "invalid_transition"
     with ctx.sessions() as session, session.begin():
-        assert fail_render(session, rid, "the model has no geometry") is True
+        assert fail(session, rid, "the model has no geometry") is True
     with ctx.sessions() as session, session.begin():
-        assert fail_render(session, rid, "again") is False
+        assert fail(session, rid, "again") is False
     got = client.get(f"/v1/renders/{rid}", headers=user.headers).json()["data"]
     assert got["status"] == "error" and got["errorMessage"] == "the model has no geometry"
     after = client.get("/v1/account", headers=user.headers).json()["data"]["credits"]

@@ -190,15 +190,6 @@ def test_zip_with_two_entries_of_one_name(ctx, client, user):
     _refused(ctx, client, user, "dup.zip", buf.getvalue(), "two entries named 'm.obj'")
 
 
-def _corrupt_member(archive: bytes, name: str) -> bytes:
-    """Flip the last data byte of stored entry ``name``: its CRC no longer matches."""
-    info = zipfile.ZipFile(io.BytesIO(archive)).getinfo(name)
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    out = bytearray(archive)
-    out[start + info.compress_size - 1] ^= 0xFF
-    return bytes(out)
-
-
 def _stored_zip(entries: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
@@ -215,7 +206,8 @@ def _stored_zip(entries: dict[str, bytes]) -> bytes:
 def test_zip_members_the_model_does_not_use_are_never_read(client, user, model_name, model):
     """Before, every member was expanded to disk (a 510 KB ZIP wrote 500 MB): a corrupt
     member that nothing references made the whole upload fail."""
-    archive = _corrupt_member(_stored_zip({model_name: model, "junk.bin": b"x" * 4096}), "junk.bin")
+    stored = _stored_zip({model_name: model, "junk.bin": b"x" * 4096})
+    archive = hm.corrupt_member(stored, "junk.bin")
     with pytest.raises(zipfile.BadZipFile):
         zipfile.ZipFile(io.BytesIO(archive)).read("junk.bin")
     _accepted(client, user, "scan.zip", archive)
