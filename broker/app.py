@@ -73,6 +73,7 @@ def create_app(ctx: AppContext | None = None, settings: Settings | None = None) 
         RequestGuard,
         dialects={prefix: errors for prefix, _, errors in PREFIXED},
         default=dxgl_errors.ERRORS,
+        max_json_bytes=context.settings.max_json_body_bytes,
     )
     support_head(app)
     app.include_router(admin.metrics_router)

@@ -29,8 +29,6 @@ from broker.db.models import Job, Model, Overlay, Render
 from broker.jobs.states import UNFINISHED
 
 log = logging.getLogger("meshfarm.janitor")
-GRACE_SECONDS = 3600.0
-INTERVAL_SECONDS = 900.0
 _CHUNK = 500
 
 
@@ -135,9 +133,10 @@ def sweep_objects(ctx: AppContext, prefix: str, cutoff: float) -> list[str]:
     return removed
 
 
-def sweep(ctx: AppContext, grace_s: float = GRACE_SECONDS, now: float | None = None) -> Swept:
-    """One pass over the staging area and the object store."""
-    cutoff = (time.time() if now is None else now) - grace_s
+def sweep(ctx: AppContext, grace_s: float | None = None, now: float | None = None) -> Swept:
+    """One pass over the staging area and the object store (``grace_s``: the settings')."""
+    grace = ctx.settings.janitor_grace_seconds if grace_s is None else grace_s
+    cutoff = (time.time() if now is None else now) - grace
     swept = Swept(staging=sweep_staging(ctx.settings.tmp_dir, cutoff))
     for prefix in ("models", "overlays", "renders"):
         removed = sweep_objects(ctx, prefix, cutoff)
@@ -157,12 +156,14 @@ class Janitor:
         self,
         ctx: AppContext,
         *,
-        grace_s: float = GRACE_SECONDS,
-        interval_s: float = INTERVAL_SECONDS,
+        grace_s: float | None = None,
+        interval_s: float | None = None,
     ) -> None:
         self.ctx = ctx
-        self.grace_s = grace_s
-        self.interval_s = interval_s
+        self.grace_s = ctx.settings.janitor_grace_seconds if grace_s is None else grace_s
+        self.interval_s = (
+            ctx.settings.janitor_interval_seconds if interval_s is None else interval_s
+        )
         self.sweeps = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         512 * MB, description="A ZIP upload may not expand past this (ZIP bombs)."
     )
     max_zip_entries: int = 1000
+    max_json_body_bytes: int = Field(
+        1 * MB, ge=1024, description="A JSON request body (413 payload_too_large past it)."
+    )
+    max_overlay_bytes: int = Field(10 * MB, ge=1, description="An uploaded background image.")
+    max_environment_bytes: int = Field(
+        64 * MB, ge=1, description="An uploaded .hdr/.exr environment map (a 4k .hdr ≈ 25 MB)."
+    )
     ingest_timeout_seconds: float = Field(
         120.0, gt=0, description="POST /v1/models/ingest: the whole download's deadline."
     )

@@ -2,8 +2,8 @@
 
 Runs ahead of FastAPI for every request: text the databases cannot store alike (a NUL in
 the path, the query string or a header) is ``invalid_request``; a JSON body is read at most
-``MAX_JSON_BODY_BYTES`` into memory (by Content-Length before reading, then counted while
-streaming: ``payload_too_large`` 413) and checked by :mod:`broker.safe_json` (depth, number
+``MESHFARM_MAX_JSON_BODY_BYTES`` into memory (by Content-Length before reading, then counted
+while streaming: ``payload_too_large`` 413) and checked by :mod:`broker.safe_json` (depth, number
 length, NUL) before FastAPI parses it again. Uploads stream their multipart body to disk
 under their own limits (:mod:`broker.ingest.multipart`) and are not buffered here.
 
@@ -24,7 +24,6 @@ from broker import safe_json
 from broker.api.error_handlers import ErrorDialect
 from broker.errors import DomainError, InvalidRequest, PayloadTooLarge
 
-MAX_JSON_BODY_BYTES = 1024 * 1024
 # Routes that parse their own (streamed, size-limited) multipart body.
 STREAMED_UPLOADS = frozenset({("POST", "/v1/models"), ("POST", "/v1/overlays")})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -55,9 +54,14 @@ def _is_json(content_type: str | None) -> bool:
 
 class RequestGuard:
     def __init__(
-        self, app: ASGIApp, dialects: Mapping[str, ErrorDialect], default: ErrorDialect
+        self,
+        app: ASGIApp,
+        dialects: Mapping[str, ErrorDialect],
+        default: ErrorDialect,
+        max_json_bytes: int,
     ) -> None:
         self.app = app
+        self.max_json_bytes = max_json_bytes
         self.dialects = dialects
         self.default = default
 
@@ -84,8 +88,8 @@ class RequestGuard:
             return
         headers = Headers(scope=scope)
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_JSON_BODY_BYTES:
-            await self._refuse(_too_large(), scope, receive, send)
+        if declared.isdigit() and int(declared) > self.max_json_bytes:
+            await self._refuse(self._too_large(), scope, receive, send)
             return
         body = bytearray()
         while True:
@@ -93,8 +97,8 @@ class RequestGuard:
             if message["type"] == "http.disconnect":
                 return  # the client left: nobody to answer
             body += message.get("body", b"")
-            if len(body) > MAX_JSON_BODY_BYTES:
-                await self._refuse(_too_large(), scope, receive, send)
+            if len(body) > self.max_json_bytes:
+                await self._refuse(self._too_large(), scope, receive, send)
                 return
             if not message.get("more_body", False):
                 break
@@ -112,10 +116,9 @@ class RequestGuard:
                 return
         await self.app(scope, _replay(bytes(body), receive), send)
 
-
-def _too_large() -> PayloadTooLarge:
-    limit = MAX_JSON_BODY_BYTES // 1024 // 1024
-    return PayloadTooLarge(f"Request body exceeds the {limit} MB limit")
+    def _too_large(self) -> PayloadTooLarge:
+        limit = self.max_json_bytes / 1024 / 1024
+        return PayloadTooLarge(f"Request body exceeds the {limit:g} MB limit")
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -199,11 +199,16 @@ class OverlayRequest:
     description: str | None
 
 
-def _checked_overlay_file(staged: StagedUpload, layer: str, max_image_bytes: int) -> CheckedImage:
+def _checked_overlay_file(
+    staged: StagedUpload, layer: str, max_image_bytes: int, max_environment_bytes: int
+) -> CheckedImage:
     """An image is decoded in full; an environment map's header is read (its float pixels
     are decoded by the worker that renders with it: workers/environments.py)."""
     path = staged.path or Path()
     if layer == "environment":
+        if staged.size > max_environment_bytes:
+            limit = max_environment_bytes // (1024 * 1024)
+            raise FileTooLarge(f"File exceeds the {limit} MB environment map limit")
         try:
             header = environment_header(path)
         except InvalidEnvironment as exc:
@@ -224,9 +229,10 @@ def store_overlay(
     fields: OverlayRequest,
     *,
     max_image_bytes: int,
+    max_environment_bytes: int,
 ) -> Overlay:
     """Check the file, store it, then record it (removed again on failure)."""
-    image = _checked_overlay_file(staged, fields.layer, max_image_bytes)
+    image = _checked_overlay_file(staged, fields.layer, max_image_bytes, max_environment_bytes)
     overlay_id = overlay_service.new_overlay_id()
     key = overlay_service.overlay_key(overlay_id, image.image_format)
     content_type = OVERLAY_TYPES[image.image_format]

@@ -18,7 +18,6 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from broker.api.request_guard import MAX_JSON_BODY_BYTES
 from broker.app import create_app
 from broker.context import AppContext
 from broker.db import engine as db_engine
@@ -108,7 +107,7 @@ def test_json_bombs_in_render_settings_strings_are_invalid_request(ctx, client, 
 
 
 def test_a_json_body_over_the_cap_is_413_before_it_is_read(client, user):
-    big = b'{"renders": [' + b"1," * (MAX_JSON_BODY_BYTES // 2) + b"1]}"
+    big = b'{"renders": [' + b"1," * (Settings().max_json_body_bytes // 2) + b"1]}"
     res = client.post(
         "/v1/quote", headers={**user.headers, "Content-Type": "application/json"}, content=big
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
@@ -33,9 +35,6 @@ def _overlay_fields(fields: dict[str, str]) -> OverlayRequest:
     return OverlayRequest(given.layer, given.alignment, given.name, given.description)
 
 
-MAX_OVERLAY_BYTES = 10 * 1024 * 1024
-MAX_ENVIRONMENT_BYTES = 64 * 1024 * 1024
-"""An ``environment`` overlay is a float HDR map: a 4k .hdr is ≈ 25 MB, an .exr more."""
 UPLOAD_BODY = openapi_body(
     {
         "layer": {"type": "string", "enum": ["background", "foreground", "environment"]},
@@ -52,11 +51,22 @@ async def upload_overlay(
     principal: Principal = Depends(require("overlays:write")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[OverlayOut]:
-    staged = await receive_upload(request, ctx.settings.tmp_dir, MAX_ENVIRONMENT_BYTES)
+    s = ctx.settings
+    staged = await receive_upload(
+        request, s.tmp_dir, max(s.max_overlay_bytes, s.max_environment_bytes)
+    )
     try:
         fields = _overlay_fields(staged.fields)
         overlay = await run_in_threadpool(
-            store_overlay, ctx, principal, staged, fields, max_image_bytes=MAX_OVERLAY_BYTES
+            partial(
+                store_overlay,
+                max_image_bytes=s.max_overlay_bytes,
+                max_environment_bytes=s.max_environment_bytes,
+            ),
+            ctx,
+            principal,
+            staged,
+            fields,
         )
     finally:
         staged.discard()
