@@ -1,65 +1,62 @@
-"""glTF accessors → numpy arrays, with every bound checked.
+"""glTF accessors → numpy arrays.
 
-Loaders in the wild accept out-of-range views, absurd ``byteLength`` claims and index
-buffers pointing past the vertices; here each of those is an
-:class:`~renderer.errors.InvalidModel`. Normalized integers (KHR_mesh_quantization,
-quantized UVs/colours) become float32 as the spec defines, so the GPU side only ever
-sees float attributes. Views compressed with EXT_meshopt_compression (or its KHR_
-successor) are decoded here by meshoptimizer's own decoder (the ``meshopt`` binding), so
-everything above this module reads them like plain views.
+Where each buffer, view and accessor's elements lie was checked by the asset reader
+(:mod:`exchange.gltf`, :mod:`exchange.accessors`) by the rules of the upload check; here
+the values are read. Normalized integers (KHR_mesh_quantization, quantized UVs/colours)
+become float32 as the spec defines, so the GPU side only ever sees float attributes.
+Views compressed with EXT_meshopt_compression (or its KHR_ successor) are decoded here by
+meshoptimizer's own decoder (the ``meshopt`` binding), so everything above this module
+reads them like plain views.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from exchange.accessors import Layout, Read, accessor_layouts
+from exchange.gltf import GltfContainer
+from exchange.limits import AssetLimits
 from renderer.errors import InvalidModel, ModelTooLarge
-from renderer.gltf_source import GltfSource
 
-COMPONENT_DTYPES: dict[int, np.dtype[Any]] = {
-    5120: np.dtype(np.int8),
-    5121: np.dtype(np.uint8),
-    5122: np.dtype(np.int16),
-    5123: np.dtype(np.uint16),
-    5125: np.dtype(np.uint32),
-    5126: np.dtype(np.float32),
-}
 MESHOPT_EXTENSIONS = ("EXT_meshopt_compression", "KHR_meshopt_compression")
 MESHOPT_MODES = ("ATTRIBUTES", "TRIANGLES", "INDICES")
 MESHOPT_FILTERS = ("NONE", "OCTAHEDRAL", "QUATERNION", "EXPONENTIAL", "COLOR")
 MAX_DECODED_VIEW_BYTES = 1 << 30
 """A compressed view claiming more than this (a decompression bomb) is refused unread."""
-TYPE_SIZES = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 
 
 class BufferReader:
-    """Reads buffers, views and accessors of one document, caching decoded buffers."""
+    """Reads buffers, views and accessors of one document, caching decoded buffers.
 
-    def __init__(self, source: GltfSource) -> None:
-        self.source = source
-        self.doc = source.document
+    Where buffers and views lie and how accessors are laid out was checked by the asset
+    reader (:mod:`exchange.gltf`, :mod:`exchange.accessors`) as at upload; what is left
+    here is reading the values (and meshopt decoding).
+    """
+
+    def __init__(self, container: GltfContainer, limits: AssetLimits) -> None:
+        self.container = container
+        self.doc = container.document
+        self.limits = limits
         self._buffers: dict[int, bytes] = {}
         self._accessors: dict[int, np.ndarray] = {}
         self._decoded_views: dict[int, bytes] = {}
 
+    @cached_property
+    def layouts(self) -> list[Layout]:
+        """Every accessor's layout, checked (with the model's accessor budget) on the first
+        read: the loader refuses a model by its declared sizes before that."""
+        return accessor_layouts(self.container, self.limits)
+
     def buffer(self, index: int) -> bytes:
         if index not in self._buffers:
-            buf = item(self.doc, "buffers", index)
-            uri = buf.get("uri")
-            if uri is None:
-                if self.source.glb_bin is None:
-                    raise InvalidModel(f"buffer {index} has no uri and the file has no BIN chunk")
-                data = self.source.glb_bin
-            else:
-                data = self.source.resolve(uri)
-            length = buf.get("byteLength")
-            if not isinstance(length, int) or length < 0 or length > len(data):
-                raise InvalidModel(
-                    f"buffer {index} claims byteLength {length!r} but holds {len(data)} bytes"
-                )
-            self._buffers[index] = data[:length]
+            length = item(self.doc, "buffers", index)["byteLength"]
+            data = self.container.buffers[index]
+            if data is None:
+                raise InvalidModel(f"buffer {index} holds no data (a meshopt fallback buffer)")
+            self._buffers[index] = data.read(0, length)
         return self._buffers[index]
 
     def view_bytes(self, index: int) -> tuple[memoryview, int | None]:
@@ -71,14 +68,9 @@ class BufferReader:
             if index not in self._decoded_views:
                 self._decoded_views[index] = self._decode_meshopt(index, view, compressed)
             return memoryview(self._decoded_views[index]), stride
-        data = self.buffer(int_field(view, "buffer"))
+        data = self.buffer(view["buffer"])
         offset = view.get("byteOffset", 0)
-        length = view.get("byteLength")
-        if not (isinstance(offset, int) and isinstance(length, int)) or offset < 0 or length < 0:
-            raise InvalidModel(f"bufferView {index} has an invalid offset or length")
-        if offset + length > len(data):
-            raise InvalidModel(f"bufferView {index} runs past the end of its buffer")
-        return memoryview(data)[offset : offset + length], stride
+        return memoryview(data)[offset : offset + view["byteLength"]], stride
 
     def _decode_meshopt(self, index: int, view: dict[str, Any], ext: dict[str, Any]) -> bytes:
         import meshopt  # optional codec: imported only for meshopt files
@@ -118,44 +110,26 @@ class BufferReader:
 
     def _read_accessor(self, index: int) -> np.ndarray:
         acc = item(self.doc, "accessors", index)
-        ctype = acc.get("componentType")
-        if ctype not in COMPONENT_DTYPES:
-            raise InvalidModel(f"accessor {index} has unknown componentType {ctype!r}")
-        if acc.get("type") not in TYPE_SIZES:
-            raise InvalidModel(f"accessor {index} has unknown type {acc.get('type')!r}")
-        dtype = COMPONENT_DTYPES[ctype]
-        ncomp = TYPE_SIZES[acc["type"]]
-        count = acc.get("count")
-        if not isinstance(count, int) or count < 0 or count > 100_000_000:
-            raise InvalidModel(f"accessor {index} has an invalid count {count!r}")
-        if "bufferView" in acc:
-            out = self._dense(index, acc, dtype, ncomp, count)
+        layout = self.layouts[index]
+        dtype, ncomp, count = layout.dtype, layout.components, layout.count
+        if layout.dense is not None:
+            out = self._values(layout.dense, dtype, ncomp)
         else:
             out = np.zeros((count, ncomp), dtype=dtype)
-        if "sparse" in acc:
-            out = self._apply_sparse(index, acc["sparse"], out, dtype, ncomp)
+        if layout.sparse_indices is not None and layout.sparse_values is not None:
+            out = self._apply_sparse(index, layout, out)
         if acc.get("normalized") and dtype.kind in "iu":
             out = _normalize(out, dtype)
         return out if ncomp > 1 else out.reshape(count)
 
-    def _dense(
-        self, index: int, acc: dict[str, Any], dtype: np.dtype[Any], ncomp: int, count: int
-    ) -> np.ndarray:
-        data, stride = self.view_bytes(int_field(acc, "bufferView"))
-        offset = acc.get("byteOffset", 0)
-        elem = dtype.itemsize * ncomp
-        # Matrices of 1-byte/2-byte components have column padding; rare enough to refuse.
-        if acc["type"] in ("MAT2", "MAT3") and dtype.itemsize < 4:
-            raise InvalidModel(f"accessor {index}: padded small-component matrices unsupported")
-        step = stride or elem
-        if not isinstance(offset, int) or offset < 0 or step < elem:
-            raise InvalidModel(f"accessor {index} has an invalid byteOffset or byteStride")
-        needed = offset + (step * (count - 1) + elem if count else 0)
-        if needed > len(data):
-            raise InvalidModel(f"accessor {index} reads past the end of its bufferView")
-        if count == 0:
-            return np.zeros((0, ncomp), dtype=dtype)
-        raw = np.frombuffer(data, dtype=np.uint8, count=needed - offset, offset=offset)
+    def _values(self, read: Read, dtype: np.dtype[Any], ncomp: int) -> np.ndarray:
+        """The ``read.count`` elements of ``read`` as a (count, ncomp) array."""
+        data, _ = self.view_bytes(read.view)
+        step, elem, count = read.stride, read.elem, read.count
+        needed = step * (count - 1) + elem
+        if read.offset + needed > len(data):  # a meshopt view decoded shorter than declared
+            raise InvalidModel(f"bufferView {read.view} holds fewer bytes than an accessor reads")
+        raw = np.frombuffer(data, dtype=np.uint8, count=needed, offset=read.offset)
         if step == elem:
             return raw.view(dtype).reshape(count, ncomp).copy()
         padded = np.zeros(step * count, dtype=np.uint8)
@@ -163,31 +137,18 @@ class BufferReader:
         rows = padded.reshape(count, step)[:, :elem]
         return np.ascontiguousarray(rows).view(dtype).reshape(count, ncomp)
 
-    def _apply_sparse(
-        self, index: int, sparse: dict[str, Any], out: np.ndarray, dtype: np.dtype[Any], ncomp: int
-    ) -> np.ndarray:
-        n = sparse.get("count", 0)
-        idx_info, val_info = sparse.get("indices", {}), sparse.get("values", {})
-        idx_dtype = COMPONENT_DTYPES.get(idx_info.get("componentType", -1))
-        if idx_dtype is None or idx_dtype.kind != "u" or not isinstance(n, int) or n < 1:
-            raise InvalidModel(f"accessor {index} has an invalid sparse section")
-        idx = self._sparse_array(idx_info, idx_dtype, 1, n).reshape(n).astype(np.int64)
-        vals = self._sparse_array(val_info, dtype, ncomp, n)
+    def _apply_sparse(self, index: int, layout: Layout, out: np.ndarray) -> np.ndarray:
+        assert layout.sparse_indices is not None and layout.sparse_values is not None
+        assert layout.sparse_index_dtype is not None
+        n = layout.sparse_indices.count
+        idx = self._values(layout.sparse_indices, layout.sparse_index_dtype, 1)
+        idx = idx.reshape(n).astype(np.int64)
+        vals = self._values(layout.sparse_values, layout.dtype, layout.components)
         if idx.size and (idx.max() >= len(out)):
             raise InvalidModel(f"accessor {index} has sparse indices out of range")
         out = out.copy()
         out[idx] = vals
         return out
-
-    def _sparse_array(
-        self, info: dict[str, Any], dtype: np.dtype[Any], ncomp: int, n: int
-    ) -> np.ndarray:
-        data, _ = self.view_bytes(int_field(info, "bufferView"))
-        offset = info.get("byteOffset", 0)
-        size = dtype.itemsize * ncomp * n
-        if offset + size > len(data):
-            raise InvalidModel("a sparse accessor reads past the end of its bufferView")
-        return np.frombuffer(data, dtype=dtype, count=ncomp * n, offset=offset).reshape(n, ncomp)
 
 
 def _meshopt_extension(view: dict[str, Any]) -> dict[str, Any] | None:

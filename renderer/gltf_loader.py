@@ -1,9 +1,11 @@
 """glTF 2.0 document → :class:`~renderer.scene.Scene`.
 
-Reads the JSON by hand (pygltflib would accept the same broken files silently) and checks
-what it reads: references in range, node graph acyclic, positions finite, sizes under
-:mod:`renderer.limits`. Geometry is converted to float32 triangle lists here so the GPU
-side never branches on component types, strips or compression.
+The file is read by :mod:`exchange`'s reader — the one the upload check uses — under an
+:class:`~exchange.limits.AssetLimits` (by default the defaults of the farm's settings);
+textures are held to its limits from their headers before any pixel is decoded. Here the
+document becomes a scene, checking what it reads: references in range, node graph
+acyclic, sizes under the limits, from declared counts before anything is decoded.
+Meshes are :mod:`renderer.gltf_meshes`', materials :mod:`renderer.gltf_materials`'.
 """
 
 from __future__ import annotations
@@ -13,66 +15,63 @@ from typing import Any
 
 import numpy as np
 
-from renderer import limits
+from exchange.gltf import GltfContainer
+from exchange.limits import AssetLimits
+from exchange.textures import check_textures
 from renderer.accessors import BufferReader, int_field, item, json_vector
 from renderer.errors import InvalidModel, ModelTooLarge, SceneError, UnsupportedModel
 from renderer.extensions import SUPPORTED_EXTENSIONS
-from renderer.geometry import flat_normals, tangents, unweld
 from renderer.gltf_materials import MaterialReader
-from renderer.gltf_source import GltfSource, open_source
-from renderer.scene import (
-    Animation,
-    Channel,
-    Light,
-    Material,
-    Mesh,
-    MorphTarget,
-    Node,
-    Primitive,
-    Scene,
-    Skin,
-)
+from renderer.gltf_meshes import TRIANGLES, MeshReader
+from renderer.gltf_source import open_source
+from renderer.scene import Animation, Channel, Light, Node, Scene, Skin
 
-TRIANGLES, TRIANGLE_STRIP, TRIANGLE_FAN = 4, 5, 6
+DEFAULT_LIMITS = AssetLimits()
 
 
-def load_scene(path: str | Path) -> Scene:
+def load_scene(path: str | Path, limits: AssetLimits = DEFAULT_LIMITS) -> Scene:
     """Load a .glb, .gltf (with data: URIs or files beside it) or a .zip holding one glTF.
 
     Raises a :class:`~renderer.errors.SceneError` subclass whose message says what is
     wrong with the file; unknown but optional extensions only add to ``scene.warnings``.
     """
-    source = open_source(path)
+    path = Path(path)
     try:
-        return _Loader(source).load()
+        with open_source(path, limits) as container:
+            check_textures(container, limits)
+            return _Loader(container, limits).load()
     except SceneError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-        raise InvalidModel(f"{source.name} is not valid glTF: {exc!r}") from None
+        raise InvalidModel(f"{path.name} is not valid glTF: {exc!r}") from None
 
 
 class _Loader:
-    def __init__(self, source: GltfSource) -> None:
-        self.source = source
-        self.doc = source.document
-        self.reader = BufferReader(source)
+    def __init__(self, container: GltfContainer, limits: AssetLimits) -> None:
+        self.container = container
+        self.doc = container.document
+        self.limits = limits
+        self.reader = BufferReader(container, limits)
         self.warnings: list[str] = []
-        self.materials = MaterialReader(source, self.reader, self.warnings)
+        self.materials = MaterialReader(container, self.reader, self.warnings)
+        self.meshes = MeshReader(self.reader, limits, len(self._variants()), self.warnings)
 
     def load(self) -> Scene:
         self._check_extensions()
         roots = self._roots()
         nodes = [self._node(i, n) for i, n in enumerate(self.doc.get("nodes", []))]
-        if len(nodes) > limits.MAX_NODES:
+        if len(nodes) > self.limits.max_nodes:
             raise ModelTooLarge(
-                f"the model has {len(nodes)} nodes; the limit is {limits.MAX_NODES}"
+                f"the model has {len(nodes)} nodes; the limit is {self.limits.max_nodes}"
             )
         _check_tree(nodes, roots)
         roots = self._hide_invisible(nodes, roots)
         self._expand_instances(nodes)
         self._check_size(nodes)
         materials = [self.materials.material(m) for m in self.doc.get("materials", [])]
-        meshes = [self._mesh(i, m, materials) for i, m in enumerate(self.doc.get("meshes", []))]
+        meshes = [
+            self.meshes.mesh(i, m, materials) for i, m in enumerate(self.doc.get("meshes", []))
+        ]
         for node in nodes:
             if node.mesh is not None and not 0 <= node.mesh < len(meshes):
                 raise InvalidModel(f"node {node.name!r} references a missing mesh")
@@ -92,7 +91,7 @@ class _Loader:
             skins=skins,
             animations=animations,
             warnings=self.warnings,
-            source_name=self.source.name,
+            source_name=self.container.name,
             lights=self._lights(nodes),
             variants=self._variants(),
         )
@@ -157,8 +156,8 @@ class _Loader:
             if len(counts) != 1:
                 raise InvalidModel(f"node {index}'s instance attributes differ in count")
             count = counts.pop()
-            if len(nodes) + count > limits.MAX_NODES:
-                raise ModelTooLarge(f"the model draws more than {limits.MAX_NODES} instances")
+            if len(nodes) + count > self.limits.max_nodes:
+                raise ModelTooLarge(f"the model draws more than {self.limits.max_nodes} instances")
             if node.skin is not None:
                 self.warnings.append(f"node {index}: skinned meshes are drawn once, not instanced")
                 continue
@@ -214,13 +213,13 @@ class _Loader:
         total = sum(
             tri_per_mesh[n.mesh] for n in nodes if n.mesh is not None and n.mesh < len(meshes)
         )
-        if total > limits.MAX_TRIANGLES:
+        if total > self.limits.max_triangles:
             raise ModelTooLarge(
-                f"the model draws {total:,} triangles; the limit is {limits.MAX_TRIANGLES:,}"
+                f"the model draws {total:,} triangles; the limit is {self.limits.max_triangles:,}"
             )
-        if vertices > limits.MAX_VERTICES:
+        if vertices > self.limits.max_vertices:
             raise ModelTooLarge(
-                f"the model has {vertices:,} vertices; the limit is {limits.MAX_VERTICES:,}"
+                f"the model has {vertices:,} vertices; the limit is {self.limits.max_vertices:,}"
             )
 
     def _declared_count(self, prim: dict[str, Any]) -> int:
@@ -257,8 +256,8 @@ class _Loader:
 
     def _skin(self, s: dict[str, Any], n_nodes: int) -> Skin:
         joints = list(s.get("joints", []))
-        if not joints or len(joints) > limits.MAX_JOINTS:
-            raise UnsupportedModel(f"a skin has {len(joints)} joints (1..{limits.MAX_JOINTS})")
+        if not joints or len(joints) > self.limits.max_joints:
+            raise UnsupportedModel(f"a skin has {len(joints)} joints (1..{self.limits.max_joints})")
         if any(not isinstance(j, int) or not 0 <= j < n_nodes for j in joints):
             raise InvalidModel("a skin references a missing joint node")
         if "inverseBindMatrices" in s:
@@ -295,165 +294,6 @@ class _Loader:
             channels.append(Channel(node, path, times, values, interp))
         return Animation(name=str(a.get("name", f"animation{index}")), channels=channels)
 
-    # -- meshes ---------------------------------------------------------------------
-
-    def _mesh(self, index: int, m: dict[str, Any], materials: list[Material]) -> Mesh:
-        prims: list[Primitive] = []
-        for p in m.get("primitives", []):
-            mode = p.get("mode", TRIANGLES)
-            if mode not in (TRIANGLES, TRIANGLE_STRIP, TRIANGLE_FAN):
-                self.warnings.append(f"mesh {index}: point/line primitives are not drawn")
-                continue
-            prim = self._primitive(index, p, mode, materials)
-            if prim is not None:
-                prims.append(prim)
-        weights = np.array(m.get("weights", []), dtype=np.float32)
-        return Mesh(name=str(m.get("name", f"mesh{index}")), primitives=prims, weights=weights)
-
-    def _primitive(
-        self, mesh: int, p: dict[str, Any], mode: int, materials: list[Material]
-    ) -> Primitive | None:
-        label = f"mesh {mesh}"
-        draco = p.get("extensions", {}).get("KHR_draco_mesh_compression")
-        indices: np.ndarray | None
-        if draco is not None:
-            attrs, indices = self._draco(draco, p)
-        else:
-            attrs = {
-                name: self.reader.accessor(acc) for name, acc in p.get("attributes", {}).items()
-            }
-            indices = (
-                self.reader.accessor(p["indices"]).astype(np.int64).reshape(-1)
-                if "indices" in p
-                else None
-            )
-        if "POSITION" not in attrs:
-            raise InvalidModel(f"{label} has a primitive without POSITION")
-        positions = np.asarray(attrs["POSITION"], dtype=np.float32).reshape(-1, 3)
-        n = len(positions)
-        if not np.all(np.isfinite(positions)):
-            raise InvalidModel(f"{label} has NaN or infinite vertex positions")
-        if indices is None:
-            indices = np.arange(n, dtype=np.int64)
-        if indices.size and (indices.min() < 0 or indices.max() >= n):
-            raise InvalidModel(f"{label} has indices pointing past its {n} vertices")
-        indices = _triangulate(indices, mode)
-        if indices.size == 0:
-            return None
-        arrays: dict[str, np.ndarray] = {"POSITION": positions}
-        for name, width in (("NORMAL", 3), ("TANGENT", 4), ("TEXCOORD_0", 2), ("TEXCOORD_1", 2)):
-            if name in attrs:
-                arrays[name] = _float_attr(attrs[name], n, width, label, name)
-        if "COLOR_0" in attrs:
-            color = _float_attr(attrs["COLOR_0"], n, None, label, "COLOR_0")
-            if color.shape[1] == 3:
-                color = np.concatenate([color, np.ones((n, 1), np.float32)], axis=1)
-            arrays["COLOR_0"] = color
-        if "JOINTS_0" in attrs and "WEIGHTS_0" in attrs:
-            arrays["JOINTS_0"] = _float_attr(attrs["JOINTS_0"], n, 4, label, "JOINTS_0")
-            arrays["WEIGHTS_0"] = _float_attr(attrs["WEIGHTS_0"], n, 4, label, "WEIGHTS_0")
-        targets = self._targets(p, n, label)
-        for i, t in enumerate(targets):
-            arrays[f"T{i}P"] = t.position
-            if t.normal is not None:
-                arrays[f"T{i}N"] = t.normal
-        if "NORMAL" not in arrays:
-            arrays = unweld(arrays, indices)
-            indices = np.arange(len(indices), dtype=np.int64)
-            arrays["NORMAL"] = flat_normals(arrays["POSITION"], indices)
-        normals = arrays["NORMAL"]
-        lengths = np.linalg.norm(normals, axis=1, keepdims=True)
-        normals = np.where(lengths > 1e-12, normals / np.maximum(lengths, 1e-30), [0.0, 1.0, 0.0])
-        material_index = p.get("material")
-        if material_index is not None and not 0 <= material_index < len(materials):
-            raise InvalidModel(f"{label} references a missing material")
-        tangent_array = arrays.get("TANGENT")
-        if tangent_array is None and material_index is not None:
-            mat = materials[material_index]
-            normal_tex = mat.normal_texture or (mat.clearcoat and mat.clearcoat.normal_texture)
-            uv = arrays.get(f"TEXCOORD_{normal_tex.tex_coord}") if normal_tex else None
-            if uv is None and mat.anisotropy is not None:  # its direction needs a frame
-                tex = mat.anisotropy.texture
-                uv = arrays.get(f"TEXCOORD_{tex.tex_coord if tex else 0}")
-            if uv is not None:
-                tangent_array = tangents(arrays["POSITION"], normals, uv, indices)
-        return Primitive(
-            variants=self._variant_mappings(p, len(materials), label),
-            positions=arrays["POSITION"],
-            normals=normals.astype(np.float32),
-            indices=indices.astype(np.uint32),
-            material=material_index,
-            tangents=tangent_array,
-            uv0=arrays.get("TEXCOORD_0"),
-            uv1=arrays.get("TEXCOORD_1"),
-            color0=arrays.get("COLOR_0"),
-            joints=arrays.get("JOINTS_0"),
-            weights=arrays.get("WEIGHTS_0"),
-            targets=[
-                MorphTarget(position=arrays[f"T{i}P"], normal=arrays.get(f"T{i}N"))
-                for i in range(len(targets))
-            ],
-        )
-
-    def _variant_mappings(self, p: dict[str, Any], n_materials: int, label: str) -> dict[int, int]:
-        mappings = p.get("extensions", {}).get("KHR_materials_variants", {}).get("mappings", [])
-        n_variants = len(self._variants())
-        out: dict[int, int] = {}
-        for mapping in mappings:
-            material = int_field(mapping, "material")
-            if not 0 <= material < n_materials:
-                raise InvalidModel(f"{label}: a material variant names a missing material")
-            for variant in mapping.get("variants", []):
-                if not isinstance(variant, int) or not 0 <= variant < n_variants:
-                    raise InvalidModel(f"{label}: a material mapping names a missing variant")
-                out[variant] = material
-        return out
-
-    def _targets(self, p: dict[str, Any], n: int, label: str) -> list[MorphTarget]:
-        targets = p.get("targets", [])
-        if len(targets) > limits.MAX_MORPH_TARGETS:
-            raise UnsupportedModel(f"{label} has {len(targets)} morph targets (max 64)")
-        out = []
-        for t in targets:
-            zero = np.zeros((n, 3), np.float32)
-            pos = (
-                _float_attr(self.reader.accessor(t["POSITION"]), n, 3, label, "target")
-                if ("POSITION" in t)
-                else zero
-            )
-            nrm = (
-                _float_attr(self.reader.accessor(t["NORMAL"]), n, 3, label, "target")
-                if "NORMAL" in t
-                else None
-            )
-            if not np.all(np.isfinite(pos)):
-                raise InvalidModel(f"{label} has non-finite morph target positions")
-            out.append(MorphTarget(position=pos, normal=nrm))
-        return out
-
-    def _draco(
-        self, draco: dict[str, Any], p: dict[str, Any]
-    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        import DracoPy  # heavy optional codec: imported only for Draco files
-
-        data = bytes(self.reader.view_bytes(int_field(draco, "bufferView"))[0])
-        try:
-            decoded = DracoPy.decode(data)
-        except Exception as exc:  # DracoPy raises its own untyped errors
-            raise InvalidModel(f"a Draco-compressed mesh cannot be decoded: {exc}") from None
-        attrs: dict[str, np.ndarray] = {}
-        for name, unique_id in draco.get("attributes", {}).items():
-            attr = decoded.get_attribute_by_unique_id(unique_id)
-            if attr is None:
-                raise InvalidModel(f"Draco attribute {name} (id {unique_id}) is missing")
-            values = np.asarray(attr["data"])
-            acc_index = p.get("attributes", {}).get(name)
-            if acc_index is not None and item(self.doc, "accessors", acc_index).get("normalized"):
-                values = _normalize_ints(values)
-            attrs[name] = values
-        faces = np.asarray(decoded.faces, dtype=np.int64).reshape(-1)
-        return attrs, faces
-
 
 def _light(index: int, d: dict[str, Any]) -> Light:
     kind = d.get("type")
@@ -479,40 +319,6 @@ def _light(index: int, d: dict[str, Any]) -> Light:
         inner_cone=inner,
         outer_cone=outer,
     )
-
-
-def _normalize_ints(values: np.ndarray) -> np.ndarray:
-    if values.dtype.kind not in "iu":
-        return values
-    info = np.iinfo(values.dtype)
-    out = values.astype(np.float32) / np.float32(info.max)
-    return np.maximum(out, -1.0) if info.min < 0 else out
-
-
-def _float_attr(values: np.ndarray, n: int, width: int | None, label: str, name: str) -> np.ndarray:
-    arr = np.asarray(values, dtype=np.float32)
-    arr = arr.reshape(len(arr), -1)
-    if len(arr) != n or (width is not None and arr.shape[1] != width):
-        raise InvalidModel(f"{label}: {name} does not match the vertex count or width")
-    if not np.all(np.isfinite(arr)):
-        raise InvalidModel(f"{label}: {name} holds NaN or infinite values")
-    return np.ascontiguousarray(arr)
-
-
-def _triangulate(indices: np.ndarray, mode: int) -> np.ndarray:
-    if mode == TRIANGLES:
-        return indices[: len(indices) - len(indices) % 3]
-    if len(indices) < 3:
-        return indices[:0]
-    k = np.arange(len(indices) - 2)
-    if mode == TRIANGLE_STRIP:
-        even = k % 2 == 0
-        a = indices[k]
-        b = np.where(even, indices[k + 1], indices[k + 2])
-        c = np.where(even, indices[k + 2], indices[k + 1])
-    else:
-        a, b, c = np.full_like(k, indices[0]), indices[k + 1], indices[k + 2]
-    return np.stack([a, b, c], axis=1).reshape(-1)
 
 
 def _check_tree(nodes: list[Node], roots: list[int]) -> None:

@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
+from exchange.gltf import GltfContainer
+from exchange.images import is_ktx2
 from renderer.accessors import BufferReader, int_field, item, json_tuple
 from renderer.errors import InvalidModel
-from renderer.gltf_source import GltfSource
 from renderer.images import decode_image
-from renderer.ktx2 import decode_ktx2, is_ktx2
+from renderer.ktx2 import decode_ktx2
 from renderer.scene import (
     Anisotropy,
     Clearcoat,
@@ -42,9 +43,9 @@ _decoders = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_n
 class MaterialReader:
     """Reads ``materials`` of one document; :meth:`images` returns the decoded images."""
 
-    def __init__(self, source: GltfSource, reader: BufferReader, warnings: list[str]) -> None:
-        self.source = source
-        self.doc = source.document
+    def __init__(self, container: GltfContainer, reader: BufferReader, warnings: list[str]) -> None:
+        self.container = container
+        self.doc = container.document
         self.reader = reader
         self.warnings = warnings
         self._decoding: list[tuple[Future[np.ndarray], str]] = []
@@ -209,12 +210,7 @@ class MaterialReader:
         if index not in self._image_index:
             img = item(self.doc, "images", index)
             label = f"image {index} ({img.get('name') or img.get('uri') or 'embedded'})"
-            if "bufferView" in img:
-                data = bytes(self.reader.view_bytes(int_field(img, "bufferView"))[0])
-            elif "uri" in img:
-                data = self.source.resolve(str(img["uri"]))
-            else:
-                raise InvalidModel(f"{label} has neither uri nor bufferView")
+            data = self.container.image_blob(index, label).read()
             self._image_index[index] = len(self._decoding)
             decode = decode_ktx2 if is_ktx2(data) else decode_image
             self._decoding.append((_decoders.submit(decode, data, label), label))

@@ -1,7 +1,9 @@
-"""Texture images: PNG/JPEG/WebP bytes → RGBA8 arrays, with size limits.
+"""Texture images: PNG/JPEG/WebP bytes → RGBA8 arrays, downscaled to what a frame shows.
 
-The header's claimed size is checked before any pixel is decoded, so a file that claims
-50 000 × 50 000 pixels costs nothing. Images above ``MAX_TEXTURE_SIDE`` — the most any
+The loader has held every texture's header to the model's limits
+(:func:`exchange.textures.check_textures`, as the upload check does) before any pixel is
+decoded; here Pillow's own decompression-bomb guard is the backstop. Images above
+``MAX_TEXTURE_SIDE`` — the most any
 tier's frame can show (a 4K frame is 3840 px wide) — are downscaled, keeping aspect, in
 their decoded mode before the RGBA copy is made: an 8192² PNG peaks at about 340 MB
 (Pillow holds RGB in 4 bytes a pixel) rather than 470. Identical bytes are decoded once,
@@ -73,11 +75,6 @@ def _decode(data: bytes, label: str) -> np.ndarray:
     if img.format not in SUPPORTED_FORMATS:
         raise UnsupportedModel(f"{label} is a {img.format} image; use PNG, JPEG or WebP")
     width, height = img.size
-    if width * height > limits.MAX_TEXTURE_PIXELS:
-        raise ModelTooLarge(
-            f"{label} claims {width}×{height} pixels; the limit is "
-            f"{limits.MAX_TEXTURE_PIXELS} pixels"
-        )
     side = limits.MAX_TEXTURE_SIDE
     try:
         with _large if width * height > side * side else nullcontext():

@@ -2,8 +2,9 @@
 
 Transcoded with Basis Universal's own transcoder (the ``opengl_basisu`` binding) to
 plain RGBA8, so a KTX2 texture then travels the same path as a PNG: mipmaps built on the
-GPU, sRGB decoding by the texture format. The size claimed in the header is checked
-before any block is transcoded.
+GPU, sRGB decoding by the texture format. The size its header claims was held to the
+model's limits by the loader (:func:`exchange.textures.check_textures`) before any block
+is transcoded.
 """
 
 from __future__ import annotations
@@ -12,13 +13,7 @@ import numpy as np
 from PIL import Image as PILImage
 
 from renderer import limits
-from renderer.errors import InvalidModel, ModelTooLarge, UnsupportedModel
-
-KTX2_MAGIC = b"\xabKTX 20\xbb\r\n\x1a\n"
-
-
-def is_ktx2(data: bytes) -> bool:
-    return data[:12] == KTX2_MAGIC
+from renderer.errors import InvalidModel, UnsupportedModel
 
 
 def decode_ktx2(data: bytes, label: str) -> np.ndarray:
@@ -32,11 +27,6 @@ def decode_ktx2(data: bytes, label: str) -> np.ndarray:
     try:
         texture = opengl_basisu.open(data)
         width, height = texture.width, texture.height
-        if width * height > limits.MAX_TEXTURE_PIXELS:
-            raise ModelTooLarge(
-                f"{label} claims {width}×{height} pixels; the limit is "
-                f"{limits.MAX_TEXTURE_PIXELS} pixels"
-            )
         image = texture.transcode(opengl_basisu.Target.RGBA8)
         pixels = np.frombuffer(bytes(image.data), dtype=np.uint8).reshape(height, width, 4)
     except (opengl_basisu.BasisuError, ValueError) as exc:

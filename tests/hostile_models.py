@@ -252,3 +252,13 @@ def encrypt_flag(archive: bytes, name: str) -> bytes:
                 struct.pack_into("<H", out, pos + flag_at, flags | 0x1)
             pos = out.find(sig, pos + 4)
     return bytes(out)
+
+
+def corrupt_member(archive: bytes, name: str) -> bytes:
+    """Flip the last data byte of stored entry ``name``: its CRC no longer matches, so
+    inflating it fails (a member nothing should read)."""
+    info = zipfile.ZipFile(io.BytesIO(archive)).getinfo(name)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    out = bytearray(archive)
+    out[start + info.compress_size - 1] ^= 0xFF
+    return bytes(out)

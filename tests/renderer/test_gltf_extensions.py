@@ -818,8 +818,10 @@ def test_meshopt_filters_decode_to_the_plain_sphere(write_doc: Callable[..., Sce
 def test_a_corrupt_ktx2_image_is_an_invalid_model(
     make_gltf: Callable[..., Path], asset: Callable[[str], Path], tmp_path: Path
 ) -> None:
+    """The header's size (16×16) is kept: a header claiming more is refused as too large
+    before the transcoder sees it (tests/exchange/test_textures.py)."""
     good = asset("ktx2/checker-uastc.ktx2").read_bytes()
     broken = tmp_path / "broken.ktx2"
-    broken.write_bytes(good[:12] + b"\x07" * (len(good) - 12))
+    broken.write_bytes(good[:28] + b"\x07" * (len(good) - 28))
     with pytest.raises(InvalidModel, match="KTX2"):
         quad_with_image(make_gltf, broken, basisu=True)

@@ -37,14 +37,6 @@ def test_texture_larger_than_a_frame_shows_is_downscaled() -> None:
     assert not pixels.flags.writeable
 
 
-def _corrupt_member(archive: bytes, name: str) -> bytes:
-    info = zipfile.ZipFile(io.BytesIO(archive)).getinfo(name)
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    out = bytearray(archive)
-    out[start + info.compress_size - 1] ^= 0xFF
-    return bytes(out)
-
-
 def test_zip_members_the_model_does_not_reference_are_not_read(tmp_path: Path) -> None:
     """Before, every member was inflated into memory (a 500 MB block of zeros cost 1 GB),
     so a corrupt member nothing references failed the render."""
@@ -53,7 +45,7 @@ def test_zip_members_the_model_does_not_reference_are_not_read(tmp_path: Path) -
         zf.writestr("model.gltf", hm.gltf_json())
         zf.writestr("unused.bin", b"x" * 4096)
     path = tmp_path / "model.zip"
-    path.write_bytes(_corrupt_member(buf.getvalue(), "unused.bin"))
+    path.write_bytes(hm.corrupt_member(buf.getvalue(), "unused.bin"))
     scene = load_scene(path)
     assert scene.triangle_count == 1
     assert np.isfinite(scene.meshes[0].primitives[0].positions).all()
