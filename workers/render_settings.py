@@ -17,7 +17,7 @@ from renderer import Environment, InvalidSettings, RenderSettings, output_size
 from workers.catalogue import PREVIEW_DIVISOR, VIDEO_TIERS
 from workers.specs import RenderSpec
 
-_SAME_NAMED = (
+SAME_NAMED = (
     "effect",
     "sweep_angle",
     "ease_out_ratio",
@@ -78,7 +78,7 @@ def render_settings(
     long_side = tier.long_side // PREVIEW_DIVISOR if spec.preview else tier.long_side
     width, height = output_size(long_side, spec.aspect)
     given: dict[str, Any] = {
-        name: value for name in _SAME_NAMED if (value := getattr(spec, name)) is not None
+        name: value for name in SAME_NAMED if (value := getattr(spec, name)) is not None
     }
     return RenderSettings(
         **given,

@@ -3,6 +3,7 @@ the spec's fields and the renderer's defaults for what the spec leaves unset."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from renderer import InvalidSettings, RenderSettings
 from renderer.environment import uniform_environment
-from workers.render_settings import parse_hex_color, render_settings
+from workers.render_settings import SAME_NAMED, parse_hex_color, render_settings
 from workers.specs import RenderSpec
 
 
@@ -121,3 +122,11 @@ def test_hex_colours() -> None:
 def test_out_of_range_values_are_refused_by_the_renderer() -> None:
     with pytest.raises(InvalidSettings, match="rotate_y"):
         render_settings(spec(rotate_y=200))
+
+
+def test_every_spec_field_is_translated() -> None:
+    """A field added to RenderSpec must reach the renderer (or be resolved here)."""
+    resolved = {"kind", "model_id", "tier", "preview", "bg_color", "bg_image_id", "bg_align"}
+    resolved.add("environment")
+    assert set(RenderSpec.model_fields) == set(SAME_NAMED) | resolved
+    assert set(SAME_NAMED) <= {f.name for f in fields(RenderSettings)}
