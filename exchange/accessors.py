@@ -1,7 +1,9 @@
 """Where an accessor's elements lie, checked from the declarations before a byte is read.
 
 The upload check (which reads values in bounded chunks) and the renderer (which reads
-them whole) take an accessor's layout from here, so they refuse the same declarations:
+them whole) take the accessors' layouts from :func:`accessor_layouts`, so they refuse the
+same declarations: accessors describing more bytes than the model's accessor budget
+(a 500-byte GLB may not declare 1.6 GB of zeros; docs/api.md, "Model limits"),
 an unknown component type or type, a count outside ``1..max_accessor_count``, a matrix of
 1- or 2-byte components (its columns are padded; rare enough to refuse), a stride smaller
 than one element, a read past the end of its bufferView, a sparse section that is not an
@@ -15,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from exchange.errors import AssetInvalid
+from exchange.errors import AssetInvalid, AssetTooLarge
+from exchange.gltf import GltfContainer
 from exchange.json_fields import index, integer, objects
 from exchange.limits import AssetLimits
 
@@ -67,10 +70,23 @@ class Layout:
         return self.count * self.elem + extra
 
 
-def accessor_layout(doc: dict[str, Any], i: int, limits: AssetLimits) -> Layout:
-    """The layout of ``accessors[i]`` (bufferViews already checked by :mod:`exchange.gltf`)."""
-    accessors = objects(doc, "accessors")
-    acc = accessors[index(i, accessors, "accessor")]
+def accessor_layouts(container: GltfContainer, limits: AssetLimits) -> list[Layout]:
+    """Every accessor's layout; what reading them all costs is held to the budget of a
+    model of this file's size."""
+    doc = container.document
+    layouts = [_layout(doc, i, limits) for i in range(len(objects(doc, "accessors")))]
+    budget = limits.accessor_budget(container.data_bytes)
+    total = sum(layout.decoded_bytes for layout in layouts)
+    if total > budget:
+        raise AssetTooLarge(
+            f"the accessors describe {total:,} bytes of vertex and animation data; a "
+            f"model of this size may describe at most {budget:,}"
+        )
+    return layouts
+
+
+def _layout(doc: dict[str, Any], i: int, limits: AssetLimits) -> Layout:
+    acc = doc["accessors"][i]
     what = f"accessors[{i}]"
     ctype = acc.get("componentType")
     if ctype not in COMPONENT_DTYPES:

@@ -1,11 +1,10 @@
 """A model's accessor data at upload: values read in bounded chunks, each accessor once —
 a 100 MB GLB never sits in the API process's memory.
 
-What the file would cost the renderer is known before anything is decoded: the bytes its
-accessors describe (zero-filled and sparse accessors included; their layouts are
-:mod:`exchange.accessors`', which the renderer reads by too) are held to the model's
-accessor budget (docs/api.md, "Model limits"). Values are read only where a rule needs
-them: finite floats, the largest index, sparse indices inside their accessor.
+Where the elements lie and what they cost (zero-filled and sparse accessors included) is
+known from the declarations before anything is decoded: :mod:`exchange.accessors`, which
+the renderer reads by too. Values are read only where a rule needs them: finite floats,
+the largest index, sparse indices inside their accessor.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from broker.ingest.errors import ModelInvalid
-from exchange.accessors import Layout, Read, accessor_layout
+from exchange.accessors import Layout, Read, accessor_layouts
 from exchange.gltf import GltfContainer
 from exchange.json_fields import objects
 from exchange.limits import AssetLimits
@@ -33,16 +32,9 @@ class Accessors:
         self.container = container
         self.views = objects(doc, "bufferViews")
         self.accessors = objects(doc, "accessors")
-        self.layouts = [accessor_layout(doc, i, limits) for i in range(len(self.accessors))]
+        self.layouts = accessor_layouts(container, limits)
         self._finite: set[int] = set()
         self._max: dict[int, int] = {}
-        budget = limits.accessor_budget(container.data_bytes)
-        total = sum(layout.decoded_bytes for layout in self.layouts)
-        if total > budget:
-            raise ModelInvalid(
-                f"the accessors describe {total:,} bytes of vertex and animation data; a "
-                f"model of this size may describe at most {budget:,}"
-            )
         for i, layout in enumerate(self.layouts):
             if layout.sparse_indices is not None and layout.sparse_index_dtype is not None:
                 chunks = self._read(layout.sparse_indices, layout.sparse_index_dtype, 1)
