@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broker.db.models import Job, JobTransition
+from broker.db.models import Job, JobTransition, Render
 from broker.errors import JobNotFound
 
 
@@ -18,10 +18,14 @@ class JobRecord:
 
 
 def get_job(session: Session, job_id: str) -> JobRecord:
+    """By the job's id, or by the id of the resource it made (a render's)."""
     job = session.get(Job, job_id)
+    if job is None:
+        render = session.get(Render, job_id)
+        job = render.job if render is not None else None
     if job is None:
         raise JobNotFound()
     history = session.scalars(
-        select(JobTransition).where(JobTransition.job_id == job_id).order_by(JobTransition.id)
+        select(JobTransition).where(JobTransition.job_id == job.id).order_by(JobTransition.id)
     ).all()
     return JobRecord(job, list(history))
