@@ -17,6 +17,7 @@ import numpy as np
 
 from exchange.gltf import GltfContainer
 from exchange.limits import AssetLimits
+from exchange.scene_graph import check_node_graph, scene_roots
 from exchange.textures import check_textures
 from renderer.accessors import BufferReader, int_field, item, json_vector
 from renderer.errors import InvalidModel, ModelTooLarge, SceneError, UnsupportedModel
@@ -58,13 +59,9 @@ class _Loader:
 
     def load(self) -> Scene:
         self._check_extensions()
-        roots = self._roots()
+        check_node_graph(self.doc, self.limits)
+        roots = scene_roots(self.doc)
         nodes = [self._node(i, n) for i, n in enumerate(self.doc.get("nodes", []))]
-        if len(nodes) > self.limits.max_nodes:
-            raise ModelTooLarge(
-                f"the model has {len(nodes)} nodes; the limit is {self.limits.max_nodes}"
-            )
-        _check_tree(nodes, roots)
         roots = self._hide_invisible(nodes, roots)
         self._expand_instances(nodes)
         self._check_size(nodes)
@@ -181,20 +178,6 @@ class _Loader:
                 )
             node.children = [*node.children, *range(first, first + count)]
             node.mesh = None
-
-    def _roots(self) -> list[int]:
-        scenes = self.doc.get("scenes")
-        n_nodes = len(self.doc.get("nodes", []))
-        if scenes:
-            index = self.doc.get("scene", 0)
-            roots = list(item(self.doc, "scenes", index).get("nodes", []))
-        else:
-            children = {c for n in self.doc.get("nodes", []) for c in n.get("children", [])}
-            roots = [i for i in range(n_nodes) if i not in children]
-        for r in roots:
-            if not isinstance(r, int) or not 0 <= r < n_nodes:
-                raise InvalidModel(f"the scene references a missing node {r!r}")
-        return roots
 
     def _check_size(self, nodes: list[Node]) -> None:
         """Refuse over-limit models from accessor counts, before decoding anything."""
@@ -319,31 +302,6 @@ def _light(index: int, d: dict[str, Any]) -> Light:
         inner_cone=inner,
         outer_cone=outer,
     )
-
-
-def _check_tree(nodes: list[Node], roots: list[int]) -> None:
-    """Every node has at most one parent and the graph has no cycles."""
-    parent: dict[int, int] = {}
-    for i, node in enumerate(nodes):
-        for c in node.children:
-            if not isinstance(c, int) or not 0 <= c < len(nodes):
-                raise InvalidModel(f"node {i} has a missing child {c!r}")
-            if c in parent or c == i:
-                raise InvalidModel(
-                    f"node {c} has more than one parent (the node graph has a cycle)"
-                )
-            parent[c] = i
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        i = stack.pop()
-        if i in seen:
-            raise InvalidModel("the node hierarchy has a cycle")
-        seen.add(i)
-        stack.extend(nodes[i].children)
-    for r in roots:
-        if r in parent:
-            raise InvalidModel(f"scene root {r} is also a child of another node")
 
 
 def _reachable_mesh(nodes: list[Node], roots: list[int]) -> bool:

@@ -29,6 +29,7 @@ from exchange.textures import check_textures
 from exchange.uris import NoFiles
 from workers.model_support import undrawable_required_extensions
 
+TRIANGLES, TRIANGLE_STRIP, TRIANGLE_FAN = 4, 5, 6
 # Data of these is compressed in the buffer and checked by the decoder at render time.
 COMPRESSED_PRIMITIVE_EXT = "KHR_draco_mesh_compression"
 # Attributes the renderer reads; each must have one element per vertex and finite values.
@@ -43,17 +44,28 @@ VERTEX_ATTRIBUTES = (
 )
 
 
-def _check_meshes(doc: dict[str, Any], accessors: Accessors, limits: AssetLimits) -> list[int]:
-    """Validate primitives; returns the triangles each mesh draws (as the renderer counts)."""
+def _triangles(mode: int, count: int) -> int:
+    """Triangles the renderer draws from ``count`` indices (points and lines: none)."""
+    if mode == TRIANGLES:
+        return count // 3
+    return max(count - 2, 0) if mode in (TRIANGLE_STRIP, TRIANGLE_FAN) else 0
+
+
+def _check_meshes(
+    doc: dict[str, Any], accessors: Accessors, limits: AssetLimits
+) -> tuple[list[int], list[int]]:
+    """Validate primitives; returns each mesh's triangles as the renderer's limit counts
+    them (an upper bound, from declared counts) and as it draws them."""
     meshes = objects(doc, "meshes")
     n_materials = len(objects(doc, "materials"))
     triangles: list[int] = []
+    drawn: list[int] = []
     vertices = 0
     for m, mesh in enumerate(meshes):
         prims = mesh.get("primitives")
         if not isinstance(prims, list) or not prims or not all(isinstance(p, dict) for p in prims):
             raise ModelInvalid(f"meshes[{m}] has no primitives")
-        tris = 0
+        tris = drawable = 0
         for p, prim in enumerate(prims):
             what = f"meshes[{m}].primitives[{p}]"
             attrs = prim.get("attributes")
@@ -76,16 +88,18 @@ def _check_meshes(doc: dict[str, Any], accessors: Accessors, limits: AssetLimits
             n = accessors.count(attrs["POSITION"])
             vertices += n
             count = accessors.count(prim["indices"]) if "indices" in prim else n
-            tris += count // 3 if mode == 4 else count
+            tris += count // 3 if mode == TRIANGLES else count
+            drawable += _triangles(mode, count)
             if COMPRESSED_PRIMITIVE_EXT in prim.get("extensions", {}):
                 continue
             _check_vertex_data(what, attrs, targets, prim.get("indices"), n, accessors)
         triangles.append(tris)
+        drawn.append(drawable)
     if vertices > limits.max_vertices:
         raise ModelInvalid(
             f"the model has {vertices:,} vertices; the limit is {limits.max_vertices:,}"
         )
-    return triangles
+    return triangles, drawn
 
 
 def _check_vertex_data(
@@ -125,10 +139,12 @@ def check_document(container: GltfContainer, limits: AssetLimits) -> None:
         )
     accessors = Accessors(container, limits)
     check_structure(doc, accessors, limits)
-    triangles = _check_meshes(doc, accessors, limits)
+    triangles, drawable = _check_meshes(doc, accessors, limits)
     if not triangles:
         raise ModelInvalid("the model has no geometry (no mesh primitives)")
     check_scene_draws(doc)
+    if not drawn_triangles(doc, drawable):
+        raise ModelInvalid("the model has no triangles to draw (only points or lines)")
     drawn = drawn_triangles(doc, triangles)
     if drawn > limits.max_triangles:
         raise ModelInvalid(

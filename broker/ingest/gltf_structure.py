@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from broker.ingest.errors import ModelInvalid
 from exchange.json_fields import index, objects
 from exchange.limits import AssetLimits
+from exchange.scene_graph import check_node_graph, scene_roots
 
 if TYPE_CHECKING:
     from broker.ingest.gltf_accessors import Accessors
@@ -42,11 +43,8 @@ def check_structure(doc: dict[str, Any], accessors: Accessors, limits: AssetLimi
 
 
 def _check_nodes(doc: dict[str, Any], limits: AssetLimits) -> None:
-    nodes = objects(doc, "nodes")
-    if len(nodes) > limits.max_nodes:
-        raise ModelInvalid(f"the model has {len(nodes):,} nodes; the limit is {limits.max_nodes:,}")
-    meshes, skins = objects(doc, "meshes"), objects(doc, "skins")
-    parent: dict[int, int] = {}
+    check_node_graph(doc, limits)
+    nodes, meshes, skins = objects(doc, "nodes"), objects(doc, "meshes"), objects(doc, "skins")
     for i, node in enumerate(nodes):
         what = f"nodes[{i}]"
         if "mesh" in node:
@@ -58,45 +56,18 @@ def _check_nodes(doc: dict[str, Any], limits: AssetLimits) -> None:
                 _numbers(node[key], n, f"{what}.{key}")
         if "weights" in node:
             _numbers(node["weights"], None, f"{what}.weights")
-        children = node.get("children", [])
-        if not isinstance(children, list):
-            raise ModelInvalid(f"{what}.children must be an array")
-        for child in children:
-            c = index(child, nodes, f"{what}.children")
-            if c == i or c in parent:
-                raise ModelInvalid(f"node {c} has more than one parent or is its own child")
-            parent[c] = i
-    for start in parent:  # a chain of parents that returns to its start is a cycle
-        seen = {start}
-        node = start
-        while node in parent:
-            node = parent[node]
-            if node in seen:
-                raise ModelInvalid(f"the node hierarchy has a cycle through node {start}")
-            seen.add(node)
-    scenes = objects(doc, "scenes")
-    for s, scene in enumerate(scenes):
-        roots = scene.get("nodes", [])
-        if not isinstance(roots, list):
-            raise ModelInvalid(f"scenes[{s}].nodes must be an array")
-        for root in roots:
-            r = index(root, nodes, f"scenes[{s}].nodes")
-            if r in parent:
-                raise ModelInvalid(f"scene root {r} is also a child of node {parent[r]}")
-    if "scene" in doc:
-        index(doc["scene"], scenes, "scene")
 
 
 def check_scene_draws(doc: dict[str, Any]) -> None:
-    """A node the renderer draws (reached from the scene, or from a root) has a mesh."""
-    nodes, scenes = doc.get("nodes", []), doc.get("scenes")
-    if scenes:
-        stack = list(scenes[doc.get("scene", 0)].get("nodes", []))
-    else:
-        children = {c for n in nodes for c in n.get("children", [])}
-        stack = [i for i in range(len(nodes)) if i not in children]
+    """A node the renderer draws (reached from the scene's roots, not hidden with its
+    subtree by KHR_node_visibility) has a mesh."""
+    nodes = doc.get("nodes", [])
+    stack = scene_roots(doc)
     while stack:
         node = nodes[stack.pop()]
+        visibility = node.get("extensions", {}).get("KHR_node_visibility", {})
+        if isinstance(visibility, dict) and visibility.get("visible") is False:
+            continue
         if "mesh" in node:
             return
         stack.extend(node.get("children", []))

@@ -127,6 +127,16 @@ def _data_uri_gltf(uri: str) -> bytes:
     return json.dumps(doc).encode()
 
 
+def _triangle_gltf(mode: int | None = None, **node: object) -> bytes:
+    """The triangle .gltf, its primitive drawn in ``mode``, its node patched with ``node``."""
+    doc = json.loads(hm.gltf_json())
+    if mode is not None:
+        doc["meshes"][0]["primitives"][0]["mode"] = mode
+    doc["nodes"][0].update(node)
+    return json.dumps(doc).encode()
+
+
+HIDDEN = {"extensions": {"KHR_node_visibility": {"visible": False}}}
 PLAIN = base64.b64encode(hm.TRIANGLE).decode()
 HOSTILE = {
     "textures-within-limits.glb": (hm.textured_glb(hm.png(64, 64), images=3), False),
@@ -157,6 +167,11 @@ HOSTILE = {
     ),
     "percent-data-uri.gltf": (_data_uri_gltf("data:application/gltf-buffer,%00%01"), True),
     "http-buffer.gltf": (_data_uri_gltf("http://example.com/triangle.bin"), True),
+    "points-only.gltf": (_triangle_gltf(mode=0), True),
+    "triangle-strip.gltf": (_triangle_gltf(mode=5), False),
+    "triangle-fan.gltf": (_triangle_gltf(mode=6), False),
+    "hidden-mesh.gltf": (_triangle_gltf(**HIDDEN), True),
+    "own-child.gltf": (_triangle_gltf(children=[0]), True),
     "zip-escape.zip": (
         hm.zip_bytes({"m/m.gltf": _data_uri_gltf("../t.bin"), "t.bin": hm.TRIANGLE}),
         True,
