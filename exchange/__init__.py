@@ -1,10 +1,13 @@
 """meshfarm's pure asset library: 3D files in, one checked in-memory view of them out.
 
 Today it holds the one glTF reader that the upload check (``broker.ingest``) and the
-renderer's loader share — GLB framing, bounded JSON, buffers and images from data URIs,
-files or ZIP members under one set of safe-ZIP rules — and the :class:`AssetLimits` both
-apply. It imports only the standard library and Pillow, never the broker, workers or the
-renderer.
+renderer's loader share — GLB framing (:mod:`~exchange.glb`), bounded JSON
+(:mod:`~exchange.json_doc`), buffers, bufferViews and images from data URIs, files or ZIP
+members under one set of safe-ZIP rules (:mod:`~exchange.gltf`, :mod:`~exchange.uris`,
+:mod:`~exchange.safe_zip`), accessor layouts and their budget (:mod:`~exchange.accessors`),
+the node graph (:mod:`~exchange.scene_graph`), texture headers and their limits
+(:mod:`~exchange.textures`) — and the :class:`AssetLimits` both apply. It imports only the
+standard library, numpy and Pillow, never the broker, workers or the renderer.
 """
 
 from exchange.blobs import Blob

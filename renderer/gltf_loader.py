@@ -2,10 +2,11 @@
 
 The file is read by :mod:`exchange`'s reader — the one the upload check uses — under an
 :class:`~exchange.limits.AssetLimits` (by default the defaults of the farm's settings);
-textures are held to its limits from their headers before any pixel is decoded. Here the
-document becomes a scene, checking what it reads: references in range, node graph
-acyclic, sizes under the limits, from declared counts before anything is decoded.
-Meshes are :mod:`renderer.gltf_meshes`', materials :mod:`renderer.gltf_materials`'.
+textures are held to its limits from their headers, and the node graph checked
+(:mod:`exchange.scene_graph`), before anything is decoded. Here the document becomes a
+scene, checking what it reads: references in range, sizes under the limits from declared
+counts before decoding. Meshes are :mod:`renderer.gltf_meshes`', materials
+:mod:`renderer.gltf_materials`'.
 """
 
 from __future__ import annotations
