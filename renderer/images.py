@@ -3,12 +3,12 @@
 The loader has held every texture's header to the model's limits
 (:func:`exchange.textures.check_textures`, as the upload check does) before any pixel is
 decoded; here Pillow's own decompression-bomb guard is the backstop. Images above
-``MAX_TEXTURE_SIDE`` — the most any
-tier's frame can show (a 4K frame is 3840 px wide) — are downscaled, keeping aspect, in
-their decoded mode before the RGBA copy is made: an 8192² PNG peaks at about 340 MB
-(Pillow holds RGB in 4 bytes a pixel) rather than 470. Identical bytes are decoded once,
-however many ``images`` entries name them (a 200 KB GLB with twelve entries pointing at
-one 8192² PNG cost 3.2 GB), and one image above ``MAX_TEXTURE_SIDE``² decodes at a time.
+``MAX_TEXTURE_SIDE`` — the most any tier's frame can show (a 4K frame is 3840 px wide) —
+are downscaled, keeping aspect, in their decoded mode before the RGBA copy is made: an
+8192² PNG peaks at about 340 MB (Pillow holds RGB in 4 bytes a pixel) rather than 470.
+Identical bytes are decoded once, however many ``images`` entries name them (a 200 KB GLB
+with twelve entries pointing at one 8192² PNG cost 3.2 GB), and one image above
+``MAX_TEXTURE_SIDE``² decodes at a time.
 """
 
 from __future__ import annotations
