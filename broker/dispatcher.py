@@ -58,6 +58,8 @@ class Dispatcher:
         self.kinds = kinds
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.leases: dict[str, queue.Lease] = {}
+        self.subjects: dict[str, str] = {}
+        """What the log calls each leased job ("render <id>")."""
         self._last_renewal = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -99,14 +101,22 @@ class Dispatcher:
                 session, lease, self.owner, lease_seconds, hooks.group_key, MAX_GROUP - 1
             )
             assignments = [self._assign(session, x) for x in (lease, *siblings)]
-        runnable = [a for a in assignments if a is not None]
+            runnable = [a for a in assignments if a is not None]
+            for assignment in runnable:
+                job = session.get(Job, assignment.job_id)
+                if job is not None:
+                    self.subjects[job.id] = hooks.subject(session, job)
         if runnable:
             for assignment in runnable:
                 leased = next(x for x in (lease, *siblings) if x.job_id == assignment.job_id)
                 self.leases[leased.job_id] = leased
                 JOBS_STARTED.labels(leased.kind).inc()
                 log.info(
-                    "%s job %s started (attempt %d)", leased.kind, leased.job_id, leased.attempt
+                    "%s started (%s job %s, attempt %d)",
+                    self.subjects.get(leased.job_id, leased.job_id),
+                    leased.kind,
+                    leased.job_id,
+                    leased.attempt,
                 )
             self.executor.submit(runnable[0].model_copy(update={"variants": runnable[1:]}))
         return True
@@ -134,8 +144,10 @@ class Dispatcher:
                 job = session.get(Job, lease.job_id)
                 if job is not None:
                     stale = [hooks.output_prefix(session, job, n) for n in range(1, lease.attempt)]
+        subject = self.subjects.get(event.job_id, f"job {event.job_id}")
         if event.kind in ("done", "error"):
             self.leases.pop(event.job_id, None)
+            self.subjects.pop(event.job_id, None)
             JOBS_FINISHED.labels(lease.kind, event.kind).inc()
             if "render" in event.timings:
                 RENDER_SECONDS.labels(lease.kind).observe(event.timings["render"])
@@ -147,20 +159,21 @@ class Dispatcher:
             log.info("ignored %s event for job %s (lease lost)", event.kind, event.job_id)
         elif event.kind == "done":
             took = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(event.timings.items()))
-            log.info("job %s finished (%s)", event.job_id, took or "no timings")
+            log.info("%s finished (%s)", subject, took or "no timings")
         elif event.kind == "error":
             log.warning(
-                "job %s failed on attempt %d: %s",
-                event.job_id,
+                "%s failed on attempt %d: %s",
+                subject,
                 lease.attempt,
                 event.message or "no message",
             )
 
     def _expire(self, job_id: str) -> None:
         lease = self.leases.pop(job_id, None)
+        subject = self.subjects.pop(job_id, f"job {job_id}")
         if lease is None:
             return
-        log.warning("worker of job %s died; retrying it", job_id)
+        log.warning("the worker of %s (job %s) died; retrying it", subject, job_id)
         JOBS_LOST.inc()
         with transaction(self.ctx.sessions) as session:
             queue.expire(session, lease)

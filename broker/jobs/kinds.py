@@ -29,6 +29,10 @@ def _alone(spec: RenderSpec | DatasetSpec) -> str | None:
     return None
 
 
+def _job_itself(session: Session, job: Job) -> str:
+    return f"{job.kind} job {job.id}"
+
+
 @dataclass(frozen=True)
 class KindHooks:
     assign: Callable[[Session, Job, int, int], Assignment]
@@ -43,6 +47,8 @@ class KindHooks:
     on_success: Callable[[Session, Job, JobEvent], None] = _nothing
     noun: str = "job"
     """How messages name one job of this kind ("The render was interrupted …")."""
+    subject: Callable[[Session, Job], str] = _job_itself
+    """How the operator's log names the job: by what the client knows it as."""
 
 
 Kinds = Mapping[str, KindHooks]

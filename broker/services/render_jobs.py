@@ -99,6 +99,10 @@ def on_success(session: Session, job: Job, event: JobEvent) -> None:
     _record(session, job, event, file_size=event.file_size, has_web_variant=event.has_web_variant)
 
 
+def subject(session: Session, job: Job) -> str:
+    return f"render {render_of(session, job).id}"
+
+
 RENDER_HOOKS = KindHooks(
     assign=assign,
     output_prefix=output_prefix,
@@ -107,6 +111,7 @@ RENDER_HOOKS = KindHooks(
     on_progress=on_progress,
     on_success=on_success,
     noun="render",
+    subject=subject,
 )
 KINDS: Kinds = {"render": RENDER_HOOKS, "dataset": RENDER_HOOKS}
 """Every job kind the broker runs today, by ``Job.kind``."""

@@ -14,10 +14,9 @@ import av
 import numpy as np
 import pytest
 from PIL import Image
-from sqlalchemy import select
 
 from broker.db.engine import transaction
-from broker.db.models import Job
+from broker.db.models import Render
 from broker.fleet import set_draining
 from broker.services import accounts
 from checks import assert_retried_once_and_charged_once
@@ -172,8 +171,8 @@ def test_a_killed_worker_is_retried_and_charged_once(
     deadline = time.monotonic() + 300
     while True:
         with farm_ctx.sessions() as session:
-            job = session.scalar(select(Job).where(Job.render_id == body["renderId"]))
-        if job.state == "leased":
+            job = session.get(Render, body["renderId"]).job
+        if job.state == "running":
             break
         assert time.monotonic() < deadline
         time.sleep(0.1)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from broker.app import create_app
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.db.models import Job, Render
+from broker.db.models import Render
 from broker.dispatcher import Dispatcher
 from broker.services import accounts
 from checks import assert_retried_once_and_charged_once
@@ -76,9 +76,9 @@ def _wait_all(ctx: AppContext, render_ids: list[str], timeout: float = 900) -> d
             renders = {
                 r.id: r for r in session.scalars(select(Render).where(Render.id.in_(render_ids)))
             }
-        if all(r.status in ("done", "error") for r in renders.values()):
+        if all(r.job.state in ("succeeded", "failed") for r in renders.values()):
             return renders
-        assert time.monotonic() < deadline, {r.id: r.status for r in renders.values()}
+        assert time.monotonic() < deadline, {r.id: r.job.state for r in renders.values()}
         time.sleep(0.3)
 
 
@@ -92,7 +92,7 @@ def test_gpu_actor_renders_and_reports(fleet_ctx):
         with TestClient(app) as client:
             body = _upload(client, headers, "BoxTextured.glb")
             renders = _wait_all(fleet_ctx, [body["renderId"]])
-            assert renders[body["renderId"]].status == "done"
+            assert renders[body["renderId"]].job.state == "succeeded"
             video = client.get(f"/v1/renders/{body['renderId']}/video", headers=headers)
             assert video.status_code == 200 and video.content[4:8] == b"ftyp"
             fleet = client.get("/v1/admin/workers", headers=headers).json()["data"]
@@ -116,23 +116,17 @@ def test_killed_actor_job_finishes_elsewhere_charged_once(fleet_ctx):
         while True:
             with fleet_ctx.sessions() as session:
                 render = session.get(Render, body["renderId"])
-            if render.status in ("poster-processing", "poster-done", "video-processing"):
+            if render.job.phase in ("poster-processing", "poster-done", "video-processing"):
+                job_id = render.job_id
                 break
             assert time.monotonic() < deadline
             time.sleep(0.05)
         executor = dispatcher.executor
         slots = executor._pools["gpu"]  # type: ignore[attr-defined]
-        victim = next(
-            s
-            for s in slots
-            if any(
-                lease.render_id == body["renderId"] and lease.job_id in s.jobs
-                for lease in dispatcher.leases.values()
-            )
-        )
+        victim = next(s for s in slots if job_id in dispatcher.leases and job_id in s.jobs)
         ray.kill(victim.actor, no_restart=False)
         renders = _wait_all(fleet_ctx, [body["renderId"]])
-        assert renders[body["renderId"]].status == "done"
+        assert renders[body["renderId"]].job.state == "succeeded"
         assert_retried_once_and_charged_once(fleet_ctx, body["renderId"], account_id)
     finally:
         dispatcher.stop()
@@ -162,10 +156,9 @@ def test_20_jobs_on_2_actors_none_lost_none_twice(fleet_ctx):
         ids.append(preview)
         assert len(ids) == 20
         renders = _wait_all(fleet_ctx, ids)
-        assert all(r.status == "done" for r in renders.values())
-        with fleet_ctx.sessions() as session:
-            jobs = session.scalars(select(Job).where(Job.render_id.in_(ids))).all()
-        assert len(jobs) == 20 and all(j.attempts == 1 and j.state == "finished" for j in jobs)
+        assert all(r.job.state == "succeeded" for r in renders.values())
+        jobs = [r.job for r in renders.values()]
+        assert len(jobs) == 20 and all(j.attempts == 1 and j.state == "succeeded" for j in jobs)
         for rid in ids:
             outputs = fleet_ctx.settings.data_dir / "objects" / "renders" / rid
             assert [p.name for p in outputs.iterdir()] == ["attempt-1"]
@@ -195,8 +188,8 @@ def test_broker_restart_recovers_in_flight_jobs(fleet_ctx):
         with fleet_ctx.sessions() as session:
             ids = list(session.scalars(select(Render.id).where(Render.model_id == body["modelId"])))
         renders = _wait_all(fleet_ctx, ids)
-        assert all(r.status == "done" for r in renders.values()), {
-            r.id: r.error_message for r in renders.values()
+        assert all(r.job.state == "succeeded" for r in renders.values()), {
+            r.id: r.job.error_message for r in renders.values()
         }
     finally:
         second.stop()
