@@ -13,6 +13,8 @@ from typing import Literal
 VideoTierName = Literal["share", "standard", "4k", "pro"]
 DatasetTierName = Literal["100x800", "196x1024", "400x2048"]
 MainCodec = Literal["h264", "prores4444"]
+"""encoders.MainCodec spelt again: importing encoders would load PyAV into every broker
+process, which only prices tiers (tests/workers/test_catalogue.py keeps the two equal)."""
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,8 @@ class RenderSpec(_Spec):
     scale_from: float | None = None
     vignette: float = 0.0
     aspect: Aspect = "16:9"
-    bg_color: str = "#ffffff"
+    bg_color: str = Field("#ffffff", pattern=r"^#[0-9a-f]{6}$")
+    """sRGB, lower-case ``#rrggbb``."""
     bg_image_id: str | None = None
     bg_align: Align | None = None
     """None: the background overlay's own alignment (top-left without one)."""
