@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from broker.api import error_handlers
 from broker.api.methods import support_head
 from broker.api.request_guard import RequestGuard
 from broker.context import AppContext
@@ -68,7 +69,7 @@ def create_app(ctx: AppContext | None = None, settings: Settings | None = None) 
     )
     app.state.ctx = context
     # The root's own routes (/metrics, dx.gl tokens) answer errors as dx.gl does.
-    dxgl_errors.install_error_handlers(app)
+    error_handlers.install(app, dxgl_errors.ERRORS)
     app.add_middleware(
         RequestGuard,
         dialects={prefix: errors for prefix, _, errors in PREFIXED},

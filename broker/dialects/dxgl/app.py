@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from broker.api.methods import support_head
+from broker.api.sub_app import sub_app
 from broker.context import AppContext
-from broker.dialects.dxgl.errors import install_error_handlers
+from broker.dialects.dxgl.errors import ERRORS
 from broker.dialects.dxgl.routes import (
     account,
     admin,
@@ -31,18 +32,18 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 def create_dxgl_app(context: AppContext) -> FastAPI:
-    app = FastAPIOffline(
-        title="meshfarm",
+    app = sub_app(
+        "meshfarm",
+        context,
+        ERRORS,
+        FastAPIOffline,
         version="1.0.0",
         description="Self-hosted render farm; a drop-in implementation of the dx.gl v1 API.",
         openapi_url="/v1/openapi.json",
         docs_url="/v1/docs",
-        redoc_url=None,
         static_url="/v1/docs/static",
         swagger_ui_oauth2_redirect_url="/v1/docs/oauth2-redirect",
     )
-    app.state.ctx = context
-    install_error_handlers(app)
     for module in (health, account, models, renders, assets, overlays, quote, admin):
         app.include_router(module.router, prefix="/v1", responses=ERROR_RESPONSES)
     support_head(app)

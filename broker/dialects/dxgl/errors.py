@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from broker import errors as e
-from broker.api import error_handlers
 from broker.api.error_handlers import ErrorDialect, Row
 from broker.dialects.dxgl.render_settings import rejected
 
@@ -90,7 +88,3 @@ def reword(exc: e.DomainError) -> str | None:
 
 
 ERRORS = ErrorDialect(envelope, TABLE, HTTP_CODES, reword)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    error_handlers.install(app, ERRORS)

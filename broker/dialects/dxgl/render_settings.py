@@ -11,22 +11,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from broker import safe_json
 from broker.errors import InvalidSettings, SettingRejected
 from workers.catalogue import DatasetTierName, VideoTierName
-from workers.specs import DatasetSpec, RenderSpec
+from workers.specs import Align, Aspect, Coverage, DatasetSpec, RenderSpec, ToneMapping
+from workers.specs import Effect as VideoEffect
 
 Quality = VideoTierName
 DatasetQuality = DatasetTierName
-Effect = Literal["turntable", "hero-spin", "showcase", "zoom-orbit", "reveal", "dataset"]
-Align = Literal[
-    "top-left",
-    "top-center",
-    "top-right",
-    "center-left",
-    "center",
-    "center-right",
-    "bottom-left",
-    "bottom-center",
-    "bottom-right",
-]
+Effect = Literal[VideoEffect, "dataset"]
 
 
 def _whole_number(value: Any) -> Any:
@@ -59,7 +49,7 @@ class RenderSettings(BaseModel):
     effect: Effect = "turntable"
     output: Literal["video", "dataset"] = "video"
     datasetQuality: DatasetQuality | None = None
-    coverage: Literal["hemisphere", "sphere"] | None = None
+    coverage: Coverage | None = None
     sweepAngle: float | None = Field(None, ge=10, le=1080)
     easeOutRatio: float | None = Field(None, ge=0, le=1)
     amplitude: float | None = Field(None, ge=5, le=180)
@@ -67,7 +57,7 @@ class RenderSettings(BaseModel):
     zoomEnd: float | None = Field(None, ge=0.1, le=3)
     scaleFrom: float | None = Field(None, ge=0, le=1)
     vignette: float = Field(0.0, ge=0, le=1)
-    aspect: Literal["16:9", "1:1", "9:16"] = "16:9"
+    aspect: Aspect = "16:9"
     bgColor: str = Field("#ffffff", pattern=r"^#[0-9a-fA-F]{6}$")
     bgImageId: str | None = Field(None, min_length=1, max_length=64)
     bgAlign: Align = "top-left"
@@ -89,7 +79,7 @@ class RenderSettings(BaseModel):
     environment: str | None = Field(None, min_length=1, max_length=64)
     environmentRotation: float | None = Field(None, ge=-360, le=360)
     environmentIntensity: float | None = Field(None, ge=0, le=100)
-    toneMapping: Literal["neutral", "aces", "none"] | None = None
+    toneMapping: ToneMapping | None = None
     keyLight: bool | None = None
     background: Literal["color", "environment"] | None = None
     materialVariant: str | None = Field(None, min_length=1, max_length=200)

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from broker.api.sub_app import sub_app
 from broker.context import AppContext
-from broker.dialects.refinery.errors import install_error_handlers
+from broker.dialects.refinery.errors import ERRORS
 
 PREFIX = "/refinery"
 
 
 def create_refinery_app(context: AppContext) -> FastAPI:
-    app = FastAPI(
-        title="meshfarm: USD Refinery API", openapi_url=None, docs_url=None, redoc_url=None
-    )
-    app.state.ctx = context
-    install_error_handlers(app)
-    return app
+    return sub_app("meshfarm: USD Refinery API", context, ERRORS)

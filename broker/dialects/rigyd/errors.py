@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from broker import errors as e
-from broker.api import error_handlers
 from broker.api.error_handlers import ErrorDialect, Row
 
 TABLE: dict[type[e.DomainError], Row] = {
@@ -36,7 +34,3 @@ def envelope(
 
 
 ERRORS = ErrorDialect(envelope, TABLE)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    error_handlers.install(app, ERRORS)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from broker.api.sub_app import sub_app
 from broker.context import AppContext
-from broker.dialects.thrixel.errors import install_error_handlers
+from broker.dialects.thrixel.errors import ERRORS
 
 PREFIX = "/thrixel"
 
 
 def create_thrixel_app(context: AppContext) -> FastAPI:
-    app = FastAPI(title="meshfarm: Thrixel API", openapi_url=None, docs_url=None, redoc_url=None)
-    app.state.ctx = context
-    install_error_handlers(app)
-    return app
+    return sub_app("meshfarm: Thrixel API", context, ERRORS)

@@ -7,10 +7,7 @@ parameter tables), whose clients read ``{"detail": message}``, so that is the en
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
 from broker import errors as e
-from broker.api import error_handlers
 from broker.api.error_handlers import ErrorDialect, Row, detail_envelope
 
 TABLE: dict[type[e.DomainError], Row] = {
@@ -26,7 +23,3 @@ TABLE: dict[type[e.DomainError], Row] = {
 }
 
 ERRORS = ErrorDialect(detail_envelope, TABLE)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    error_handlers.install(app, ERRORS)
