@@ -24,11 +24,14 @@ import sys
 import time
 from pathlib import Path
 
+from renderer import output_size
+from workers.catalogue import VIDEO_TIERS
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "assets" / "glb"  # ../shared beside the checkout
 BENCH_VENV = ROOT / ".bench-venv"
 MODELS = ("Duck.glb", "DamagedHelmet.glb")
-TIERS = (("share", 1920, 1080), ("standard", 3840, 2160), ("4k", 7680, 4320))
+TIERS = ("share", "standard", "4k")
 
 PYRENDER_PEER = r"""
 import json, os, sys, time
@@ -138,7 +141,9 @@ def main() -> None:
     for name in args.models:
         path = model_path(name)
         ours: dict[str, Timings] = {}
-        for quality, iw, ih in TIERS:
+        for quality in TIERS:
+            width, height = output_size(VIDEO_TIERS[quality].long_side, "16:9")
+            iw, ih = 2 * width, 2 * height  # 2× SSAA
             n = max(3, args.frames // (4 if quality == "4k" else 1))
             ours[quality] = time_meshfarm(path, quality, n)
             print(f"{name:18} meshfarm {quality:8} internal {iw}x{ih}: {describe(ours[quality])}")
