@@ -43,8 +43,8 @@ def _overlay(session: Session, overlay_id: str | None) -> StoredInput | None:
 
 def assign(session: Session, job: Job, attempt: int, version: int) -> Assignment:
     render = render_of(session, job)
-    model = session.get(Model, render.model_id)
-    if model is None or model.deleted_at is not None:
+    model = session.get(Model, render.model_id)  # a deleted model's file stays: it renders
+    if model is None:
         raise InputMissing("The model no longer exists")
     spec = JOB_SPECS.validate_python(job.spec)
     inputs: dict[str, StoredInput | None] = {
