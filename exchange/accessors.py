@@ -85,6 +85,13 @@ def accessor_layouts(container: GltfContainer, limits: AssetLimits) -> list[Layo
     return layouts
 
 
+def declared_count(doc: dict[str, Any], i: int, limits: AssetLimits) -> int:
+    """accessors[``i``]'s element count, from the JSON alone (what size limits are judged
+    by before any layout is checked)."""
+    what = f"accessors[{i}].count"
+    return integer(doc["accessors"][i].get("count"), what, 1, limits.max_accessor_count)
+
+
 def _layout(doc: dict[str, Any], i: int, limits: AssetLimits) -> Layout:
     acc = doc["accessors"][i]
     what = f"accessors[{i}]"
@@ -97,7 +104,7 @@ def _layout(doc: dict[str, Any], i: int, limits: AssetLimits) -> Layout:
     dtype, ncomp = COMPONENT_DTYPES[ctype], TYPE_SIZES[kind]
     if kind in ("MAT2", "MAT3") and dtype.itemsize < 4:
         raise AssetInvalid(f"{what} is a {kind} of {dtype.itemsize}-byte components (unsupported)")
-    count = integer(acc.get("count"), f"{what}.count", 1, limits.max_accessor_count)
+    count = declared_count(doc, i, limits)
     elem = dtype.itemsize * ncomp
     views = objects(doc, "bufferViews")
     dense = _read(acc, views, what, elem, count, strided=True) if "bufferView" in acc else None

@@ -4,7 +4,7 @@ The upload check and the renderer's loader both read models through here, so the
 on what a file is: its framing (:mod:`exchange.glb`), its JSON (:mod:`exchange.json_doc`),
 where each buffer's and image's bytes live (:mod:`exchange.uris`, :mod:`exchange.safe_zip`)
 and whether each buffer and bufferView lies where it says. What the document *means* —
-meshes, materials, what the renderer can draw — is the reader's caller's business.
+meshes, materials, what the renderer can draw — is :mod:`exchange.model_check`'s.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from exchange.blobs import Blob
 from exchange.errors import AssetInvalid, AssetTooLarge, AssetUnsupported
+from exchange.extensions import extension
 from exchange.glb import is_glb, read_glb
 from exchange.json_doc import parse_json
 from exchange.json_fields import index, integer, objects
@@ -26,7 +27,8 @@ from exchange.safe_zip import ZipModel, is_zip
 from exchange.uris import Files, Folder, NoFiles, resolve_uri
 
 MAX_STRIDE = 252
-MESHOPT_FALLBACK = "EXT_meshopt_compression"
+MESHOPT_EXTENSIONS = ("EXT_meshopt_compression", "KHR_meshopt_compression")
+"""The extension (and its ratified successor) whose fallback buffers hold no data."""
 
 
 @dataclass
@@ -112,7 +114,7 @@ def _buffers(doc: dict[str, Any], glb_bin: Blob | None, files: Files) -> list[Bl
                 if glb_bin.length < length:
                     raise AssetInvalid(f"buffers[0] needs {length} bytes, GLB BIN has fewer")
                 out.append(glb_bin)
-            elif buf.get("extensions", {}).get(MESHOPT_FALLBACK, {}).get("fallback"):
+            elif _is_fallback(buf, f"buffers[{i}]"):
                 out.append(None)
             else:
                 raise AssetInvalid(f"buffers[{i}] has no data")
@@ -122,6 +124,10 @@ def _buffers(doc: dict[str, Any], glb_bin: Blob | None, files: Files) -> list[Bl
             raise AssetInvalid(f"buffers[{i}] data is shorter than its byteLength")
         out.append(data)
     return out
+
+
+def _is_fallback(buf: dict[str, Any], what: str) -> bool:
+    return any((extension(buf, n, what) or {}).get("fallback") for n in MESHOPT_EXTENSIONS)
 
 
 def _check_views(doc: dict[str, Any], buffers: list[Blob | None]) -> None:

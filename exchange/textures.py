@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from exchange.errors import AssetTooLarge
+from exchange.extensions import extension
 from exchange.gltf import GltfContainer
 from exchange.images import CheckedImage, image_header, ktx2_header
 from exchange.json_fields import index, objects
@@ -32,10 +33,9 @@ def used_images(doc: dict[str, Any]) -> list[tuple[int, bool]]:
     for t, texture in enumerate(objects(doc, "textures")):
         if "source" in texture:
             used.add((index(texture["source"], images, f"textures[{t}].source"), False))
-        extensions = texture.get("extensions", {})
         for name, ktx2 in SOURCES:
-            ext = extensions.get(name) if isinstance(extensions, dict) else None
-            if isinstance(ext, dict) and "source" in ext:
+            ext = extension(texture, name, f"textures[{t}]")
+            if ext is not None and "source" in ext:
                 what = f"textures[{t}].extensions.{name}.source"
                 used.add((index(ext["source"], images, what), ktx2))
     return sorted(used)
