@@ -3,8 +3,11 @@
 Every primitive the renderer draws leaves here as triangles (strips and fans converted,
 points and lines skipped with a warning) with float32 attributes: Draco-compressed ones
 decoded, normalized integers scaled, missing normals made flat (the primitive unwelded),
-tangents built where a normal map needs them, morph targets and material-variant mappings
-checked against what they name. The GPU side never branches on any of it.
+tangents built where a normal map needs them. What the stored data must hold — types, one
+element per vertex, finite values, indices inside the vertices, morph targets and
+material-variant mappings that name what exists — was checked by
+:func:`exchange.model_check.check_model`, as at upload; Draco data, which only the decoder
+here can read, is held to the same rules once decoded.
 """
 
 from __future__ import annotations
@@ -13,25 +16,22 @@ from typing import Any
 
 import numpy as np
 
-from exchange.limits import AssetLimits
-from renderer.accessors import BufferReader, int_field, item
-from renderer.errors import InvalidModel, UnsupportedModel
+from exchange.meshes import ATTRIBUTE_TYPES, DRACO, TRIANGLE_FAN, TRIANGLE_STRIP, TRIANGLES
+from exchange.variants import mappings
+from renderer.accessors import BufferReader, normalize_ints
+from renderer.errors import InvalidModel
 from renderer.geometry import flat_normals, tangents, unweld
 from renderer.scene import Material, Mesh, MorphTarget, Primitive
 
-TRIANGLES, TRIANGLE_STRIP, TRIANGLE_FAN = 4, 5, 6
+WIDTHS = {"VEC2": 2, "VEC3": 3, "VEC4": 4}
 
 
 class MeshReader:
     """Reads ``meshes`` of one document through its :class:`BufferReader`."""
 
-    def __init__(
-        self, reader: BufferReader, limits: AssetLimits, n_variants: int, warnings: list[str]
-    ) -> None:
+    def __init__(self, reader: BufferReader, warnings: list[str]) -> None:
         self.reader = reader
         self.doc = reader.doc
-        self.limits = limits
-        self.n_variants = n_variants
         self.warnings = warnings
 
     def mesh(self, index: int, m: dict[str, Any], materials: list[Material]) -> Mesh:
@@ -50,46 +50,25 @@ class MeshReader:
     def _primitive(
         self, mesh: int, p: dict[str, Any], mode: int, materials: list[Material]
     ) -> Primitive | None:
-        label = f"mesh {mesh}"
-        draco = p.get("extensions", {}).get("KHR_draco_mesh_compression")
+        draco = p.get("extensions", {}).get(DRACO)
         indices: np.ndarray | None
         if draco is not None:
-            attrs, indices = self._draco(draco, p)
+            attrs, faces = self._draco(draco, p)
+            targets = self._targets(p, len(attrs["POSITION"]))
+            _check_decoded(f"mesh {mesh}", attrs, targets, faces, len(attrs["POSITION"]))
+            indices = faces
         else:
-            attrs = {
-                name: self.reader.accessor(acc) for name, acc in p.get("attributes", {}).items()
-            }
-            indices = (
-                self.reader.accessor(p["indices"]).astype(np.int64).reshape(-1)
-                if "indices" in p
-                else None
-            )
-        if "POSITION" not in attrs:
-            raise InvalidModel(f"{label} has a primitive without POSITION")
-        positions = np.asarray(attrs["POSITION"], dtype=np.float32).reshape(-1, 3)
-        n = len(positions)
-        if not np.all(np.isfinite(positions)):
-            raise InvalidModel(f"{label} has NaN or infinite vertex positions")
-        if indices is None:
-            indices = np.arange(n, dtype=np.int64)
-        if indices.size and (indices.min() < 0 or indices.max() >= n):
-            raise InvalidModel(f"{label} has indices pointing past its {n} vertices")
-        indices = _triangulate(indices, mode)
+            attrs, indices = self._plain(p)
+            targets = self._targets(p, len(attrs["POSITION"]))
+        n = len(attrs["POSITION"])
+        indices = _triangulate(np.arange(n, dtype=np.int64) if indices is None else indices, mode)
         if indices.size == 0:
             return None
-        arrays: dict[str, np.ndarray] = {"POSITION": positions}
-        for name, width in (("NORMAL", 3), ("TANGENT", 4), ("TEXCOORD_0", 2), ("TEXCOORD_1", 2)):
-            if name in attrs:
-                arrays[name] = _float_attr(attrs[name], n, width, label, name)
-        if "COLOR_0" in attrs:
-            color = _float_attr(attrs["COLOR_0"], n, None, label, "COLOR_0")
-            if color.shape[1] == 3:
-                color = np.concatenate([color, np.ones((n, 1), np.float32)], axis=1)
-            arrays["COLOR_0"] = color
+        arrays = {k: v for k, v in attrs.items() if k not in ("JOINTS_0", "WEIGHTS_0")}
+        if "COLOR_0" in arrays and arrays["COLOR_0"].shape[1] == 3:
+            arrays["COLOR_0"] = np.concatenate([arrays["COLOR_0"], np.ones((n, 1), np.float32)], 1)
         if "JOINTS_0" in attrs and "WEIGHTS_0" in attrs:
-            arrays["JOINTS_0"] = _float_attr(attrs["JOINTS_0"], n, 4, label, "JOINTS_0")
-            arrays["WEIGHTS_0"] = _float_attr(attrs["WEIGHTS_0"], n, 4, label, "WEIGHTS_0")
-        targets = self._targets(p, n, label)
+            arrays["JOINTS_0"], arrays["WEIGHTS_0"] = attrs["JOINTS_0"], attrs["WEIGHTS_0"]
         for i, t in enumerate(targets):
             arrays[f"T{i}P"] = t.position
             if t.normal is not None:
@@ -102,8 +81,6 @@ class MeshReader:
         lengths = np.linalg.norm(normals, axis=1, keepdims=True)
         normals = np.where(lengths > 1e-12, normals / np.maximum(lengths, 1e-30), [0.0, 1.0, 0.0])
         material_index = p.get("material")
-        if material_index is not None and not 0 <= material_index < len(materials):
-            raise InvalidModel(f"{label} references a missing material")
         tangent_array = arrays.get("TANGENT")
         if tangent_array is None and material_index is not None:
             mat = materials[material_index]
@@ -115,7 +92,11 @@ class MeshReader:
             if uv is not None:
                 tangent_array = tangents(arrays["POSITION"], normals, uv, indices)
         return Primitive(
-            variants=self._variant_mappings(p, len(materials), label),
+            variants={
+                v: mapping["material"]
+                for mapping in mappings(p, f"mesh {mesh}")
+                for v in mapping.get("variants", [])
+            },
             positions=arrays["POSITION"],
             normals=normals.astype(np.float32),
             indices=indices.astype(np.uint32),
@@ -132,42 +113,23 @@ class MeshReader:
             ],
         )
 
-    def _variant_mappings(self, p: dict[str, Any], n_materials: int, label: str) -> dict[int, int]:
-        mappings = p.get("extensions", {}).get("KHR_materials_variants", {}).get("mappings", [])
-        n_variants = self.n_variants
-        out: dict[int, int] = {}
-        for mapping in mappings:
-            material = int_field(mapping, "material")
-            if not 0 <= material < n_materials:
-                raise InvalidModel(f"{label}: a material variant names a missing material")
-            for variant in mapping.get("variants", []):
-                if not isinstance(variant, int) or not 0 <= variant < n_variants:
-                    raise InvalidModel(f"{label}: a material mapping names a missing variant")
-                out[variant] = material
-        return out
+    def _plain(self, p: dict[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """The attributes the renderer draws as float32 (vertices, width), and the indices."""
+        stored = p["attributes"]
+        attrs = {k: _f32(self.reader.accessor(stored[k])) for k in ATTRIBUTE_TYPES if k in stored}
+        indices = self.reader.accessor(p["indices"]).astype(np.int64) if "indices" in p else None
+        return attrs, indices
 
-    def _targets(self, p: dict[str, Any], n: int, label: str) -> list[MorphTarget]:
-        targets = p.get("targets", [])
-        if len(targets) > self.limits.max_morph_targets:
-            raise UnsupportedModel(
-                f"{label} has {len(targets)} morph targets (max {self.limits.max_morph_targets})"
-            )
+    def _targets(self, p: dict[str, Any], n: int) -> list[MorphTarget]:
         out = []
-        for t in targets:
-            zero = np.zeros((n, 3), np.float32)
-            pos = (
-                _float_attr(self.reader.accessor(t["POSITION"]), n, 3, label, "target")
-                if ("POSITION" in t)
-                else zero
+        for t in p.get("targets", []):
+            position = (
+                _f32(self.reader.accessor(t["POSITION"]))
+                if "POSITION" in t
+                else np.zeros((n, 3), np.float32)
             )
-            nrm = (
-                _float_attr(self.reader.accessor(t["NORMAL"]), n, 3, label, "target")
-                if "NORMAL" in t
-                else None
-            )
-            if not np.all(np.isfinite(pos)):
-                raise InvalidModel(f"{label} has non-finite morph target positions")
-            out.append(MorphTarget(position=pos, normal=nrm))
+            normal = _f32(self.reader.accessor(t["NORMAL"])) if "NORMAL" in t else None
+            out.append(MorphTarget(position=position, normal=normal))
         return out
 
     def _draco(
@@ -175,41 +137,54 @@ class MeshReader:
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         import DracoPy  # heavy optional codec: imported only for Draco files
 
-        data = bytes(self.reader.view_bytes(int_field(draco, "bufferView"))[0])
+        data = bytes(self.reader.views.view_bytes(draco["bufferView"])[0])
         try:
             decoded = DracoPy.decode(data)
         except Exception as exc:  # DracoPy raises its own untyped errors
             raise InvalidModel(f"a Draco-compressed mesh cannot be decoded: {exc}") from None
         attrs: dict[str, np.ndarray] = {}
-        for name, unique_id in draco.get("attributes", {}).items():
+        for name, unique_id in draco["attributes"].items():
             attr = decoded.get_attribute_by_unique_id(unique_id)
             if attr is None:
                 raise InvalidModel(f"Draco attribute {name} (id {unique_id}) is missing")
+            if name not in ATTRIBUTE_TYPES:
+                continue
             values = np.asarray(attr["data"])
-            acc_index = p.get("attributes", {}).get(name)
-            if acc_index is not None and item(self.doc, "accessors", acc_index).get("normalized"):
-                values = _normalize_ints(values)
-            attrs[name] = values
+            stored = p["attributes"].get(name)
+            if stored is not None and self.doc["accessors"][stored].get("normalized"):
+                values = normalize_ints(values)
+            attrs[name] = _f32(values)
         faces = np.asarray(decoded.faces, dtype=np.int64).reshape(-1)
         return attrs, faces
 
 
-def _normalize_ints(values: np.ndarray) -> np.ndarray:
-    if values.dtype.kind not in "iu":
-        return values
-    info = np.iinfo(values.dtype)
-    out = values.astype(np.float32) / np.float32(info.max)
-    return np.maximum(out, -1.0) if info.min < 0 else out
+def _f32(values: np.ndarray) -> np.ndarray:
+    """Values as contiguous float32 rows (one per vertex)."""
+    return np.ascontiguousarray(np.asarray(values, dtype=np.float32).reshape(len(values), -1))
 
 
-def _float_attr(values: np.ndarray, n: int, width: int | None, label: str, name: str) -> np.ndarray:
-    arr = np.asarray(values, dtype=np.float32)
-    arr = arr.reshape(len(arr), -1)
-    if len(arr) != n or (width is not None and arr.shape[1] != width):
-        raise InvalidModel(f"{label}: {name} does not match the vertex count or width")
-    if not np.all(np.isfinite(arr)):
-        raise InvalidModel(f"{label}: {name} holds NaN or infinite values")
-    return np.ascontiguousarray(arr)
+def _check_decoded(
+    label: str,
+    attrs: dict[str, np.ndarray],
+    targets: list[MorphTarget],
+    faces: np.ndarray,
+    n: int,
+) -> None:
+    """Decoded Draco data, which the upload cannot read, held to the rules stored data is
+    held to (:mod:`exchange.meshes`): the attributes' widths, one element per vertex,
+    finite values, indices inside the vertices."""
+    arrays = list(attrs.items())
+    for i, t in enumerate(targets):
+        arrays += [(f"morph target {i}", t.position)]
+        arrays += [(f"morph target {i} normal", t.normal)] if t.normal is not None else []
+    for name, values in arrays:
+        widths = {WIDTHS[k] for k in ATTRIBUTE_TYPES.get(name, ("VEC3",))}
+        if len(values) != n or values.shape[1] not in widths:
+            raise InvalidModel(f"{label}: {name} does not match the vertex count or width")
+        if not np.all(np.isfinite(values)):
+            raise InvalidModel(f"{label}: {name} holds NaN or infinite values")
+    if faces.size and (faces.min() < 0 or faces.max() >= n):
+        raise InvalidModel(f"{label} has indices pointing past its {n} vertices")
 
 
 def _triangulate(indices: np.ndarray, mode: int) -> np.ndarray:
