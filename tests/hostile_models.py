@@ -166,6 +166,96 @@ def instanced_glb(instances: int, triangles: int) -> bytes:
     return glb(doc, TRIANGLE + index_bytes)
 
 
+def with_accessors(doc: dict[str, Any], *blocks: tuple[bytes, dict[str, Any]]) -> bytes:
+    """A GLB of ``doc`` (the triangle's, or one like it) with each block's bytes after the
+    triangle in the BIN chunk, each as a bufferView and an accessor (``componentType``,
+    ``type``, ``count`` from the block's dict): accessors 1, 2, … in order."""
+    data = TRIANGLE
+    for payload, accessor in blocks:
+        data += b"\0" * (-len(data) % 4)
+        view = {"buffer": 0, "byteOffset": len(data), "byteLength": len(payload)}
+        doc["bufferViews"].append(view)
+        doc["accessors"].append({"bufferView": len(doc["bufferViews"]) - 1, **accessor})
+        data += payload
+    return glb(doc, data)
+
+
+def floats(kind: str, *values: float) -> tuple[bytes, dict[str, Any]]:
+    """A block for :func:`with_accessors`: float32 ``values`` as elements of ``kind``."""
+    width = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT4": 16}[kind]
+    accessor = {"componentType": 5126, "type": kind, "count": len(values) // width}
+    return struct.pack(f"<{len(values)}f", *values), accessor
+
+
+def lit_gltf(*lights: dict[str, Any], node_light: int = 0) -> bytes:
+    """The triangle .gltf lit by KHR_lights_punctual ``lights``; a second root node holds
+    light ``node_light``."""
+    doc = triangle_doc(
+        extensionsUsed=["KHR_lights_punctual"],
+        extensions={"KHR_lights_punctual": {"lights": list(lights)}},
+    )
+    light = {"KHR_lights_punctual": {"light": node_light}}
+    doc["nodes"].append({"translation": [0, 0, 2], "extensions": light})
+    doc["scenes"][0]["nodes"].append(1)
+    return gltf_json(doc)
+
+
+def variants_gltf(mapping: dict[str, Any], *, variants: Any = ({"name": "Ruby"},)) -> bytes:
+    """The triangle .gltf with KHR_materials_variants ``variants`` and two materials; its
+    primitive (material 0) maps variants to a material by ``mapping``."""
+    doc = triangle_doc(
+        extensionsUsed=["KHR_materials_variants"],
+        extensions={"KHR_materials_variants": {"variants": list(variants)}},
+        materials=[{}, {"pbrMetallicRoughness": {"baseColorFactor": [1, 0, 0, 1]}}],
+    )
+    doc["meshes"][0]["primitives"][0].update(
+        material=0, extensions={"KHR_materials_variants": {"mappings": [mapping]}}
+    )
+    return gltf_json(doc)
+
+
+def instanced_node_glb(
+    attributes: dict[str, tuple[bytes, dict[str, Any]]], *, doc: dict[str, Any] | None = None
+) -> bytes:
+    """The triangle's node drawn by EXT_mesh_gpu_instancing, an instance per element of
+    the ``attributes`` blocks (see :func:`floats`)."""
+    doc = doc or triangle_doc()
+    doc["extensionsUsed"] = ["EXT_mesh_gpu_instancing"]
+    names = {name: i + len(doc["accessors"]) for i, name in enumerate(attributes)}
+    doc["nodes"][0]["extensions"] = {"EXT_mesh_gpu_instancing": {"attributes": names}}
+    return with_accessors(doc, *attributes.values())
+
+
+def instanced_mesh_glb(triangles: int, instances: int) -> bytes:
+    """One node drawing a mesh of ``triangles`` (degenerate, via indices) as ``instances``
+    EXT_mesh_gpu_instancing instances."""
+    doc = triangle_doc(extensionsUsed=["EXT_mesh_gpu_instancing"])
+    doc["meshes"][0]["primitives"][0]["indices"] = 1
+    doc["nodes"][0]["extensions"] = {"EXT_mesh_gpu_instancing": {"attributes": {"TRANSLATION": 2}}}
+    indices = (
+        b"\0" * 12 * triangles,
+        {"componentType": 5125, "type": "SCALAR", "count": 3 * triangles},
+    )
+    return with_accessors(doc, indices, floats("VEC3", *[0.0] * 3 * instances))
+
+
+def material_gltf(material: dict[str, Any], **extra: Any) -> bytes:
+    """The triangle .gltf drawn with ``material`` (``extra``: more top-level keys)."""
+    doc = triangle_doc(materials=[material], **extra)
+    doc["meshes"][0]["primitives"][0]["material"] = 0
+    return gltf_json(doc)
+
+
+def patch_glb(data: bytes, patch: Any) -> bytes:
+    """The GLB ``data`` with its JSON changed by ``patch(doc)`` (its BIN chunk kept)."""
+    json_len = struct.unpack_from("<I", data, 12)[0]
+    doc = json.loads(data[20 : 20 + json_len])
+    rest = data[20 + json_len :]
+    bin_chunk = rest[8 : 8 + struct.unpack_from("<I", rest)[0]] if rest else b""
+    patch(doc)
+    return glb(doc, bin_chunk)
+
+
 def gltf_json(doc: dict[str, Any] | None = None, raw: bytes | None = None) -> bytes:
     """A .gltf with the triangle as a data URI; ``raw`` replaces the JSON text wholesale."""
     if raw is not None:
