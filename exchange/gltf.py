@@ -20,7 +20,7 @@ from exchange.blobs import Blob
 from exchange.errors import AssetInvalid, AssetTooLarge, AssetUnsupported
 from exchange.extensions import extension
 from exchange.glb import is_glb, read_glb
-from exchange.json_doc import parse_json
+from exchange.json_doc import read_json
 from exchange.json_fields import index, integer, objects
 from exchange.limits import AssetLimits
 from exchange.safe_zip import ZipModel, is_zip
@@ -91,9 +91,8 @@ def read_gltf(
         doc, json_bytes = glb.document, glb.json_bytes
         glb_bin = None if glb.bin_offset is None else data.window(glb.bin_offset, glb.bin_length)
     else:
-        if data.length > limits.max_json_bytes:
-            raise AssetTooLarge("glTF JSON file is too large")
-        doc, json_bytes, glb_bin = parse_json(data.read(), limits.max_json_depth), data.length, None
+        with data.open() as fh:
+            doc, json_bytes, glb_bin = read_json(fh, data.length, limits), data.length, None
     asset = doc.get("asset")
     if not isinstance(asset, dict) or not str(asset.get("version", "")).startswith("2."):
         raise AssetUnsupported("not a glTF 2.0 file (asset.version must be 2.x)")

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import IO, Any
 
-from exchange.errors import AssetInvalid
+from exchange.errors import AssetInvalid, AssetTooLarge
+from exchange.limits import AssetLimits
 
 MAX_INT_DIGITS = 20
 """Longer integers cannot be a glTF index, count or offset (2⁶⁴ has 20 digits)."""
@@ -44,6 +45,13 @@ def parse_json(raw: bytes, max_depth: int) -> dict[str, Any]:
         raise AssetInvalid("glTF JSON must be an object")
     _check_tree(doc, max_depth)
     return doc
+
+
+def read_json(fh: IO[bytes], size: int, limits: AssetLimits) -> dict[str, Any]:
+    """The document of a .gltf of ``size`` bytes read from ``fh``, within the limits."""
+    if size > limits.max_json_bytes:
+        raise AssetTooLarge("glTF JSON file is too large")
+    return parse_json(fh.read(size), limits.max_json_depth)
 
 
 def _check_tree(doc: dict[str, Any], max_depth: int) -> None:

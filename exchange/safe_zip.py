@@ -20,9 +20,11 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 from exchange.blobs import Blob
 from exchange.errors import AssetInvalid, ZipTooLarge
@@ -66,9 +68,10 @@ def _ignored(parts: list[str]) -> bool:
 
 
 class ZipModel:
-    """A checked archive: its file entries by name and the one model among them."""
+    """A checked archive (a file, or a seekable stream of one): its file entries by name and
+    the one model among them."""
 
-    def __init__(self, archive: Path, limits: AssetLimits) -> None:
+    def __init__(self, archive: Path | IO[bytes], limits: AssetLimits) -> None:
         try:
             self._zf = zipfile.ZipFile(archive)
         except (zipfile.BadZipFile, OSError) as exc:
@@ -152,6 +155,17 @@ class ZipModel:
             raise AssetInvalid(f"ZIP entry {name!r} cannot be read: {exc}") from None
         if size != info.file_size:
             raise AssetInvalid(f"ZIP entry {name!r} is not the size its header says")
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        """Member ``name`` as a stream, inflated as it is read: for a reader that needs only
+        its start (a GLB's JSON chunk), which bounds what it reads itself (the expansion
+        limit does not count it)."""
+        try:
+            with self._zf.open(self.members[name]) as src:
+                yield src
+        except READ_ERRORS as exc:
+            raise AssetInvalid(f"ZIP entry {name!r} cannot be read: {exc}") from None
 
     def extract(
         self, name: str, dest: Path, observe: Callable[[bytes], None] | None = None
