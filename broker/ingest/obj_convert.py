@@ -21,8 +21,8 @@ from broker.ingest.bounded import child_main, run_bounded
 from broker.ingest.errors import ModelInvalid
 from broker.ingest.limits import ModelLimits
 from broker.ingest.obj_scan import ObjScan
-from broker.ingest.zip_check import ZipModel
 from exchange.images import ImageInvalid, image_header
+from exchange.safe_zip import ZipModel
 from exchange.textures import TextureBudget
 
 MAX_MTL_BYTES = 16 * 1024 * 1024

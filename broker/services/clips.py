@@ -11,81 +11,50 @@ the whole file. Stored models never change, so the names are cached by storage k
 from __future__ import annotations
 
 import io
-import json
-import struct
-import zipfile
 from functools import lru_cache
 from typing import IO, Any
 
 from broker.errors import SettingRejected
-from broker.ingest.ranged_file import RangedFile
+from exchange.animations import clip_names
+from exchange.errors import AssetInvalid, AssetUnsupported
+from exchange.glb import read_glb_json
+from exchange.json_doc import read_json
+from exchange.limits import AssetLimits
+from exchange.ranged_file import RangedFile
+from exchange.safe_zip import ZipModel
+from exchange.variants import variant_names
 from workers.specs import RenderSpec
 from workers.storage import ObjectStore, StorageError
-
-GLB_MAGIC = b"glTF"
-CHUNK_JSON = 0x4E4F534A
-
 
 Names = tuple[tuple[str, ...], tuple[str, ...]]
 """(clip names, material variant names)."""
 
 
-def _names(doc: Any) -> Names:
-    """Named as the renderer names them: an unnamed clip is ``animation<index>``."""
-    if not isinstance(doc, dict):
-        return (), ()
-    clips = doc.get("animations")
-    clip_names = (
-        tuple(
-            str(clip.get("name", f"animation{index}"))
-            for index, clip in enumerate(clips)
-            if isinstance(clip, dict)
-        )
-        if isinstance(clips, list)
-        else ()
-    )
-    ext = (doc.get("extensions") or {}) if isinstance(doc.get("extensions"), dict) else {}
-    variants = (ext.get("KHR_materials_variants") or {}).get("variants")
-    variant_names = (
-        tuple(str(v.get("name", "")) for v in variants if isinstance(v, dict))
-        if isinstance(variants, list)
-        else ()
-    )
-    return clip_names, variant_names
+def _document(fh: IO[bytes], size: int, file_format: str, limits: AssetLimits) -> dict[str, Any]:
+    """The glTF JSON of a model file (``glb``, ``gltf``, or a ``zip`` holding one), read by
+    the asset reader's rules: only the GLB's JSON chunk, only the ZIP's directory and the
+    start of its model."""
+    if file_format == "zip":
+        with ZipModel(fh, limits) as archive, archive.open(archive.model) as member:
+            inner = archive.model.rsplit(".", 1)[-1].lower()
+            return _document(member, archive.members[archive.model].file_size, inner, limits)
+    if file_format == "glb":
+        return read_glb_json(fh, size, limits)[0]
+    if file_format == "gltf":
+        return read_json(fh, size, limits)
+    raise AssetUnsupported(f"a {file_format} file holds no glTF document")
 
 
-def _glb_json(fh: IO[bytes], max_json: int) -> Any:
-    header = fh.read(20)
-    if len(header) < 20 or header[:4] != GLB_MAGIC:
-        return None
-    length, kind = struct.unpack("<II", header[12:20])
-    if kind != CHUNK_JSON or length > max_json:
-        return None
-    return json.loads(fh.read(length))
-
-
-def names_of(fh: IO[bytes], file_format: str, max_json: int) -> Names | None:
-    """The clip and variant names of a model file (``glb``, ``gltf`` or a ``zip`` holding one), or
-    None when they cannot be read (then nothing is refused: the render reports it)."""
+def names_of(fh: IO[bytes], size: int, file_format: str, max_json: int) -> Names | None:
+    """The clip and variant names of a model file of ``size`` bytes, named as the renderer
+    names them, or None when they cannot be read (then nothing is refused: the render
+    reports it)."""
+    limits = AssetLimits(max_json_bytes=max_json)
     try:
-        if file_format == "glb":
-            return _names(_glb_json(fh, max_json))
-        if file_format == "gltf":
-            raw = fh.read(max_json + 1)
-            return _names(json.loads(raw)) if len(raw) <= max_json else None
-        if file_format == "zip":
-            with zipfile.ZipFile(fh) as zf:
-                members = [
-                    i for i in zf.infolist() if i.filename.lower().endswith((".gltf", ".glb"))
-                ]
-                if len(members) != 1 or members[0].file_size > max_json:
-                    return None
-                with zf.open(members[0]) as member:
-                    inner = "glb" if members[0].filename.lower().endswith(".glb") else "gltf"
-                    return names_of(member, inner, max_json)
-    except (OSError, ValueError, zipfile.BadZipFile, RecursionError):
+        doc = _document(fh, size, file_format, limits)
+        return tuple(clip_names(doc)), tuple(variant_names(doc))
+    except (AssetInvalid, OSError):
         return None
-    return None
 
 
 @lru_cache(maxsize=2048)
@@ -98,7 +67,7 @@ def _stored_names(store: ObjectStore, key: str, file_format: str, max_json: int)
         return b"".join(store.iter_range(key, pos, pos + n - 1))
 
     with io.BufferedReader(RangedFile(size, fetch), buffer_size=64 * 1024) as fh:
-        return names_of(fh, file_format, max_json)
+        return names_of(fh, size, file_format, max_json)
 
 
 def stored_names(store: ObjectStore, key: str, file_format: str, max_json: int) -> Names | None:

@@ -26,13 +26,13 @@ from broker.errors import (
     InvalidUrl,
     UrlRequired,
 )
+from broker.ingest.errors import ZipTooLarge
 from broker.ingest.image_check import CONTENT_TYPES as IMAGE_TYPES
 from broker.ingest.image_check import CheckedImage, ImageInvalid, check_image
 from broker.ingest.limits import ModelLimits
 from broker.ingest.multipart import StagedUpload
 from broker.ingest.url_fetch import FetchLimits, fetch_model
 from broker.ingest.validate import CONTENT_TYPES, ModelInvalid, accept_model, upload_format
-from broker.ingest.zip_check import ZipTooLarge
 from broker.security import Principal
 from broker.services import models as model_service
 from broker.services import overlays as overlay_service
