@@ -18,7 +18,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from broker.dialects.dxgl.render_settings import parse_render_settings, to_spec
 from broker.errors import InvalidSettings
+from exchange.limits import AssetLimits
 from workers.catalogue import VIDEO_TIERS
+from workers.config import Settings
 from workers.specs import DatasetSpec, RenderSpec
 
 VIDEO_SUFFIXES = {"h264": ".mp4", "prores4444": ".mov"}
@@ -58,6 +60,11 @@ def _spec(raw: str | None, quality: str | None) -> RenderSpec:
     if not isinstance(spec, RenderSpec):
         raise InvalidSettings("a dataset is exported with `meshfarm dataset`")
     return spec
+
+
+def _model_limits() -> AssetLimits:
+    """The model limits a server's workers load under (the ``MESHFARM_*`` settings)."""
+    return AssetLimits.from_settings(Settings())
 
 
 def _progress() -> Progress:
@@ -124,7 +131,7 @@ def _render(
     if suffix == ".png":
         from workers.local_render import render_png
 
-        render_png(model, output, spec, frame, bg_image, env)
+        render_png(model, output, spec, frame, bg_image, env, limits=_model_limits())
         return
     if suffix not in VIDEO_SUFFIXES.values():
         raise ValueError("the output must be a .png, .mp4 or .mov file")
@@ -134,7 +141,7 @@ def _render(
     from renderer import load_scene
     from workers.render_job import render_and_encode
 
-    scene = load_scene(model)
+    scene = load_scene(model, _model_limits())
     with tempfile.TemporaryDirectory(prefix="meshfarm-render-") as tmp, _progress() as bar:
         task = bar.add_task("rendering", total=None)
 
@@ -166,4 +173,6 @@ def dataset_locally(model: Path, output: Path, *, quality: str, coverage: str) -
 
         output.parent.mkdir(parents=True, exist_ok=True)
         with _user_errors():
-            build_dataset_zip(model, output, dataset_views(spec), progress=progress)
+            build_dataset_zip(
+                model, output, dataset_views(spec), progress=progress, limits=_model_limits()
+            )

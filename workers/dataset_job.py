@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from exchange.limits import AssetLimits
 from workers.config import Settings
 from workers.job_events import JobRun
 from workers.job_inputs import fetch_model, model_input
@@ -23,6 +24,6 @@ def run_dataset(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
     run.progress("poster-processing")
     started = time.monotonic()
     out = workdir / "dataset.zip"
-    build_dataset_zip(model, out, dataset_views(spec))
+    build_dataset_zip(model, out, dataset_views(spec), limits=AssetLimits.from_settings(settings))
     run.timings["render"] = time.monotonic() - started
     run.done({"dataset": run.upload(out, "application/zip")}, "dataset")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import datasets
+from exchange.limits import AssetLimits
 from renderer import load_scene
 from workers.catalogue import DATASET_TIERS
 from workers.specs import DatasetSpec
@@ -23,12 +24,15 @@ def build_dataset_zip(
     out_zip: Path,
     views: datasets.DatasetSpec,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    limits: AssetLimits,
 ) -> None:
-    """Write the dataset ZIP of ``model_path`` with ``views`` to ``out_zip``.
+    """Write the dataset ZIP of ``model_path`` (loaded under ``limits``) with ``views`` to
+    ``out_zip``.
 
     Model errors raise :class:`renderer.SceneError` subclasses whose message is fit for
     the user; a failed run leaves no ``out_zip`` behind. ``progress(done, total)`` counts
     two steps per view (rendered, depth written).
     """
-    scene = load_scene(Path(model_path))
+    scene = load_scene(Path(model_path), limits)
     datasets.write_dataset(scene, Path(out_zip), views, progress)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from exchange.limits import AssetLimits
 from renderer.environment import Environment
 from renderer.frame_renderer import Renderer
 from renderer.gltf_loader import load_scene
@@ -24,15 +25,18 @@ def render_png(
     frame: int = 0,
     bg_image: np.ndarray | None = None,
     environment: Environment | None = None,
+    *,
+    limits: AssetLimits,
 ) -> None:
-    """Render frame ``frame`` of ``model_path`` as ``spec`` asks into ``out_path``.
+    """Render frame ``frame`` of ``model_path`` (loaded under ``limits``) as ``spec`` asks
+    into ``out_path``.
 
     ``bg_image`` / ``environment`` stand for the spec's overlays (local files, loaded).
     The PNG has the tier's output size; it is RGBA for a transparent (ProRes 4444) tier
     and RGB otherwise. Errors with the model raise :class:`renderer.SceneError`
     subclasses whose message is fit for the user.
     """
-    scene = load_scene(model_path)
+    scene = load_scene(model_path, limits)
     settings = render_settings(spec, bg_image=bg_image, environment=environment)
     with Renderer(settings) as renderer:
         pixels = renderer.render_frame(scene, frame)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from encoders import EncodedFile, H264Choice, encode_render
+from exchange.limits import AssetLimits
 from renderer import Environment, Renderer, RenderSettings, Scene
 from renderer.background import backdrop_pixels
 from workers import scene_cache
@@ -246,7 +247,10 @@ def run_render(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
     bg_image = load_background(spec, inputs, store, workdir)
     environment = load_environment(spec, inputs, store, workdir)
     model = model_input(inputs)
-    scene = scene_cache.load(model.key, lambda: fetch_model(model, store, workdir, main.timings))
+    limits = AssetLimits.from_settings(settings)
+    scene = scene_cache.load(
+        model.key, lambda: fetch_model(model, store, workdir, main.timings), limits
+    )
     if len(runs) > 1:
         _render_shared(runs, scene, workdir, settings, bg_image, environment)
     else:

@@ -11,12 +11,14 @@ import pytest
 from ray_reference import ASSETS
 
 import datasets
+from exchange import AssetLimits
 from renderer import SceneError
 from workers.local_dataset import build_dataset_zip, dataset_views
 from workers.specs import DatasetSpec
 
 TINY = datasets.DatasetSpec(views=4, size=64)
 """4 views of 64 px, so the entry point runs in a second."""
+LIMITS = AssetLimits()
 
 
 def _check_zip(path: Path, views: int, size: int) -> dict:  # type: ignore[type-arg]
@@ -39,6 +41,7 @@ def test_writes_a_valid_zip_with_progress(tmp_path):  # type: ignore[no-untyped-
         out,
         datasets.DatasetSpec(views=4, size=64, coverage="sphere"),
         progress=lambda done, total: calls.append((done, total)),
+        limits=LIMITS,
     )
     meta = _check_zip(out, 4, 64)
     assert meta["coverage"] == "sphere"
@@ -68,7 +71,7 @@ def test_bad_model_leaves_no_zip(tmp_path):  # type: ignore[no-untyped-def]
     bad = tmp_path / "broken.glb"
     bad.write_bytes(b"glTF\x02\x00\x00\x00" + b"\x00" * 8)
     with pytest.raises(SceneError):
-        build_dataset_zip(bad, tmp_path / "x.zip", TINY)
+        build_dataset_zip(bad, tmp_path / "x.zip", TINY, limits=LIMITS)
     assert not (tmp_path / "x.zip").exists()
 
 
@@ -78,13 +81,17 @@ def test_failure_while_rendering_removes_the_partial_zip(tmp_path):  # type: ign
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        build_dataset_zip(ASSETS / "Duck.glb", tmp_path / "x.zip", TINY, progress=stop)
+        build_dataset_zip(
+            ASSETS / "Duck.glb", tmp_path / "x.zip", TINY, progress=stop, limits=LIMITS
+        )
     assert not (tmp_path / "x.zip").exists()
 
 
 @pytest.mark.slow
 def test_default_tier_100x800(tmp_path):  # type: ignore[no-untyped-def]
     out = tmp_path / "duck.zip"
-    build_dataset_zip(ASSETS / "Duck.glb", out, dataset_views(DatasetSpec(model_id="m")))
+    build_dataset_zip(
+        ASSETS / "Duck.glb", out, dataset_views(DatasetSpec(model_id="m")), limits=LIMITS
+    )
     meta = _check_zip(out, 100, 800)
     assert meta["coverage"] == "hemisphere"

@@ -10,16 +10,19 @@ import psutil
 import pytest
 from PIL import Image
 
+from exchange import AssetLimits
 from renderer import InvalidModel, Renderer, RenderSettings, RenderTimeout, Scene
 from renderer.gl_context import get_context
 from workers.local_render import render_png
 from workers.specs import RenderSpec
 
+LIMITS = AssetLimits()
+
 
 def test_render_png_writes_the_tier_size(asset: Callable[[str], Path], tmp_path: Path) -> None:
     out = tmp_path / "out" / "duck.png"
     spec = RenderSpec(model_id="m", aspect="9:16", bg_color="#102030")
-    render_png(asset("Duck.glb"), out, spec, frame=3)
+    render_png(asset("Duck.glb"), out, spec, frame=3, limits=LIMITS)
     with Image.open(out) as img:
         assert img.format == "PNG" and img.size == (540, 960) and img.mode == "RGB"
         assert img.getpixel((0, 0)) == (16, 32, 48)
@@ -27,7 +30,7 @@ def test_render_png_writes_the_tier_size(asset: Callable[[str], Path], tmp_path:
 
 def test_render_png_pro_tier_keeps_alpha(asset: Callable[[str], Path], tmp_path: Path) -> None:
     out = tmp_path / "pro.png"
-    render_png(asset("BoxTextured.glb"), out, RenderSpec(model_id="m", tier="pro"))
+    render_png(asset("BoxTextured.glb"), out, RenderSpec(model_id="m", tier="pro"), limits=LIMITS)
     with Image.open(out) as img:
         assert img.size == (3840, 2160) and img.mode == "RGBA"
         assert img.getpixel((0, 0))[3] == 0
@@ -35,7 +38,12 @@ def test_render_png_pro_tier_keeps_alpha(asset: Callable[[str], Path], tmp_path:
 
 def test_render_png_reports_bad_models(asset: Callable[[str], Path], tmp_path: Path) -> None:
     with pytest.raises(InvalidModel):
-        render_png(asset("bad/invalid_magic.glb"), tmp_path / "x.png", RenderSpec(model_id="m"))
+        render_png(
+            asset("bad/invalid_magic.glb"),
+            tmp_path / "x.png",
+            RenderSpec(model_id="m"),
+            limits=LIMITS,
+        )
 
 
 def test_time_limit(scene: Callable[[str], Scene], small: Callable[..., RenderSettings]) -> None:
