@@ -33,7 +33,8 @@ def test_render_png_pro_tier_keeps_alpha(asset: Callable[[str], Path], tmp_path:
     render_png(asset("BoxTextured.glb"), out, RenderSpec(model_id="m", tier="pro"), limits=LIMITS)
     with Image.open(out) as img:
         assert img.size == (3840, 2160) and img.mode == "RGBA"
-        assert img.getpixel((0, 0))[3] == 0
+        corner = img.getpixel((0, 0))
+        assert isinstance(corner, tuple) and corner[3] == 0
 
 
 def test_render_png_reports_bad_models(asset: Callable[[str], Path], tmp_path: Path) -> None:

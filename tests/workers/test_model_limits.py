@@ -22,7 +22,7 @@ REFUSAL = "the model draws 4,212 triangles; the limit is 1,000"
 
 
 def _run(job_id: str, spec: RenderSpec | DatasetSpec, store: LocalStore, data: Path) -> JobEvent:
-    settings = Settings(data_dir=data, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=data, _env_file=None)
     events: list[JobEvent] = []
     run_job(assignment(job_id, spec, model_key=KEY), store, settings, events.append)
     return next(e for e in events if e.kind in ("done", "error"))
