@@ -272,6 +272,15 @@ def gltf_json(doc: dict[str, Any] | None = None, raw: bytes | None = None) -> by
     return json.dumps(doc, allow_nan=True).encode()
 
 
+def triangle_gltf(mode: int | None = None, **node: Any) -> bytes:
+    """The triangle .gltf, its primitive drawn in ``mode``, its node patched with ``node``."""
+    doc = triangle_doc()
+    if mode is not None:
+        doc["meshes"][0]["primitives"][0]["mode"] = mode
+    doc["nodes"][0].update(node)
+    return gltf_json(doc)
+
+
 def deep_json(levels: int) -> bytes:
     """The triangle .gltf with an ``extras`` nested ``levels`` arrays deep."""
     text = gltf_json().decode()
