@@ -45,11 +45,10 @@ def _document(fh: IO[bytes], size: int, file_format: str, limits: AssetLimits) -
     raise AssetUnsupported(f"a {file_format} file holds no glTF document")
 
 
-def names_of(fh: IO[bytes], size: int, file_format: str, max_json: int) -> Names | None:
+def names_of(fh: IO[bytes], size: int, file_format: str, limits: AssetLimits) -> Names | None:
     """The clip and variant names of a model file of ``size`` bytes, named as the renderer
     names them, or None when they cannot be read (then nothing is refused: the render
     reports it)."""
-    limits = AssetLimits(max_json_bytes=max_json)
     try:
         doc = _document(fh, size, file_format, limits)
         return tuple(clip_names(doc)), tuple(variant_names(doc))
@@ -58,7 +57,9 @@ def names_of(fh: IO[bytes], size: int, file_format: str, max_json: int) -> Names
 
 
 @lru_cache(maxsize=2048)
-def _stored_names(store: ObjectStore, key: str, file_format: str, max_json: int) -> Names | None:
+def _stored_names(
+    store: ObjectStore, key: str, file_format: str, limits: AssetLimits
+) -> Names | None:
     size = store.size(key)
     if size is None:
         return None
@@ -67,18 +68,20 @@ def _stored_names(store: ObjectStore, key: str, file_format: str, max_json: int)
         return b"".join(store.iter_range(key, pos, pos + n - 1))
 
     with io.BufferedReader(RangedFile(size, fetch), buffer_size=64 * 1024) as fh:
-        return names_of(fh, size, file_format, max_json)
+        return names_of(fh, size, file_format, limits)
 
 
-def stored_names(store: ObjectStore, key: str, file_format: str, max_json: int) -> Names | None:
+def stored_names(
+    store: ObjectStore, key: str, file_format: str, limits: AssetLimits
+) -> Names | None:
     try:
-        return _stored_names(store, key, file_format, max_json)
+        return _stored_names(store, key, file_format, limits)
     except StorageError:  # not cached: the next request asks the store again
         return None
 
 
 def check_animation(
-    spec: RenderSpec, store: ObjectStore, key: str, file_format: str, max_json: int
+    spec: RenderSpec, store: ObjectStore, key: str, file_format: str, limits: AssetLimits
 ) -> None:
     """Refuse (naming the model's clips or variants) an ``animation`` or
     ``material_variant`` the model stored at ``key`` lacks. ``"*"`` (the first clip) is
@@ -87,7 +90,7 @@ def check_animation(
     wanted, variant = spec.animation, spec.material_variant
     if (wanted is None or wanted == "*") and variant is None:
         return
-    names = stored_names(store, key, file_format, max_json)
+    names = stored_names(store, key, file_format, limits)
     if names is None:
         return
     clip_names, variant_names = names

@@ -20,6 +20,7 @@ from broker.services import clips
 from broker.services import models as model_service
 from broker.services import overlays as overlay_service
 from broker.services.listing import newest_first
+from exchange.limits import AssetLimits
 from workers.catalogue import PREVIEW_LENGTH
 from workers.specs import DatasetSpec, RenderSpec
 from workers.storage import ObjectStore
@@ -53,14 +54,19 @@ class JobFilter:
 
 
 def order(
-    session: Session, store: ObjectStore, principal: Principal, spec: Spec, *, max_json: int
+    session: Session,
+    store: ObjectStore,
+    principal: Principal,
+    spec: Spec,
+    *,
+    limits: AssetLimits,
 ) -> RenderOrder:
     """Check a render of ``spec`` as it would run: the model, the overlays it names and the
     animation clip; a background overlay's own alignment fills in an unset ``bg_align``."""
     model = model_service.get_model(session, principal, spec.model_id)
     if isinstance(spec, RenderSpec):
         spec = overlay_service.resolve_overlays(session, principal, spec)
-        clips.check_animation(spec, store, model.storage_key, model.file_format, max_json)
+        clips.check_animation(spec, store, model.storage_key, model.file_format, limits)
     return RenderOrder(model, spec)
 
 

@@ -146,7 +146,7 @@ def store_model(
                     ctx.store,
                     principal,
                     spec_for(model.id),
-                    max_json=s.max_gltf_json_bytes,
+                    limits=ctx.asset_limits,
                 )
                 render = render_service.create_renders(
                     session, principal, [order], max_attempts=s.max_attempts
@@ -181,7 +181,7 @@ def _render_duplicate(
         return None
     s = ctx.settings
     order = render_service.order(
-        session, ctx.store, principal, spec_for(existing.id), max_json=s.max_gltf_json_bytes
+        session, ctx.store, principal, spec_for(existing.id), limits=ctx.asset_limits
     )
     render = render_service.create_renders(
         session, principal, [order], max_attempts=s.max_attempts

@@ -12,6 +12,7 @@ import hostile_models as hm
 import pytest
 
 from broker.services.clips import stored_names
+from exchange.limits import AssetLimits
 from testdata import ASSETS
 from workers.storage.local import LocalStore
 
@@ -50,11 +51,11 @@ def test_a_big_model_is_read_by_its_json_only_and_once(
     source.write_bytes(payload)
     key = f"models/{fmt}-big/original.{fmt}"
     store.put_file(key, source)
-    names = stored_names(store, key, fmt, 64 * MB)
+    names = stored_names(store, key, fmt, AssetLimits())
     assert names == (("Walk", "Run", "animation2"), ())
     assert 0 < store.read < 512 * 1024 < len(payload)
     read = store.read
-    assert stored_names(store, key, fmt, 64 * MB) == names
+    assert stored_names(store, key, fmt, AssetLimits()) == names
     assert store.read == read  # cached by key: the store is not asked again
 
 
@@ -78,4 +79,4 @@ def test_names_as_the_renderer_names_them(
         source.write_bytes(payload)
     key = f"models/{name}/original.{fmt}"
     store.put_file(key, source)
-    assert stored_names(store, key, fmt, 64 * MB) == names
+    assert stored_names(store, key, fmt, AssetLimits()) == names

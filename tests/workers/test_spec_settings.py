@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from renderer import InvalidSettings, RenderSettings
 from renderer.environment import uniform_environment
@@ -109,10 +110,10 @@ def test_an_uploaded_environment_that_was_not_loaded_is_refused() -> None:
         render_settings(spec(environment="e1"))
 
 
-@pytest.mark.parametrize("bad", ["white", "#12345", "#12345g", "ffffff0"])
-def test_a_bad_colour_is_invalid_settings(bad: str) -> None:
-    with pytest.raises(InvalidSettings, match="#rrggbb"):
-        render_settings(spec(bg_color=bad))
+@pytest.mark.parametrize("bad", ["white", "#12345", "#12345g", "ffffff0", "#FFFFFF"])
+def test_a_spec_refuses_a_colour_that_is_not_lower_case_rrggbb(bad: str) -> None:
+    with pytest.raises(ValidationError, match="bg_color"):
+        spec(bg_color=bad)
 
 
 def test_hex_colours() -> None:

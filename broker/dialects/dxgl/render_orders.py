@@ -14,6 +14,7 @@ from broker.jobs.states import JobState
 from broker.security import Principal
 from broker.services import models as model_service
 from broker.services import renders as render_service
+from exchange.limits import AssetLimits
 from workers.storage import ObjectStore
 
 Status = Literal[
@@ -56,7 +57,7 @@ def render_order(
     principal: Principal,
     item: Any,
     *,
-    max_json: int,
+    limits: AssetLimits,
     where: str = "",
 ) -> render_service.RenderOrder:
     """One ``{"modelId", "renderSettings"}`` item (a render, a batch item, a batch-shaped
@@ -79,7 +80,7 @@ def render_order(
         raise InvalidSettings(f"{where}{exc.detail}") from None
     try:
         return render_service.order(
-            session, store, principal, to_spec(settings, model_id), max_json=max_json
+            session, store, principal, to_spec(settings, model_id), limits=limits
         )
     except SettingRejected as exc:
         raise rejected(exc, where) from None

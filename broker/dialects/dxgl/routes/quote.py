@@ -36,7 +36,7 @@ def _line(
             ctx.store,
             principal,
             raw,
-            max_json=ctx.settings.max_gltf_json_bytes,
+            limits=ctx.asset_limits,
             where=where,
         ).spec
     else:

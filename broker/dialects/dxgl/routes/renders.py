@@ -38,7 +38,7 @@ def create_render(
             ctx.store,
             principal,
             body.model_dump(),
-            max_json=ctx.settings.max_gltf_json_bytes,
+            limits=ctx.asset_limits,
         )
         render = render_service.create_renders(
             session, principal, [order], max_attempts=ctx.settings.max_attempts
@@ -64,7 +64,7 @@ def create_batch(
                 ctx.store,
                 principal,
                 item,
-                max_json=ctx.settings.max_gltf_json_bytes,
+                limits=ctx.asset_limits,
                 where=f"renders[{i}]: ",
             )
             for i, item in enumerate(items)
