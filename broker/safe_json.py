@@ -4,20 +4,21 @@ Python's parser recurses once per nesting level and converts integers of any len
 body of ``[[[[…`` or a 5000-digit number ends in RecursionError / ValueError (a 500), and a
 ``\\u0000`` in a string reaches PostgreSQL, which refuses NUL in text (a 500 there only).
 Everything a client sends as JSON (request bodies, the ``renderSettings`` form field) goes
-through :func:`loads`, which answers ``invalid_request`` for all three, on every database.
+through :func:`loads` (the bounded parser of exchange.bounded_json, which glTF documents
+use too), which answers ``invalid_request`` for all three, on every database.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 from broker.errors import InvalidRequest
+from exchange import bounded_json
+from exchange.bounded_json import Bounds, JsonBounds
 
 MAX_DEPTH = 32
-MAX_NUMBER_CHARS = 64
+MAX_NUMBER_DIGITS = 64
 # NUL is refused by PostgreSQL text; an unpaired surrogate cannot be encoded as UTF-8 at all.
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
@@ -28,56 +29,21 @@ def refuse_bad_text(value: str, where: str) -> None:
         raise InvalidRequest(f"{where} contains a NUL character or an unpaired surrogate")
 
 
-def _number(where: str, convert: type[int] | type[float]) -> Callable[[str], int | float]:
-    def parse(text: str) -> int | float:
-        if len(text) > MAX_NUMBER_CHARS:
-            raise InvalidRequest(f"{where}: a number is longer than {MAX_NUMBER_CHARS} characters")
-        return convert(text)
-
-    return parse
-
-
-def _constant(where: str) -> Callable[[str], float]:
-    def parse(name: str) -> float:
-        raise InvalidRequest(f"{where}: {name} is not valid JSON")
-
-    return parse
-
-
 def loads(raw: str | bytes, where: str) -> Any:
     """Parse ``raw``; ``json.JSONDecodeError`` for bad syntax (the caller names that error),
     ``invalid_request`` past the limits. ``where`` names the input in messages."""
+
+    def clean(text: str) -> None:
+        refuse_bad_text(text, where)
+
+    bounds = Bounds(MAX_DEPTH, MAX_NUMBER_DIGITS, MAX_NUMBER_DIGITS, check_text=clean)
     try:
-        value = json.loads(
-            raw,
-            parse_int=_number(where, int),
-            parse_float=_number(where, float),
-            parse_constant=_constant(where),
-        )
-    except RecursionError:
-        value = None
-        too_deep = True
-    else:
-        too_deep = False
-    if too_deep or not _within_bounds(value, where):
-        raise InvalidRequest(f"{where}: JSON nested deeper than {MAX_DEPTH} levels")
-    return value
-
-
-def _within_bounds(value: Any, where: str) -> bool:
-    """Iterative walk (no recursion): depth within MAX_DEPTH, every key and string clean."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str):
-            refuse_bad_text(item, where)
-        elif isinstance(item, dict | list):
-            if depth > MAX_DEPTH:
-                return False
-            if isinstance(item, dict):
-                for key in item:
-                    refuse_bad_text(key, where)
-                stack.extend((v, depth + 1) for v in item.values())
-            else:
-                stack.extend((v, depth + 1) for v in item)
-    return True
+        return bounded_json.loads(raw, bounds)
+    except JsonBounds as exc:
+        if exc.broken == "depth":
+            raise InvalidRequest(f"{where}: JSON nested deeper than {MAX_DEPTH} levels") from None
+        if exc.broken == "number":
+            raise InvalidRequest(
+                f"{where}: a number has more than {MAX_NUMBER_DIGITS} digits"
+            ) from None
+        raise InvalidRequest(f"{where}: {exc.text} is not valid JSON") from None
