@@ -5,19 +5,16 @@ it held is still served: each render's status, settings and files, and each bala
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 
 from broker.app import create_app
 from broker.context import AppContext
@@ -28,29 +25,11 @@ from broker.jobs.billing import ledger_balance
 from broker.jobs.machine import Guard, move
 from broker.jobs.states import JobState
 from broker.security import hash_token, token_prefix
-from conftest import PG_ADMIN_URL
-from testdata import ASSETS
+from testdata import ASSETS, DXGL_DEFAULTS
 from workers.config import Settings
 
 TOKEN = "dxgl_sk_" + "m" * 40
-DEFAULTS: dict[str, Any] = {
-    "quality": "share",
-    "effect": "turntable",
-    "vignette": 0.0,
-    "aspect": "16:9",
-    "bgColor": "#ffffff",
-    "bgAlign": "top-left",
-    "length": 6.0,
-    "animationSpeed": 1.0,
-    "shadows": True,
-    "reflector": False,
-    "easing": True,
-    "rotateY": 0,
-    "tiltX": 0,
-    "panX": 0,
-    "rollZ": 0,
-    "zoom": 1.0,
-}
+DEFAULTS = DXGL_DEFAULTS
 # (render id, kind, old status, old job state, credits, settings, refunded, assets)
 RENDERS: list[tuple[str, str, str, str, int, dict[str, Any], bool, list[str]]] = [
     ("rpreview", "preview", "done", "finished", 0, {**DEFAULTS, "length": 3.0}, False, ["video"]),
@@ -103,22 +82,6 @@ RENDERS: list[tuple[str, str, str, str, int, dict[str, Any], bool, list[str]]] =
 ]
 SIGNUP = 100
 BALANCE = SIGNUP - sum(r[4] for r in RENDERS if not r[6])
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def old_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    request.getfixturevalue("postgres_url")  # skips when there is no PostgreSQL server
-    name = f"meshfarm_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _insert(conn: Connection, table: str, **values: Any) -> None:
@@ -243,7 +206,8 @@ def _old_release(conn: Connection, objects: Path) -> dict[str, bytes]:
     return files
 
 
-def test_0005_keeps_every_render_balance_and_file(old_db: str, tmp_path: Path) -> None:
+def test_0005_keeps_every_render_balance_and_file(empty_db_url: str, tmp_path: Path) -> None:
+    old_db = empty_db_url
     data = tmp_path / "data"
     objects = data / "objects"
     cfg = alembic_config(old_db)

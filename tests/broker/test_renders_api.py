@@ -7,7 +7,7 @@ from jobstate import fail
 from sqlalchemy import select
 
 from broker.db.models import Job, JobTransition, Render
-from testdata import ASSETS
+from testdata import ASSETS, DXGL_DEFAULTS
 
 
 @pytest.fixture
@@ -20,24 +20,7 @@ def test_create_render_fills_documented_defaults(client, user, model_id):
     assert res.status_code == 201, res.text
     data = res.json()["data"]
     assert data["status"] == "pending" and data["modelId"] == model_id
-    assert data["renderSettings"] == {
-        "quality": "share",
-        "effect": "turntable",
-        "vignette": 0.0,
-        "aspect": "16:9",
-        "bgColor": "#ffffff",
-        "bgAlign": "top-left",
-        "length": 6.0,
-        "animationSpeed": 1.0,
-        "shadows": True,
-        "reflector": False,
-        "easing": True,
-        "rotateY": 0,
-        "tiltX": 0,
-        "panX": 0,
-        "rollZ": 0,
-        "zoom": 1.0,
-    }
+    assert data["renderSettings"] == DXGL_DEFAULTS
     got = client.get(f"/v1/renders/{data['id']}", headers=user.headers).json()["data"]
     assert got["fileSize"] is None and got["errorMessage"] is None
     assert got["hasWebVariant"] is False
