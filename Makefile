@@ -46,9 +46,19 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP) $(RUN_STAMP)
 
-install-runtime: $(RUN_STAMP)
+# The Khronos glTF-Validator (npm, pinned in tools/gltf-validator/package-lock.json) under
+# the machine's Node.js; Debian's nodejs + npm only when there is no npm at all.
+GLTF_VALIDATOR := tools/gltf-validator/node_modules/gltf-validator/package.json
 
-install: $(STAMP)
+$(GLTF_VALIDATOR): tools/gltf-validator/package-lock.json
+	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q nodejs npm; }
+	cd tools/gltf-validator && npm ci --no-audit --no-fund --silent
+	touch $(GLTF_VALIDATOR)
+
+install-runtime: $(RUN_STAMP) $(GLTF_VALIDATOR)
+
+install: $(STAMP) $(GLTF_VALIDATOR)
 
 # `make run PORT=9000`; without PORT, MESHFARM_PORT (else 8000).
 run: install-runtime

@@ -1,0 +1,31 @@
+"""The official checkers of each output format, run as their authors ship them.
+
+A verdict is only worth something if it is the standard's own: the Khronos glTF-Validator
+for glTF/GLB, OpenUSD's ARKit compliance rules for USDZ and its validation framework for
+any USD. Our own checks live beside these, never in place of them.
+"""
+
+from health.validators.errors import ValidatorFailed, ValidatorUnavailable
+from health.validators.gltf import GltfMessage, GltfVerdict, validate_gltf
+from health.validators.usd import (
+    ArkitVerdict,
+    ComplianceIssue,
+    UsdIssue,
+    UsdValidationVerdict,
+    check_arkit,
+    validate_usd,
+)
+
+__all__ = [
+    "ArkitVerdict",
+    "ComplianceIssue",
+    "GltfMessage",
+    "GltfVerdict",
+    "UsdIssue",
+    "UsdValidationVerdict",
+    "ValidatorFailed",
+    "ValidatorUnavailable",
+    "check_arkit",
+    "validate_gltf",
+    "validate_usd",
+]
