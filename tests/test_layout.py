@@ -14,7 +14,16 @@ def test_datasets_is_ours():
 
 
 def test_top_level_packages_exist():
-    for name in ("broker", "workers", "renderer", "shaders", "encoders", "datasets", "exchange"):
+    for name in (
+        "broker",
+        "workers",
+        "renderer",
+        "shaders",
+        "encoders",
+        "datasets",
+        "exchange",
+        "health",
+    ):
         assert (ROOT / name / "__init__.py").is_file(), name
     for folder in ("infra", "k8s", "tests", "bench"):
         assert (ROOT / folder).is_dir(), folder
