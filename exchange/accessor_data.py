@@ -18,7 +18,7 @@ import numpy as np
 
 from exchange.accessors import Layout, Read, accessor_layouts
 from exchange.blobs import Blob
-from exchange.errors import AssetInvalid
+from exchange.errors import AssetInvalid, AssetUnsupported
 from exchange.gltf import GltfContainer
 from exchange.json_fields import objects
 from exchange.limits import AssetLimits
@@ -102,3 +102,28 @@ class AccessorData:
             padded = np.frombuffer(raw + b"\0" * (stride * n - len(raw)), dtype=np.uint8)
             rows = padded.reshape(n, stride)[:, :elem]
             yield np.ascontiguousarray(rows).view(dtype).reshape(n, ncomp)
+
+
+def accessor_values(data: AccessorData, i: int) -> np.ndarray:
+    """Accessor ``i`` whole, as (count, components): zeros or the dense part, sparse
+    substitutes applied, normalized integers as the floats they stand for (for readers that
+    need every value, such as the converter; the renderer reads its decoded views)."""
+    layout = data.layouts[i]
+    out = np.zeros((layout.count, layout.components), dtype=layout.dtype)
+    if layout.dense is not None:
+        chunks = list(data._read(layout.dense, layout.dtype, layout.components))
+        if not chunks:
+            raise AssetUnsupported(f"accessors[{i}] is in a compressed view (not decoded here)")
+        out = np.concatenate(chunks)
+    if layout.sparse_indices is not None and layout.sparse_values is not None:
+        assert layout.sparse_index_dtype is not None
+        idx = np.concatenate(list(data._read(layout.sparse_indices, layout.sparse_index_dtype, 1)))
+        vals = np.concatenate(
+            list(data._read(layout.sparse_values, layout.dtype, layout.components))
+        )
+        out[idx.reshape(-1).astype(np.int64)] = vals
+    if data.accessors[i].get("normalized") and out.dtype.kind in "iu":
+        info = np.iinfo(out.dtype)
+        scaled = out.astype(np.float32) / np.float32(info.max)
+        return np.maximum(scaled, -1.0) if info.min < 0 else scaled
+    return out

@@ -1,0 +1,89 @@
+"""3D files ↔ one in-memory asset (:mod:`exchange.asset.model`): the first slice of the
+converter (docs/exchange.md).
+
+Read: .glb, .gltf, .zip (a glTF or an OBJ with its files), .obj, .stl, .ply. COLLADA
+(.dae, .zae) is refused with :class:`~exchange.errors.AssetUnsupported`: trimesh reads it
+only through pycollada, which is not a dependency yet. Write: glb, obj (a ZIP), stl.
+Every refusal is an :class:`~exchange.errors.AssetInvalid`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exchange.asset.compare import RoundTrip, compare, summary
+from exchange.asset.files_out import write_obj_zip, write_stl
+from exchange.asset.glb_out import write_glb
+from exchange.asset.gltf_in import read_gltf_asset
+from exchange.asset.mesh_in import read_mesh_asset
+from exchange.asset.model import Asset, Material, Mesh, Node, Primitive, Texture
+from exchange.asset.transform import normalised
+from exchange.errors import AssetUnsupported
+from exchange.limits import AssetLimits
+from exchange.safe_zip import ZipModel
+
+TARGETS = ("glb", "obj", "stl")
+
+
+def read_asset(path: Path, limits: AssetLimits | None = None) -> Asset:
+    """The asset in ``path``, chosen by its suffix (a ZIP by the model it holds)."""
+    limits = limits or AssetLimits()
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("dae", "zae"):
+        raise AssetUnsupported("COLLADA (.dae, .zae) is not converted yet")
+    if suffix in ("obj", "stl", "ply"):
+        return read_mesh_asset(path, suffix, limits)
+    if suffix == "zip":
+        with ZipModel(path, limits) as archive:
+            holds_obj = archive.model.lower().endswith(".obj")
+        if holds_obj:
+            return read_mesh_asset(path, "zip", limits)
+    if suffix in ("glb", "gltf", "zip"):
+        return read_gltf_asset(path, limits)
+    raise AssetUnsupported(f"files of type .{suffix} are not converted yet")
+
+
+def write_asset(asset: Asset, path: Path, target: str) -> None:
+    """``asset`` as it is (see :func:`convert` for the options) in ``target``'s format."""
+    if target == "glb":
+        write_glb(asset, path)
+    elif target == "obj":
+        write_obj_zip(asset, path, path.stem)
+    elif target == "stl":
+        write_stl(asset, path)
+    else:
+        raise AssetUnsupported(f"cannot write {target!r}; targets: {', '.join(TARGETS)}")
+
+
+def convert(
+    source: Path,
+    dest: Path,
+    target: str,
+    *,
+    y_up: bool = True,
+    root_xform: bool = True,
+    limits: AssetLimits | None = None,
+) -> Asset:
+    """Read ``source``, apply the options (:mod:`exchange.asset.transform`), write ``dest``;
+    returns the asset as written (what a round trip compares the re-read output with)."""
+    asset = normalised(read_asset(source, limits), y_up=y_up, root_xform=root_xform)
+    write_asset(asset, dest, target)
+    return asset
+
+
+__all__ = [
+    "TARGETS",
+    "Asset",
+    "Material",
+    "Mesh",
+    "Node",
+    "Primitive",
+    "RoundTrip",
+    "Texture",
+    "compare",
+    "convert",
+    "normalised",
+    "read_asset",
+    "summary",
+    "write_asset",
+]
