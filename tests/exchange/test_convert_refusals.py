@@ -100,3 +100,21 @@ def test_a_truncated_binary_stl_is_refused(tmp_path: Path) -> None:
     (tmp_path / "a.stl").write_bytes(data[: len(data) // 2])
     with pytest.raises(AssetInvalid, match="STL"):
         read_asset(tmp_path / "a.stl")
+
+
+def test_a_ply_that_claims_billions_of_vertices_is_refused_at_once(tmp_path: Path) -> None:
+    header = (
+        "ply\nformat binary_little_endian 1.0\nelement vertex 2000000000\nproperty float x\n"
+        "property float y\nproperty float z\nelement face 2000000000\n"
+        "property list uchar int vertex_indices\nend_header\n"
+    )
+    (tmp_path / "a.ply").write_bytes(header.encode() + b"\0" * 4)
+    with pytest.raises(AssetInvalid, match="PLY"):
+        read_asset(tmp_path / "a.ply")
+
+
+def test_an_stl_with_nan_positions_is_refused(tmp_path: Path) -> None:
+    facet = "facet normal 0 0 1\nouter loop\nvertex 0 0 0\nvertex 1 0 0\nvertex nan 1 0\n"
+    (tmp_path / "a.stl").write_text(f"solid x\n{facet}endloop\nendfacet\nendsolid x\n")
+    with pytest.raises(AssetInvalid, match="NaN"):
+        read_asset(tmp_path / "a.stl")
