@@ -1,9 +1,9 @@
 """3D files ↔ one in-memory asset (:mod:`exchange.asset.model`): the first slice of the
 converter (docs/exchange.md).
 
-Read: .glb, .gltf, .zip (a glTF or an OBJ with its files), .obj, .stl, .ply. COLLADA
-(.dae, .zae) is refused with :class:`~exchange.errors.AssetUnsupported`: trimesh reads it
-only through pycollada, which is not a dependency yet. Write: glb, obj (a ZIP), stl.
+Read: .glb, .gltf, .zip (a glTF or an OBJ with its files), .obj, .stl, .ply, .dae
+(through pycollada); a zipped COLLADA (.zae) is refused with
+:class:`~exchange.errors.AssetUnsupported` for now. Write: glb, obj (a ZIP), stl.
 Every refusal is an :class:`~exchange.errors.AssetInvalid`.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from exchange.asset.compare import RoundTrip, compare, summary
+from exchange.asset.dae_in import read_dae_asset
 from exchange.asset.files_out import write_obj_zip, write_stl
 from exchange.asset.glb_out import write_glb
 from exchange.asset.gltf_in import read_gltf_asset
@@ -29,8 +30,10 @@ def read_asset(path: Path, limits: AssetLimits | None = None) -> Asset:
     """The asset in ``path``, chosen by its suffix (a ZIP by the model it holds)."""
     limits = limits or AssetLimits()
     suffix = path.suffix.lower().lstrip(".")
-    if suffix in ("dae", "zae"):
-        raise AssetUnsupported("COLLADA (.dae, .zae) is not converted yet")
+    if suffix == "zae":
+        raise AssetUnsupported("zipped COLLADA (.zae) is not converted yet; upload the .dae")
+    if suffix == "dae":
+        return read_dae_asset(path, limits)
     if suffix in ("obj", "stl", "ply"):
         return read_mesh_asset(path, suffix, limits)
     if suffix == "zip":

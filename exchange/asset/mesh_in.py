@@ -49,7 +49,7 @@ def read_mesh_asset(path: Path, kind: str, limits: AssetLimits) -> Asset:
         raise AssetInvalid(f"the {kind.upper()} file cannot be read: {exc}") from None
     if not isinstance(loaded, trimesh.Trimesh):
         raise AssetInvalid(f"the {kind.upper()} file holds no triangles")
-    prim = _checked(loaded.vertices, loaded.faces, None, None, kind, limits)
+    prim = checked(loaded.vertices, loaded.faces, None, None, kind, limits)
     return single_mesh_asset(Mesh(path.stem, [prim]), [], up_axis="Z")
 
 
@@ -75,7 +75,7 @@ def _obj(data: bytes, name: str, files: Files, limits: AssetLimits) -> Asset:
         material = getattr(getattr(visual, "material", None), "name", None)
         uvs = None if uv is None or len(uv) != len(g["vertices"]) else _flip_v(uv)
         normals = g.get("vertex_normals")
-        prim = _checked(g["vertices"], g["faces"], normals, uvs, "obj", limits)
+        prim = checked(g["vertices"], g["faces"], normals, uvs, "obj", limits)
         prim.material = by_name.get(material) if material is not None else None
         prims.append(prim)
     if not prims:
@@ -99,7 +99,7 @@ def _flip_v(uv: np.ndarray) -> np.ndarray:
     return out
 
 
-def _checked(
+def checked(
     vertices: Any, faces: Any, normals: Any, uvs: np.ndarray | None, kind: str, limits: AssetLimits
 ) -> Primitive:
     """A primitive of trimesh's arrays once they pass the rules its parsers skip."""

@@ -59,3 +59,12 @@ def test_the_source_is_not_changed() -> None:
     before = _box(raw)
     normalised(raw)
     np.testing.assert_allclose(_box(raw), before)
+
+
+def test_collada_units_and_up_axis_become_y_up_metres() -> None:
+    raw = read_asset(ASSETS / "teapot_instancenodes.DAE")
+    assert (raw.up_axis, raw.meters_per_unit) == ("Z", 0.0254)
+    before = _box(normalised(raw, y_up=False, root_xform=False))
+    after = _box(normalised(raw, y_up=True, root_xform=False))
+    np.testing.assert_allclose(after[:, 1], before[:, 2] * 0.0254, rtol=1e-5)
+    np.testing.assert_allclose(after[:, 0], before[:, 0] * 0.0254, rtol=1e-5)

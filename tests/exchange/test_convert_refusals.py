@@ -33,10 +33,49 @@ def test_compressed_gltf_is_unsupported(name: str, words: str) -> None:
         read_asset(ASSETS / name)
 
 
-def test_collada_is_unsupported(tmp_path: Path) -> None:
-    (tmp_path / "a.dae").write_text("<COLLADA/>")
+def test_zipped_collada_is_unsupported(tmp_path: Path) -> None:
+    (tmp_path / "a.zae").write_bytes(b"PK\x03\x04")
     with pytest.raises(AssetUnsupported, match="COLLADA"):
+        read_asset(tmp_path / "a.zae")
+
+
+@pytest.mark.parametrize("text", ["<COLLADA/>", "not xml at all", "<COLLADA><library_geometries>"])
+def test_a_broken_collada_is_refused(tmp_path: Path, text: str) -> None:
+    (tmp_path / "a.dae").write_text(text)
+    with pytest.raises(AssetInvalid, match="COLLADA"):
         read_asset(tmp_path / "a.dae")
+
+
+def _textured_dae(image_path: str) -> str:
+    """The teapot with its first material's diffuse colour replaced by ``image_path``."""
+    dae = (ASSETS / "teapot_instancenodes.DAE").read_text(errors="replace")
+    images = f'<library_images><image id="img"><init_from>{image_path}</init_from></image>'
+    params = (
+        '<newparam sid="surf"><surface type="2D"><init_from>img</init_from></surface>'
+        '</newparam><newparam sid="samp"><sampler2D><source>surf</source></sampler2D>'
+        "</newparam>"
+    )
+    colour = "<diffuse>\n              <color>0.109804 0.109804 0.694118 1</color>"
+    assert colour in dae
+    dae = dae.replace("<library_effects>", images + "</library_images><library_effects>", 1)
+    dae = dae.replace("<profile_COMMON>", "<profile_COMMON>" + params, 1)
+    return dae.replace(colour, '<diffuse><texture texture="samp" texcoord="UV"/>', 1)
+
+
+def test_a_collada_texture_inside_the_upload_is_kept(tmp_path: Path) -> None:
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "skin.png").write_bytes(_png())
+    (tmp_path / "a.dae").write_text(_textured_dae("maps\\skin.png"))
+    assert len(read_asset(tmp_path / "a.dae").textures()) == 1
+
+
+def test_a_collada_texture_outside_the_upload_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.png").write_bytes(_png())
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    (folder / "a.dae").write_text(_textured_dae("../secret.png"))
+    with pytest.raises(AssetInvalid, match="outside the upload"):
+        read_asset(folder / "a.dae")
 
 
 def _obj_zip(tmp_path: Path, mtl: str, members: dict[str, bytes]) -> Path:

@@ -22,6 +22,7 @@ GOOD = {
     "teapot_binary.stl": 0,
     "test_sphere_ascii.stl": 0,
     "test_pos_color_ascii.ply": 0,
+    "teapot_instancenodes.DAE": 0,
 }
 """Input → how many textures it brings (those the OBJ target also carries)."""
 SUFFIX = {"glb": ".glb", "obj": ".zip", "stl": ".stl"}
