@@ -8,6 +8,7 @@ whose frames are identical run as one job group.
 from __future__ import annotations
 
 import json
+from typing import get_args
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,10 +18,11 @@ from broker.jobs.kinds import InputMissing, KindHooks, Kinds
 from broker.jobs.machine import now
 from workers.catalogue import VIDEO_TIERS
 from workers.environments import BUILTIN_ENVIRONMENTS
-from workers.jobs import Assignment, JobEvent, StoredInput
+from workers.jobs import Assignment, JobEvent, RenderPhase, StoredInput
 from workers.specs import JOB_SPECS, DatasetSpec, RenderSpec
 
-PHASES = ("poster-processing", "poster-done", "video-processing")
+PHASES: tuple[str, ...] = get_args(RenderPhase)
+"""In the order a render goes through them (workers.jobs.RenderPhase)."""
 MAX_GROUP = 8
 """Renders sharing one run of frames (one renderer, one encoder each)."""
 
