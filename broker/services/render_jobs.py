@@ -91,10 +91,10 @@ def _record(session: Session, job: Job, event: JobEvent, **values: object) -> No
 
 
 def on_progress(session: Session, job: Job, event: JobEvent) -> None:
+    """New outputs (the posters) are recorded; a bare phase change is the job's alone (the
+    render's ``updatedAt`` is the later of its own and its job's)."""
     if event.assets:
         _record(session, job, event)
-    else:
-        render_of(session, job).updated_at = now()
 
 
 def on_success(session: Session, job: Job, event: JobEvent) -> None:
