@@ -5,9 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-runtime
-# Debian packages: the runtime's (Mesa EGL), and the test suite's (the reference GLSL compiler).
+# Debian packages: the runtime's (Mesa EGL), and the test suite's (the reference GLSL compiler,
+# poppler's pdftotext / pdftoppm to read the health report's PDF).
 SYSDEPS := libegl1 libegl-mesa0 libgl1-mesa-dri libgles2
-DEV_SYSDEPS := glslang-tools
+DEV_SYSDEPS := glslang-tools poppler-utils
 PORT ?=
 
 .PHONY: install sysdeps run test lint test-fast clean bench-fidelity bench-fidelity-env
@@ -56,9 +57,21 @@ $(GLTF_VALIDATOR): tools/gltf-validator/package-lock.json
 	cd tools/gltf-validator && npm ci --no-audit --no-fund --silent
 	touch $(GLTF_VALIDATOR)
 
-install-runtime: $(RUN_STAMP) $(GLTF_VALIDATOR)
+# Blender as a Python module (FBX in and out) in a venv of its own: bpy 5.0.1 pins numpy<2,
+# which the project's venv does not, and a crash inside Blender then never takes a worker down.
+BLENDER_VENV := .venv-blender
+BLENDER_STAMP := $(BLENDER_VENV)/.installed
+BLENDER_PIP := bpy==5.0.1
 
-install: $(STAMP) $(GLTF_VALIDATOR)
+$(BLENDER_STAMP):
+	$(PYTHON) -m venv $(BLENDER_VENV)
+	$(BLENDER_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BLENDER_VENV)/bin/python -m pip install -q $(BLENDER_PIP)
+	touch $(BLENDER_STAMP)
+
+install-runtime: $(RUN_STAMP) $(GLTF_VALIDATOR) $(BLENDER_STAMP)
+
+install: $(STAMP) $(GLTF_VALIDATOR) $(BLENDER_STAMP)
 
 # `make run PORT=9000`; without PORT, MESHFARM_PORT (else 8000).
 run: install-runtime
@@ -77,7 +90,7 @@ test-fast: install
 	$(BIN)/pytest -q -m 'not slow'
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BLENDER_VENV) .pytest_cache .mypy_cache .ruff_cache
 
 # Fidelity benchmark peers, never project dependencies: Blender Cycles (bpy, which needs
 # Python 3.11), NVIDIA FLIP and Playwright in their own venv, Debian's Chromium and

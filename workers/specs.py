@@ -36,7 +36,6 @@ class _Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: str
-    model_id: str
 
     @property
     def resource(self) -> Resource:
@@ -51,6 +50,7 @@ class RenderSpec(_Spec):
     """
 
     kind: Literal["render"] = "render"
+    model_id: str
     tier: VideoTierName = "share"
     preview: bool = False
     """The free system preview of an upload: half size, first in the queue."""
@@ -101,6 +101,7 @@ class DatasetSpec(_Spec):
     """A NeRF / Gaussian-splatting training set: posed views, depth, points, in one ZIP."""
 
     kind: Literal["dataset"] = "dataset"
+    model_id: str
     tier: DatasetTierName = "100x800"
     coverage: Coverage = "hemisphere"
 
@@ -113,9 +114,34 @@ class DatasetSpec(_Spec):
         return 0
 
 
-KIND_RESOURCES: dict[str, Resource] = {"render": "gpu", "dataset": "gpu"}
+ConvertTarget = Literal["usdz", "usdc", "usda", "glb", "obj", "stl"]
+
+
+class ConvertSpec(_Spec):
+    """One uploaded file converted to ``target``, checked by the target's validator, round
+    tripped and graded by a health report. The source is the conversion's stored upload."""
+
+    kind: Literal["convert"] = "convert"
+    conversion_id: str
+    target: ConvertTarget = "usdz"
+    y_up: bool = True
+    """Turn a Z-up (or X-up) source Y-up, as glTF and ARKit expect."""
+    root_xform: bool = True
+    """Bake the root transforms into the meshes and put the asset on the origin."""
+
+    @property
+    def credits(self) -> int:
+        return 0
+
+    @property
+    def priority(self) -> int:
+        return 0
+
+
+KIND_RESOURCES: dict[str, Resource] = {"render": "gpu", "dataset": "gpu", "convert": "cpu"}
 """Which worker pool runs each kind: rendering needs a GL context, conversion only CPU."""
 
-JobSpec = Annotated[RenderSpec | DatasetSpec, Field(discriminator="kind")]
-JOB_SPECS: TypeAdapter[RenderSpec | DatasetSpec] = TypeAdapter(JobSpec)
+AnySpec = RenderSpec | DatasetSpec | ConvertSpec
+JobSpec = Annotated[AnySpec, Field(discriminator="kind")]
+JOB_SPECS: TypeAdapter[AnySpec] = TypeAdapter(JobSpec)
 """Parses a stored spec back into its class (``JOB_SPECS.validate_python(row.spec)``)."""

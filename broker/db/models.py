@@ -53,6 +53,10 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(32), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     scopes: Mapped[str] = mapped_column(String(500), default="*")
+    # A vendor key's plan (a Refinery key's starter|pro|enterprise): its size and quota limits.
+    tier: Mapped[str | None] = mapped_column(String(32))
+    # Signs the webhooks of the jobs this key submits (HMAC-SHA256); kept, not hashed.
+    webhook_secret: Mapped[str | None] = mapped_column(String(128))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -238,4 +242,54 @@ class Overlay(Base):
     file_size: Mapped[int] = mapped_column(Integer)
     storage_key: Mapped[str] = mapped_column(String(300))
     published: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Conversion(Base):
+    """One uploaded file and what its convert job made of it (its state is the job's).
+
+    ``assets`` holds the object-store keys of the outputs by name (``asset``, ``report``,
+    ``report_pdf``); ``report`` is the health report itself, kept for status and listing;
+    ``token_id`` is the key that submitted it (a vendor key's quota counts its conversions).
+    """
+
+    __tablename__ = "conversions"
+    __table_args__ = (Index("ix_conversions_token_created", "token_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_id: Mapped[str | None] = mapped_column(ForeignKey("api_tokens.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    source_key: Mapped[str] = mapped_column(String(300))
+    source_format: Mapped[str] = mapped_column(String(16))
+    source_size: Mapped[int] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(16))
+    webhook_url: Mapped[str | None] = mapped_column(String(2048))
+    assets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    health_score: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    job: Mapped[Job] = relationship(lazy="joined", innerjoin=True)
+
+
+class WebhookDelivery(Base):
+    """A webhook still to deliver (an outbox row, written with the job's final move): a
+    crash loses none, and the delivery loop retries it with backoff until ``max`` tries."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhooks_due", "delivered_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    body: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    given_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from broker.db.models import Job
 from workers.jobs import Assignment, JobEvent
-from workers.specs import DatasetSpec, RenderSpec
+from workers.specs import AnySpec
 
 
 class InputMissing(Exception):
@@ -25,7 +25,7 @@ def _nothing(session: Session, job: Job, event: JobEvent) -> None:
     return None
 
 
-def _alone(spec: RenderSpec | DatasetSpec) -> str | None:
+def _alone(spec: AnySpec) -> str | None:
     return None
 
 
@@ -41,7 +41,7 @@ class KindHooks:
     """Where an attempt writes its files; earlier attempts' are removed once one succeeds."""
     phases: tuple[str, ...] = ()
     """The kind's phases in order: a report may only move a job forward through them."""
-    group_key: Callable[[RenderSpec | DatasetSpec], str | None] = _alone
+    group_key: Callable[[AnySpec], str | None] = _alone
     """Equal keys (never None) ⇒ the jobs can run as one (a render's identical frames)."""
     on_progress: Callable[[Session, Job, JobEvent], None] = _nothing
     on_success: Callable[[Session, Job, JobEvent], None] = _nothing

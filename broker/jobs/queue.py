@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from broker.db.models import Job
 from broker.jobs.machine import Guard, move, now
 from broker.jobs.states import JobState
-from workers.specs import JOB_SPECS, DatasetSpec, RenderSpec
+from workers.specs import JOB_SPECS, AnySpec
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,11 @@ def claim_siblings(
     lease: Lease,
     owner: str,
     lease_seconds: int,
-    key: Callable[[RenderSpec | DatasetSpec], str | None],
+    key: Callable[[AnySpec], str | None],
     limit: int,
 ) -> list[Lease]:
-    """Also lease queued jobs of the same kind and model whose ``key`` equals the leased
-    one's: they run as one (a batch's renders that share their frames)."""
+    """Also lease queued jobs of the same kind whose ``key`` equals the leased one's: they
+    run as one (a batch's renders that share their frames; the key names the model)."""
     job = session.get(Job, lease.job_id)
     spec = JOB_SPECS.validate_python(job.spec) if job is not None else None
     wanted = key(spec) if spec is not None else None
@@ -102,7 +102,7 @@ def claim_siblings(
         if len(siblings) >= limit:
             break
         other = JOB_SPECS.validate_python(candidate.spec)
-        if other.model_id != spec.model_id or key(other) != wanted:
+        if key(other) != wanted:
             continue
         if taken := _take(session, candidate, owner, lease_seconds):
             siblings.append(taken)

@@ -10,13 +10,13 @@ from broker.db.models import Job
 from broker.ids import new_id
 from broker.jobs import billing
 from broker.jobs.machine import record_creation
-from workers.specs import DatasetSpec, RenderSpec
+from workers.specs import AnySpec
 
 
 def submit(
     session: Session,
     account_id: str,
-    specs: Sequence[RenderSpec | DatasetSpec],
+    specs: Sequence[AnySpec],
     *,
     by: str,
     max_attempts: int,

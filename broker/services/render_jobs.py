@@ -19,7 +19,7 @@ from broker.jobs.machine import now
 from workers.catalogue import VIDEO_TIERS
 from workers.environments import BUILTIN_ENVIRONMENTS
 from workers.jobs import Assignment, JobEvent, RenderPhase, StoredInput
-from workers.specs import JOB_SPECS, DatasetSpec, RenderSpec
+from workers.specs import JOB_SPECS, AnySpec, RenderSpec
 
 PHASES: tuple[str, ...] = get_args(RenderPhase)
 """In the order a render goes through them (workers.jobs.RenderPhase)."""
@@ -67,7 +67,7 @@ def assign(session: Session, job: Job, attempt: int, version: int) -> Assignment
     )
 
 
-def frame_key(spec: RenderSpec | DatasetSpec) -> str | None:
+def frame_key(spec: AnySpec) -> str | None:
     """Equal keys ⇒ equal frames: same model and picture, different packaging (tier codec,
     background colour — the encoders lay it under transparent frames). None for jobs that
     never share: datasets, previews, and renders whose background is the environment (it
