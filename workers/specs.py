@@ -145,3 +145,7 @@ AnySpec = RenderSpec | DatasetSpec | ConvertSpec
 JobSpec = Annotated[AnySpec, Field(discriminator="kind")]
 JOB_SPECS: TypeAdapter[AnySpec] = TypeAdapter(JobSpec)
 """Parses a stored spec back into its class (``JOB_SPECS.validate_python(row.spec)``)."""
+RENDER_SPECS: TypeAdapter[RenderSpec | DatasetSpec] = TypeAdapter(
+    Annotated[RenderSpec | DatasetSpec, Field(discriminator="kind")]
+)
+"""The same for a render row's job, which is a render or a dataset."""

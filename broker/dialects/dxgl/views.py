@@ -17,7 +17,7 @@ from broker.dialects.dxgl.schemas import (
     UploadOut,
 )
 from broker.services.uploads import UploadResult
-from workers.specs import JOB_SPECS
+from workers.specs import RENDER_SPECS
 
 
 def model_out(model: Model) -> ModelOut:
@@ -41,7 +41,7 @@ def model_detail_out(model: Model, renders: list[Render]) -> ModelDetailOut:
             RenderSummary(
                 id=r.id,
                 status=status_of(r.job),
-                renderSettings=echo(JOB_SPECS.validate_python(r.job.spec)),
+                renderSettings=echo(RENDER_SPECS.validate_python(r.job.spec)),
                 is_system_preview=r.is_system_preview,
                 createdAt=r.created_at,
                 updatedAt=updated_at(r),
@@ -66,7 +66,7 @@ def render_out(render: Render) -> RenderOut:
         id=render.id,
         modelId=render.model_id,
         status=status_of(render.job),
-        renderSettings=echo(JOB_SPECS.validate_python(render.job.spec)),
+        renderSettings=echo(RENDER_SPECS.validate_python(render.job.spec)),
         fileSize=render.file_size,
         errorMessage=render.job.error_message,
         hasWebVariant=render.has_web_variant,
