@@ -9,7 +9,7 @@ lease still holds.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -65,3 +65,6 @@ class JobEvent(BaseModel):
     has_web_variant: bool = False
     message: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    """A kind's small JSON result, recorded by the broker with the outputs (a conversion's
+    health report)."""
