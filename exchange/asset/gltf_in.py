@@ -3,9 +3,9 @@
 The file is opened and checked by THE glTF reader and the upload check's rules
 (:func:`exchange.open_asset`, :func:`exchange.check_model`), so a file the converter reads
 is one the broker would accept; accessor values come from the same checked layouts
-(:func:`exchange.accessor_data.accessor_values`). Draco and meshopt compression are refused
-(:class:`~exchange.errors.AssetUnsupported`): decoding them is the renderer's. Only
-triangle primitives and TEXCOORD_0 are kept; points and lines carry no surface.
+(:func:`exchange.accessor_data.accessor_values`). Draco- and meshopt-compressed data is
+decoded (:mod:`exchange.asset.codecs`) and held to the same rules. Only triangle
+primitives and TEXCOORD_0 are kept; points and lines carry no surface.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 
 from exchange.accessor_data import AccessorData, accessor_values
+from exchange.asset.codecs import DecodedViews, draco_primitive
 from exchange.asset.model import Asset, Material, Mesh, Node, Primitive, Texture
 from exchange.errors import AssetUnsupported
 from exchange.gltf import GltfContainer, open_asset
 from exchange.limits import AssetLimits
+from exchange.meshes import DRACO
 from exchange.model_check import check_model
 from exchange.scene_graph import scene_roots
 
@@ -32,14 +34,17 @@ IGNORABLE = frozenset(
     }
 )
 """Required extensions a conversion may read past (their effect is lost, not misread)."""
+DECODED = frozenset({DRACO, "EXT_meshopt_compression", "KHR_meshopt_compression"})
+"""Required extensions whose data :mod:`exchange.asset.codecs` decodes."""
 TRIANGLES, POINTS_AND_LINES = 4, (0, 1, 2, 3)
 MIMES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
 def read_gltf_asset(path: Path, limits: AssetLimits) -> Asset:
     with open_asset(path, limits, files_beside=True) as container:
-        data = check_model(container, limits, IGNORABLE)
-        return _Reader(container, data).asset()
+        views = DecodedViews(container)
+        data = check_model(container, limits, IGNORABLE | DECODED, views)
+        return _Reader(container, data, views).asset()
 
 
 def sniff_mime(data: bytes) -> str | None:
@@ -47,8 +52,8 @@ def sniff_mime(data: bytes) -> str | None:
 
 
 class _Reader:
-    def __init__(self, container: GltfContainer, data: AccessorData) -> None:
-        self.c, self.data, self.doc = container, data, container.document
+    def __init__(self, container: GltfContainer, data: AccessorData, views: DecodedViews) -> None:
+        self.c, self.data, self.doc, self.views = container, data, container.document, views
         self._textures: dict[int, Texture | None] = {}
 
     def asset(self) -> Asset:
@@ -66,17 +71,21 @@ class _Reader:
         prims = []
         for j, p in enumerate(mesh.get("primitives", [])):
             what = f"meshes[{i}].primitives[{j}]"
-            if "KHR_draco_mesh_compression" in p.get("extensions", {}):
-                raise AssetUnsupported(f"{what} is Draco-compressed (not converted yet)")
             mode = p.get("mode", TRIANGLES)
             if mode in POINTS_AND_LINES:
                 continue
             if mode != TRIANGLES:
                 raise AssetUnsupported(f"{what}: strips and fans are not converted yet")
-            prims.append(self._primitive(p))
+            prims.append(self._primitive(p, what))
         return Mesh(str(mesh.get("name", "")), prims)
 
-    def _primitive(self, p: dict[str, Any]) -> Primitive:
+    def _primitive(self, p: dict[str, Any], what: str) -> Primitive:
+        draco = p.get("extensions", {}).get(DRACO)
+        if draco is not None:
+            data = self.views.stored(draco["bufferView"])
+            values, tris = draco_primitive(self.doc, p, data, what)
+            uvs = values.get("TEXCOORD_0")
+            return Primitive(values["POSITION"], tris, values.get("NORMAL"), uvs, p.get("material"))
         attrs = p["attributes"]
         positions = self._floats(attrs["POSITION"])
         if "indices" in p:

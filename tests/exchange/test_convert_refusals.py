@@ -24,15 +24,6 @@ def test_bad_files_are_refused(path: Path) -> None:
     assert str(refused.value)
 
 
-@pytest.mark.parametrize(
-    ("name", "words"),
-    [("BoxTextured-draco.glb", "KHR_draco"), ("BoxMeshopt.glb", "meshopt")],
-)
-def test_compressed_gltf_is_unsupported(name: str, words: str) -> None:
-    with pytest.raises(AssetUnsupported, match=words):
-        read_asset(ASSETS / name)
-
-
 def test_zipped_collada_is_unsupported(tmp_path: Path) -> None:
     (tmp_path / "a.zae").write_bytes(b"PK\x03\x04")
     with pytest.raises(AssetUnsupported, match="COLLADA"):
