@@ -34,13 +34,16 @@ from broker.metrics import (
     JOBS_STARTED,
     RENDER_SECONDS,
 )
-from broker.services.render_jobs import KINDS, MAX_GROUP
+from broker.services import convert_jobs, render_jobs
+from broker.services.render_jobs import MAX_GROUP
 from workers.executor import Executor
 from workers.jobs import Assignment, JobEvent
 from workers.resources import RESOURCES, Resource
 from workers.specs import KIND_RESOURCES
 
 log = logging.getLogger("meshfarm.dispatcher")
+KINDS: Kinds = {**render_jobs.KINDS, **convert_jobs.KINDS}
+"""Every job kind the broker runs, by ``Job.kind``."""
 
 
 class Dispatcher:
