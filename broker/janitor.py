@@ -89,6 +89,8 @@ def _kept_keys(ctx: AppContext, prefix: str, owners: Iterable[str]) -> tuple[set
                 referenced.update(
                     session.scalars(select(Model.storage_key).where(Model.id.in_(ids)))
                 )
+                sources = session.scalars(select(Model.source_key).where(Model.id.in_(ids)))
+                referenced.update(key for key in sources if key)  # uploads kept beside a GLB
             elif prefix == "overlays":
                 referenced.update(
                     session.scalars(select(Overlay.storage_key).where(Overlay.id.in_(ids)))

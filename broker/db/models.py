@@ -121,6 +121,10 @@ class Model(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     file_format: Mapped[str] = mapped_column(String(8))
     storage_key: Mapped[str] = mapped_column(String(300))
+    # The file as uploaded (``storage_key`` itself unless it was converted to GLB); NULL
+    # for an OBJ scan converted before migration 0007, whose upload was not kept.
+    source_key: Mapped[str | None] = mapped_column(String(300))
+    source_format: Mapped[str | None] = mapped_column(String(16))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -42,7 +42,11 @@ def add_model(
     sha256: str,
     file_format: str,
     storage_key: str,
+    source_format: str | None = None,
+    source_key: str | None = None,
 ) -> Model:
+    """``size``, ``sha256`` and ``original_name`` describe the file as uploaded: in
+    ``source_format`` at ``source_key`` when it was converted, else the stored file."""
     model = Model(
         id=model_id,
         account_id=account_id,
@@ -51,6 +55,8 @@ def add_model(
         sha256=sha256,
         file_format=file_format,
         storage_key=storage_key,
+        source_format=source_format or file_format,
+        source_key=source_key or storage_key,
     )
     session.add(model)
     session.flush()

@@ -32,7 +32,14 @@ from broker.ingest.image_check import CheckedImage, ImageInvalid, check_image
 from broker.ingest.limits import ModelLimits
 from broker.ingest.multipart import StagedUpload
 from broker.ingest.url_fetch import FetchLimits, fetch_model
-from broker.ingest.validate import CONTENT_TYPES, ModelInvalid, accept_model, upload_format
+from broker.ingest.validate import (
+    AcceptedModel,
+    ModelInvalid,
+    accept_model,
+    content_type,
+    refusal,
+    upload_format,
+)
 from broker.security import Principal
 from broker.services import models as model_service
 from broker.services import overlays as overlay_service
@@ -58,11 +65,16 @@ def _model_key(model_id: str, file_format: str) -> str:
     return f"models/{model_id}/original.{file_format}"
 
 
+def _source_key(model_id: str, source_format: str) -> str:
+    """Where an upload converted to GLB is kept as it was sent."""
+    return f"models/{model_id}/source.{source_format}"
+
+
 def model_format(staged: StagedUpload) -> str:
     """The upload's format from its name; refused first, before its settings are read."""
     file_format = upload_format(staged.filename)
     if file_format is None:
-        raise InvalidFormat(f"File {staged.filename!r} is not .glb, .gltf, or .zip")
+        raise InvalidFormat(refusal(staged.filename))
     return file_format
 
 
@@ -115,6 +127,7 @@ def store_model(
         accepted = accept_model(
             staged.path or Path(),
             file_format,
+            filename=staged.filename,
             tmp_dir=s.tmp_dir,
             limits=ModelLimits.from_settings(s),
         )
@@ -123,10 +136,8 @@ def store_model(
     except ModelInvalid as exc:
         raise InvalidFormat(f"File is not a valid {file_format.upper()} model: {exc}") from None
     model_id = model_service.new_model_id()
-    key = _model_key(model_id, accepted.file_format)
-    ctx.store.put_file(key, accepted.path, CONTENT_TYPES[accepted.file_format])
-    if accepted.path != staged.path:
-        accepted.path.unlink(missing_ok=True)
+    key, source_key = _store_files(ctx, model_id, staged, accepted)
+    keys = [key, source_key]
     try:
         try:
             with transaction(ctx.sessions) as session:
@@ -139,6 +150,8 @@ def store_model(
                     sha256=staged.sha256,
                     file_format=accepted.file_format,
                     storage_key=key,
+                    source_format=accepted.source_format,
+                    source_key=source_key,
                 )
                 render_service.create_preview(session, model, max_attempts=s.max_attempts)
                 order = render_service.order(
@@ -159,11 +172,37 @@ def store_model(
                 duplicate = _render_duplicate(session, ctx, principal, staged.sha256, spec_for)
             if duplicate is None:
                 raise
-            ctx.store.delete(key)
+            _delete(ctx, keys)
             return duplicate
     except BaseException:
-        ctx.store.delete(key)
+        _delete(ctx, keys)
         raise
+
+
+def _store_files(
+    ctx: AppContext, model_id: str, staged: StagedUpload, accepted: AcceptedModel
+) -> tuple[str, str]:
+    """The model's file and, when it was converted, the upload as sent beside it:
+    (model key, upload key). If either cannot be stored, neither is left behind."""
+    key = _model_key(model_id, accepted.file_format)
+    source_key = _source_key(model_id, accepted.source_format) if accepted.converted else key
+    try:
+        ctx.store.put_file(key, accepted.path, content_type(accepted.file_format))
+        if accepted.converted:
+            upload = staged.path or Path()
+            ctx.store.put_file(source_key, upload, content_type(accepted.source_format))
+    except BaseException:
+        _delete(ctx, [key, source_key])
+        raise
+    finally:
+        if accepted.converted:
+            accepted.path.unlink(missing_ok=True)
+    return key, source_key
+
+
+def _delete(ctx: AppContext, keys: list[str]) -> None:
+    for key in dict.fromkeys(keys):
+        ctx.store.delete(key)
 
 
 def _check_overlays_in(session: Session, principal: Principal, spec_for: SpecFor) -> None:

@@ -110,6 +110,10 @@ class ModelOut(Timestamped):
     tags: list[str]
     fileSize: int
     sha256: str
+    originalFormat: str | None = Field(
+        description="meshfarm: the uploaded file's format (glb, gltf, zip, stl, ply, dae, ...); "
+        "the upload as sent is GET /v1/models/:id/original"
+    )
     archived: bool
     createdAt: datetime
 

@@ -29,6 +29,7 @@ def model_out(model: Model) -> ModelOut:
         tags=[t.tag for t in model.tags],
         fileSize=model.file_size,
         sha256=model.sha256,
+        originalFormat=model.source_format,
         archived=model.archived,
         createdAt=model.created_at,
     )

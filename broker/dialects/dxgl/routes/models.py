@@ -1,4 +1,5 @@
-"""/v1/models — upload, dedup pre-flight, list, detail, patch, archive, file, delete."""
+"""/v1/models — upload, dedup pre-flight, list, detail, patch, archive, file, original
+(a meshfarm extension: the upload as sent, before any conversion), delete."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from broker.dialects.dxgl.schemas import (
 from broker.dialects.dxgl.views import model_detail_out, model_out, upload_out
 from broker.errors import FileNotFound, InvalidRequest, Sha256Required
 from broker.ingest.multipart import openapi_body, receive_upload
-from broker.ingest.validate import CONTENT_TYPES
+from broker.ingest.validate import CONTENT_TYPES, SOURCE_TYPES, content_type
 from broker.security import Principal
 from broker.services import models as model_service
 from broker.services import renders as render_service
@@ -187,6 +188,38 @@ def download_model_file(
             request,
             media_type=CONTENT_TYPES[model.file_format],
             filename=f"{stem}.{model.file_format}",
+        )
+    except FileNotFoundError:
+        raise FileNotFound() from None
+
+
+ORIGINAL_TYPES = {*CONTENT_TYPES.values(), *SOURCE_TYPES.values(), "application/octet-stream"}
+
+
+@router.get(
+    "/{model_id}/original",
+    response_class=Response,
+    responses={200: {"content": {v: {} for v in sorted(ORIGINAL_TYPES)}}},
+)
+def download_model_original(
+    model_id: str,
+    request: Request,
+    principal: Principal = Depends(require("models:read")),
+    ctx: AppContext = Depends(get_ctx),
+) -> Response:
+    """The file as it was uploaded (an STL, a PLY, an OBJ scan's ZIP, ...), with its own
+    name; for a model stored as uploaded, the same bytes as ``/file``."""
+    with transaction(ctx.sessions) as session:
+        model = model_service.get_model(session, principal, model_id)
+    if model.source_key is None or model.source_format is None:
+        raise FileNotFound("This model's upload was converted before originals were kept")
+    try:
+        return serve_object(
+            ctx.store,
+            model.source_key,
+            request,
+            media_type=content_type(model.source_format),
+            filename=model.original_name,
         )
     except FileNotFoundError:
         raise FileNotFound() from None
