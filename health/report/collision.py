@@ -1,0 +1,91 @@
+"""Collision meshes: one convex hull per drawn mesh, in world space (Qhull through
+scipy), within a time budget.
+
+A convex hull is what every physics engine accepts as a dynamic collider (PhysX, Chaos,
+Bullet, Havok); decomposing a concave mesh into many hulls is left to the engines' own
+tools. A mesh whose points span no volume (a plane, a line) has no hull and is reported
+as failed; once ``budget_s`` is spent the remaining meshes are not tried.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.spatial import ConvexHull, QhullError
+
+from exchange.asset.model import Asset, Mesh, Node, Primitive, world_points
+from health.report.geometry import placed_meshes
+
+DEFAULT_BUDGET_S = 10.0
+
+
+@dataclass(frozen=True)
+class Hull:
+    mesh: str
+    """The node (or mesh) name the hull wraps."""
+    vertices: int
+    triangles: int
+    primitive: Primitive
+    """World-space hull, faces wound outward."""
+
+
+@dataclass(frozen=True)
+class Collision:
+    hulls: list[Hull] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    """Meshes without a hull: flat, or past the time budget."""
+    budget_exceeded: bool = False
+    seconds: float = 0.0
+
+    @property
+    def generated(self) -> bool:
+        """Every drawn mesh got its hull (and there was at least one)."""
+        return bool(self.hulls) and not self.failed
+
+
+def convex_hulls(asset: Asset, *, budget_s: float = DEFAULT_BUDGET_S) -> Collision:
+    started = time.monotonic()
+    hulls, failed, exceeded = [], [], False
+    for name, world, prims in placed_meshes(asset):
+        if exceeded or time.monotonic() - started > budget_s:
+            exceeded = True
+            failed.append(name)
+            continue
+        pts = [world_points(world, p.positions) for p in prims if len(p.indices)]
+        hull = hull_primitive(np.concatenate(pts)) if pts else None
+        if hull is None:
+            failed.append(name)
+        else:
+            hulls.append(Hull(name, len(hull.positions), len(hull.indices), hull))
+    return Collision(hulls, failed, exceeded, time.monotonic() - started)
+
+
+def hull_primitive(points: np.ndarray) -> Primitive | None:
+    """The convex hull of ``points`` as a compact primitive (only the hull's vertices),
+    or None when the points span no volume."""
+    pts = points.astype(np.float64)
+    try:
+        hull = ConvexHull(pts)
+    except (QhullError, ValueError):
+        return None
+    keep = hull.vertices
+    remap = np.full(len(pts), -1, dtype=np.int64)
+    remap[keep] = np.arange(len(keep))
+    faces = remap[hull.simplices]
+    verts = pts[keep]
+    # Qhull's facet normals point outward; wind each triangle to agree with them.
+    tri = verts[faces]
+    normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    inward = np.einsum("ij,ij->i", normal, hull.equations[:, :3]) < 0
+    faces[inward] = faces[inward][:, ::-1]
+    return Primitive(verts.astype(np.float32), faces.astype(np.uint32))
+
+
+def collision_asset(collision: Collision) -> Asset:
+    """The hulls as an asset of their own (one node each, identity transforms, no
+    materials), ready for :func:`exchange.asset.write_asset`."""
+    meshes = [Mesh(f"{h.mesh}_collision", [h.primitive]) for h in collision.hulls]
+    nodes = [Node(m.name, mesh=i) for i, m in enumerate(meshes)]
+    return Asset(nodes, list(range(len(nodes))), meshes, [])
