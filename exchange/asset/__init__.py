@@ -2,8 +2,9 @@
 converter (docs/exchange.md).
 
 Read: .glb, .gltf, .zip (a glTF or an OBJ with its files), .obj, .stl, .ply, .dae
-(through pycollada); a zipped COLLADA (.zae) is refused with
-:class:`~exchange.errors.AssetUnsupported` for now. Write: glb, obj (a ZIP), stl.
+(through pycollada), .usd/.usda/.usdc/.usdz (through usd-core); a zipped COLLADA (.zae)
+is refused with :class:`~exchange.errors.AssetUnsupported` for now. Write: glb, obj (a
+ZIP), stl, usdz, usdc, usda.
 Every refusal is an :class:`~exchange.errors.AssetInvalid`.
 """
 
@@ -19,11 +20,14 @@ from exchange.asset.gltf_in import read_gltf_asset
 from exchange.asset.mesh_in import read_mesh_asset
 from exchange.asset.model import Asset, Material, Mesh, Node, Primitive, Texture
 from exchange.asset.transform import normalised
+from exchange.asset.usd_in import SUFFIXES as USD_SUFFIXES
+from exchange.asset.usd_in import read_usd_asset
+from exchange.asset.usd_out import write_usd
 from exchange.errors import AssetUnsupported
 from exchange.limits import AssetLimits
 from exchange.safe_zip import ZipModel
 
-TARGETS = ("glb", "obj", "stl")
+TARGETS = ("glb", "obj", "stl", "usdz", "usdc", "usda")
 
 
 def read_asset(path: Path, limits: AssetLimits | None = None) -> Asset:
@@ -34,6 +38,8 @@ def read_asset(path: Path, limits: AssetLimits | None = None) -> Asset:
         raise AssetUnsupported("zipped COLLADA (.zae) is not converted yet; upload the .dae")
     if suffix == "dae":
         return read_dae_asset(path, limits)
+    if suffix in USD_SUFFIXES:
+        return read_usd_asset(path, limits)
     if suffix in ("obj", "stl", "ply"):
         return read_mesh_asset(path, suffix, limits)
     if suffix == "zip":
@@ -54,6 +60,8 @@ def write_asset(asset: Asset, path: Path, target: str) -> None:
         write_obj_zip(asset, path, path.stem)
     elif target == "stl":
         write_stl(asset, path)
+    elif target in ("usdz", "usdc", "usda"):
+        write_usd(asset, path, target)
     else:
         raise AssetUnsupported(f"cannot write {target!r}; targets: {', '.join(TARGETS)}")
 

@@ -25,7 +25,14 @@ GOOD = {
     "teapot_instancenodes.DAE": 0,
 }
 """Input → how many textures it brings (those the OBJ target also carries)."""
-SUFFIX = {"glb": ".glb", "obj": ".zip", "stl": ".stl"}
+SUFFIX = {
+    "glb": ".glb",
+    "obj": ".zip",
+    "stl": ".stl",
+    "usdz": ".usdz",
+    "usdc": ".usdc",
+    "usda": ".usda",
+}
 
 
 @pytest.mark.parametrize("target", TARGETS)
