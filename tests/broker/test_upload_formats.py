@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import create_engine, select, text
 
+from broker.db.migrate import alembic_config
 from broker.db.models import Job, Model, Render
 from broker.ingest.asset_convert import unsupported_reason
 from health.validators import ValidatorUnavailable, validate_gltf
@@ -179,3 +182,54 @@ def test_an_obj_scan_keeps_its_zip_and_a_gltf_zip_is_its_own_original(client, us
     for model_id, name in ((scan, "fuze.zip"), (gltf, "CesiumMan.zip")):
         original = client.get(f"/v1/models/{model_id}/original", headers=user.headers)
         assert original.content == (ASSETS / name).read_bytes()
+
+
+def test_0007_gives_models_stored_as_uploaded_their_own_source(empty_db_url: str) -> None:
+    """Before 0007 only an OBJ scan was converted, and its ZIP was not kept: a row whose
+    name ends in its stored format was stored as uploaded; the others have no source."""
+    cfg = alembic_config(empty_db_url)
+    command.upgrade(cfg, "0006")
+    engine = create_engine(empty_db_url)
+    now = datetime.now(UTC)
+    rows = [
+        ("glb", "DUCK.GLB", "glb"),
+        ("gltf", "box.gltf", "gltf"),
+        ("gzip", "CesiumMan.zip", "zip"),
+        ("scan", "fuze.zip", "glb"),
+    ]
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO accounts (id, email, is_admin, suspended, balance, created_at) "
+                "VALUES ('acc', 'a@example.com', false, false, 0, :now)"
+            ),
+            {"now": now},
+        )
+        for model_id, name, fmt in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO models (id, account_id, original_name, file_size, sha256, "
+                    "file_format, storage_key, archived, created_at, updated_at) VALUES "
+                    "(:id, 'acc', :name, 1, :sha, :fmt, :key, false, :now, :now)"
+                ),
+                {
+                    "id": model_id,
+                    "name": name,
+                    "sha": model_id.ljust(64, "0"),
+                    "fmt": fmt,
+                    "key": f"models/{model_id}/original.{fmt}",
+                    "now": now,
+                },
+            )
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        got = conn.execute(
+            text("SELECT id, source_format, source_key FROM models ORDER BY id")
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in got] == [
+        ("glb", "glb", "models/glb/original.glb"),
+        ("gltf", "gltf", "models/gltf/original.gltf"),
+        ("gzip", "zip", "models/gzip/original.zip"),
+        ("scan", None, None),
+    ]
