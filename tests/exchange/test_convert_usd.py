@@ -1,0 +1,431 @@
+"""USD in and out: the corpus's USD files read as OpenUSD composes them; every good input
+kind written as usdz/usdc/usda passes OpenUSD's own checkers (ARKit rules, UsdValidation)
+and reads back with the same triangles, bounds, materials and textures."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from exchange.asset import compare, convert, normalised, read_asset, summary
+from exchange.asset.transform import bounds
+from exchange.errors import AssetInvalid
+from health.validators.usd import check_arkit, validate_usd
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+USD = ASSETS / "usd"
+CORPUS = {
+    # name: triangles, materials used, distinct textures, up axis, metres per unit
+    "CesiumMan.usdz": (4672, 1, 1, "Y", 1.0),
+    "RoughnessTest.usdz": (504, 6, 4, "Z", 1.0),
+    "MotionCaptureROM.usdc": (2000, 24, 0, "Z", 1.0),
+    "UtahTeapot.usd": (2472, 0, 0, "Y", 1.0),
+}
+SOURCES = [
+    "Duck.glb",
+    "CesiumMilkTruck.glb",
+    "AlphaBlendModeTest.glb",
+    "fuze.zip",
+    "teapot_binary.stl",
+    "test_pos_color_ascii.ply",
+    "teapot_instancenodes.DAE",
+    "usd/CesiumMan.usdz",
+    "RoughnessTest.usdz",
+    "usd/MotionCaptureROM.usdc",
+    "usd/UtahTeapot.usd",
+]
+
+
+def _corpus(name: str) -> Path:
+    return USD / name if (USD / name).exists() else ASSETS / name
+
+
+def _points_bounds(path: Path) -> np.ndarray:
+    """The world box of every Mesh's points, computed by OpenUSD's own world transforms
+    (independent of the reader's node hierarchy)."""
+    from pxr import Usd, UsdGeom
+
+    stage = Usd.Stage.Open(str(path))
+    time, corners = Usd.TimeCode.EarliestTime(), []
+    for prim in stage.Traverse():
+        if prim.IsA(UsdGeom.Mesh):
+            m = np.array(UsdGeom.Xformable(prim).ComputeLocalToWorldTransform(time))
+            p = np.array(UsdGeom.Mesh(prim).GetPointsAttr().Get(time), dtype=np.float64)
+            corners.append(p @ m[:3, :3] + m[3, :3])
+    pts = np.concatenate(corners)
+    return np.array([pts.min(0), pts.max(0)])
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_the_corpus_reads_as_openusd_composes_it(name: str) -> None:
+    triangles, materials, textures, up, meters = CORPUS[name]
+    asset = read_asset(_corpus(name))
+    got = summary(asset)
+    assert (got.triangles, got.materials, got.textures) == (triangles, materials, textures)
+    assert (asset.up_axis, asset.meters_per_unit) == (up, meters)
+    box = bounds(asset)
+    assert box is not None
+    expected = _points_bounds(_corpus(name))
+    assert np.abs(box - expected).max() < 1e-4 * np.linalg.norm(expected[1] - expected[0])
+
+
+def test_usdz_textures_are_the_packaged_bytes() -> None:
+    with zipfile.ZipFile(USD / "CesiumMan.usdz") as package:
+        jpeg = package.read("0/CesiumMan_img0.jpg")
+    asset = read_asset(USD / "CesiumMan.usdz")
+    assert [(t.data, t.mime) for t in asset.textures()] == [(jpeg, "image/jpeg")]
+    with zipfile.ZipFile(ASSETS / "RoughnessTest.usdz") as package:
+        png = package.read("0/roughness-spec.png")
+    rough = read_asset(ASSETS / "RoughnessTest.usdz")
+    textured = [m for m in rough.materials if m.name.startswith("Tex")]
+    assert [m.base_color_texture and m.base_color_texture.data for m in textured] == [png] * 3
+    # the TGA roughness map becomes glTF's packed image (PNG), a different channel each
+    packed = {m.metallic_roughness_texture for m in textured}
+    assert len(packed) == 3 and all(t is not None and t.mime == "image/png" for t in packed)
+    assert {round(m.metallic, 3) for m in textured} == {0.6}
+
+
+@pytest.mark.parametrize("target", ["usdz", "usdc", "usda"])
+@pytest.mark.parametrize("name", SOURCES)
+def test_every_input_written_as_usd_passes_openusd_and_round_trips(
+    name: str, target: str, tmp_path: Path
+) -> None:
+    out = tmp_path / f"model.{target}"
+    written = convert(ASSETS / name, out, target)
+    if target == "usdz":
+        arkit = check_arkit(out)
+        assert arkit.ok, (arkit.errors, arkit.failed_checks)
+    verdict = validate_usd(out)
+    assert verdict.ok, [(i.validator, i.message) for i in verdict.errors]
+    back = read_asset(out)
+    assert (back.up_axis, back.meters_per_unit) == ("Y", 1.0)
+    trip = compare(written, normalised(back))
+    assert trip.ok, trip.problems
+    assert trip.before.triangles > 0
+
+
+def test_usdz_holds_every_file_uncompressed_and_aligned(tmp_path: Path) -> None:
+    convert(ASSETS / "AlphaBlendModeTest.glb", tmp_path / "a.usdz", "usdz")
+    with zipfile.ZipFile(tmp_path / "a.usdz") as package:
+        infos = package.infolist()
+        data = (tmp_path / "a.usdz").read_bytes()
+    assert infos[0].filename.endswith(".usdc")
+    assert len(infos) == 5  # the layer and its 4 textures
+    for info in infos:
+        assert info.compress_type == zipfile.ZIP_STORED
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        assert start % 64 == 0, info.filename
+
+
+def test_usda_writes_its_textures_beside_it(tmp_path: Path) -> None:
+    source = read_asset(ASSETS / "Duck.glb")
+    convert(ASSETS / "Duck.glb", tmp_path / "duck.usda", "usda")
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [
+        "duck.usda",
+        "texture_0.png",
+    ]
+    assert (tmp_path / "textures" / "texture_0.png").read_bytes() == source.textures()[0].data
+    assert "@./textures/texture_0.png@" in (tmp_path / "duck.usda").read_text()
+    assert 'string inputs:varname = "st"' in (tmp_path / "duck.usda").read_text()
+
+
+def test_base_colour_texture_bytes_survive_a_usdz_round_trip(tmp_path: Path) -> None:
+    source = read_asset(ASSETS / "Duck.glb")
+    convert(ASSETS / "Duck.glb", tmp_path / "duck.usdz", "usdz")
+    back = read_asset(tmp_path / "duck.usdz")
+    before = source.materials[0].base_color_texture
+    after = [m.base_color_texture for m in back.materials]
+    assert before is not None and after == [before]
+
+
+def test_duck_bounds_survive_usdz(tmp_path: Path) -> None:
+    glb = normalised(read_asset(ASSETS / "Duck.glb"))
+    convert(ASSETS / "Duck.glb", tmp_path / "duck.usdz", "usdz")
+    a, b = bounds(glb), bounds(read_asset(tmp_path / "duck.usdz"))
+    assert a is not None and b is not None
+    assert np.abs(a - b).max() < 1e-4
+
+
+def test_uvs_survive_usd(tmp_path: Path) -> None:
+    written = convert(ASSETS / "fuze.zip", tmp_path / "f.usdc", "usdc")
+    back = read_asset(tmp_path / "f.usdc")
+    uv_a = np.sort(np.concatenate([p.uvs for _, p in written.placed() if p.uvs is not None]), 0)
+    uv_b = np.sort(np.concatenate([p.uvs for _, p in back.placed() if p.uvs is not None]), 0)
+    assert uv_a.shape == uv_b.shape and np.abs(uv_a - uv_b).max() < 1e-6
+
+
+CM_Z_UP = """#usda 1.0
+(
+    defaultPrim = "World"
+    metersPerUnit = 0.01
+    upAxis = "Z"
+)
+def Xform "World"
+{
+    def Mesh "tower"
+    {
+        int[] faceVertexCounts = [4, 4]
+        int[] faceVertexIndices = [0, 1, 2, 3, 4, 5, 6, 7]
+        point3f[] points = [(0,0,0), (10,0,0), (10,0,200), (0,0,200),
+                            (0,5,0), (0,5,200), (10,5,200), (10,5,0)]
+    }
+}
+"""
+
+
+@pytest.mark.parametrize("target", ["usdz", "usda"])
+def test_z_up_centimetres_come_out_y_up_metres(target: str, tmp_path: Path) -> None:
+    from pxr import Usd, UsdGeom
+
+    (tmp_path / "in.usda").write_text(CM_Z_UP)
+    source = read_asset(tmp_path / "in.usda")
+    assert (source.up_axis, source.meters_per_unit) == ("Z", 0.01)
+    out = tmp_path / f"out.{target}"
+    convert(tmp_path / "in.usda", out, target)
+    stage = Usd.Stage.Open(str(out))
+    assert UsdGeom.GetStageUpAxis(stage) == "Y"
+    assert UsdGeom.GetStageMetersPerUnit(stage) == 1.0
+    box = bounds(read_asset(out))
+    assert box is not None
+    size = box[1] - box[0]
+    assert np.allclose(size, [0.1, 2.0, 0.05], atol=1e-6)  # 2 m tall, standing on y = 0
+    assert abs(box[0, 1]) < 1e-6
+    assert summary(read_asset(out)).triangles == 4
+
+
+SUBSETS = """#usda 1.0
+(
+    defaultPrim = "W"
+    metersPerUnit = 1
+    upAxis = "Y"
+)
+def Xform "W"
+{
+    def Mesh "m" (prepend apiSchemas = ["MaterialBindingAPI"])
+    {
+        uniform token orientation = "%s"
+        int[] faceVertexCounts = [4, 3, 5]
+        int[] faceVertexIndices = [0, 1, 2, 3, 1, 4, 2, 4, 5, 6, 7, 2]
+        point3f[] points = [(0,0,0), (1,0,0), (1,1,0), (0,1,0), (2,0,0), (3,0,0), (3,1,0), (2,2,0)]
+        texCoord2f[] primvars:st = [(0,0), (1,0), (1,1), (0,1), (0,0), (1,0), (1,1),
+                                    (0.5,0.5), (0,0), (1,0), (1,1), (0,1)] (
+            interpolation = "faceVarying"
+        )
+        rel material:binding = </W/Looks/red>
+        def GeomSubset "blue" (prepend apiSchemas = ["MaterialBindingAPI"])
+        {
+            uniform token elementType = "face"
+            uniform token familyName = "materialBind"
+            int[] indices = [2]
+            rel material:binding = </W/Looks/blue>
+        }
+    }
+    def Scope "Looks"
+    {
+        def Material "red"
+        {
+            token outputs:surface.connect = </W/Looks/red/s.outputs:surface>
+            def Shader "s"
+            {
+                uniform token info:id = "UsdPreviewSurface"
+                color3f inputs:diffuseColor = (1, 0, 0)
+                float inputs:roughness = 0.25
+                float inputs:opacity = 0.5
+                token outputs:surface
+            }
+        }
+        def Material "blue"
+        {
+            token outputs:surface.connect = </W/Looks/blue/s.outputs:surface>
+            def Shader "s"
+            {
+                uniform token info:id = "UsdPreviewSurface"
+                color3f inputs:diffuseColor = (0, 0, 1)
+                color3f inputs:emissiveColor = (0, 0, 0.5)
+                float inputs:metallic = 1
+                token outputs:surface
+            }
+        }
+    }
+}
+"""
+
+
+@pytest.mark.parametrize("orientation", ["rightHanded", "leftHanded"])
+def test_polygons_subsets_and_face_varying_uvs(orientation: str, tmp_path: Path) -> None:
+    (tmp_path / "m.usda").write_text(SUBSETS % orientation)
+    asset = read_asset(tmp_path / "m.usda")
+    prims = {
+        asset.materials[p.material].name: p for _, p in asset.placed() if p.material is not None
+    }
+    assert sorted(prims) == ["blue", "red"]
+    red, blue = (
+        asset.materials[prims["red"].material or 0],
+        asset.materials[prims["blue"].material or 0],
+    )
+    assert red.base_color == (1.0, 0.0, 0.0, 0.5) and red.roughness == 0.25
+    assert red.metallic == 0.0  # UsdPreviewSurface's default, not glTF's
+    assert blue.metallic == 1.0 and blue.emissive == (0.0, 0.0, 0.5)
+    assert len(prims["red"].indices) == 3  # a quad and a triangle
+    assert len(prims["blue"].indices) == 3  # a pentagon, fan-triangulated
+    # faceVarying UVs split point 1 (uv (1,0) in the quad, (0,0) in the triangle) but not
+    # point 2 (uv (1,1) in both)
+    red_prim = prims["red"]
+    assert red_prim.uvs is not None
+    assert len(red_prim.positions) == 6
+    assert (red_prim.positions == [1, 0, 0]).all(axis=1).sum() == 2
+    first = red_prim.uvs[red_prim.indices[0]].tolist()
+    assert sorted(first) == [[0, 1], [1, 0], [1, 1]]  # the quad's (0,0) (1,0) (1,1), v flipped
+    # every triangle faces +z (right-handed) or -z (left-handed winding flipped to glTF's)
+    for p in prims.values():
+        tri = p.positions[p.indices]
+        normal_z = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])[:, 2]
+        assert (normal_z > 0).all() if orientation == "rightHanded" else (normal_z < 0).all()
+
+
+def test_a_subset_round_trip_keeps_both_materials(tmp_path: Path) -> None:
+    (tmp_path / "m.usda").write_text(SUBSETS % "rightHanded")
+    written = convert(tmp_path / "m.usda", tmp_path / "o.usdz", "usdz")
+    assert check_arkit(tmp_path / "o.usdz").ok
+    trip = compare(written, read_asset(tmp_path / "o.usdz"))
+    assert trip.ok and trip.after.materials == 2
+
+
+@pytest.mark.parametrize("path", sorted((USD / "bad").iterdir()), ids=lambda p: p.name)
+def test_hostile_usd_is_refused_without_paths(path: Path) -> None:
+    with pytest.raises(AssetInvalid) as refused:
+        read_asset(path)
+    message = str(refused.value)
+    assert message and "/" not in message and "Traceback" not in message
+
+
+def test_implicit_shapes_only_is_refused_with_the_reason() -> None:
+    with pytest.raises(AssetInvalid, match="implicit shapes"):
+        read_asset(USD / "all_primitives.usda")
+
+
+TEXTURED = """#usda 1.0
+(
+    defaultPrim = "W"
+)
+def Xform "W"
+{
+    def Mesh "m" (prepend apiSchemas = ["MaterialBindingAPI"])
+    {
+        int[] faceVertexCounts = [3]
+        int[] faceVertexIndices = [0, 1, 2]
+        point3f[] points = [(0,0,0), (1,0,0), (0,1,0)]
+        texCoord2f[] primvars:st = [(0,0), (1,0), (0,1)] (interpolation = "vertex")
+        rel material:binding = </W/mat>
+    }
+    def Material "mat"
+    {
+        token outputs:surface.connect = </W/mat/s.outputs:surface>
+        def Shader "s"
+        {
+            uniform token info:id = "UsdPreviewSurface"
+            color3f inputs:diffuseColor.connect = </W/mat/t.outputs:rgb>
+            token outputs:surface
+        }
+        def Shader "t"
+        {
+            uniform token info:id = "UsdUVTexture"
+            asset inputs:file = @%s@
+            float3 outputs:rgb
+        }
+    }
+}
+"""
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 10, 10)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("texture", ["../../etc/passwd", "../secret.png", "/etc/passwd"])
+def test_a_texture_outside_the_upload_is_never_read(texture: str, tmp_path: Path) -> None:
+    upload = tmp_path / "a" / "b"
+    upload.mkdir(parents=True)
+    (tmp_path / "a" / "secret.png").write_bytes(_png())  # a real image one level up
+    (upload / "m.usda").write_text(TEXTURED % texture)
+    with pytest.raises(AssetInvalid, match="outside the upload") as refused:
+        read_asset(upload / "m.usda")
+    assert str(tmp_path) not in str(refused.value)
+
+
+def test_a_backslash_texture_path_inside_the_upload_is_read(tmp_path: Path) -> None:
+    (tmp_path / "tex").mkdir()
+    (tmp_path / "tex" / "c.png").write_bytes(_png())
+    (tmp_path / "m.usda").write_text(TEXTURED % "tex\\\\c.png")
+    asset = read_asset(tmp_path / "m.usda")
+    assert [t.data for t in asset.textures()] == [_png()]
+    assert asset.materials[0].base_color[:3] == (1.0, 1.0, 1.0)
+
+
+def test_a_missing_or_non_image_texture_is_no_texture(tmp_path: Path) -> None:
+    (tmp_path / "m.usda").write_text(TEXTURED % "nothere.png")
+    assert read_asset(tmp_path / "m.usda").textures() == []
+    (tmp_path / "x.png").write_text("not an image")
+    (tmp_path / "m.usda").write_text(TEXTURED % "x.png")
+    assert read_asset(tmp_path / "m.usda").textures() == []
+
+
+def test_a_layer_outside_the_upload_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "other.usda").write_text(CM_Z_UP)
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / "m.usda").write_text(
+        '#usda 1.0\n(defaultPrim = "W")\ndef Xform "W" (references = @../other.usda@) {}\n'
+    )
+    with pytest.raises(AssetInvalid, match="outside the upload"):
+        read_asset(upload / "m.usda")
+
+
+ASSEMBLY = """#usda 1.0
+(
+    defaultPrim = "W"
+    metersPerUnit = 0.01
+    upAxis = "Z"
+)
+def Xform "W"
+{
+    def "a" (references = @parts/tower.usda@)
+    {
+    }
+    def "b" (
+        instanceable = true
+        references = @parts/tower.usda@
+    )
+    {
+        double3 xformOp:translate = (100, 0, 0)
+        uniform token[] xformOpOrder = ["xformOp:translate"]
+    }
+}
+"""
+
+
+def test_a_reference_inside_the_upload_is_composed(tmp_path: Path) -> None:
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "tower.usda").write_text(CM_Z_UP)
+    (tmp_path / "m.usda").write_text(ASSEMBLY)
+    asset = read_asset(tmp_path / "m.usda")
+    assert summary(asset).triangles == 8
+    box = bounds(asset)
+    assert box is not None and np.allclose(box[1], [110, 5, 200])
+
+
+def test_the_triangle_limit_holds(tmp_path: Path) -> None:
+    from exchange.errors import AssetTooLarge
+    from exchange.limits import AssetLimits
+
+    with pytest.raises(AssetTooLarge, match="triangles"):
+        read_asset(USD / "UtahTeapot.usd", AssetLimits(max_triangles=1000))
