@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from encoders import EncodeError
+from exchange.errors import AssetInvalid
 from renderer import SceneError
 from workers.job_inputs import InputMissing
 from workers.jobs import Asset, Assignment, EventKind, JobEvent, RenderPhase
@@ -24,7 +25,7 @@ log = logging.getLogger("meshfarm.workers")
 Emit = Callable[[JobEvent], None]
 
 
-USER_ERRORS: tuple[type[Exception], ...] = (SceneError, EncodeError, InputMissing)
+USER_ERRORS: tuple[type[Exception], ...] = (SceneError, EncodeError, InputMissing, AssetInvalid)
 """Failures caused by the model, its settings or its inputs: the message is for the user."""
 
 
@@ -59,9 +60,10 @@ class JobRun:
             "done", assets=assets, file_size=assets[main].size, timings=self.timings, **fields
         )
 
-    def upload(self, path: Path, content_type: str) -> Asset:
-        """Store an output under the attempt's prefix (the broker publishes it)."""
-        key = f"{self.assignment.output_prefix}/{path.name}"
+    def upload(self, path: Path, content_type: str, name: str | None = None) -> Asset:
+        """Store an output under the attempt's prefix (the broker publishes it), as
+        ``name`` (a relative path; default: the file's name)."""
+        key = f"{self.assignment.output_prefix}/{name or path.name}"
         started = time.monotonic()
         size = self.store.put_file(key, path, content_type)
         self.timings["upload"] = self.timings.get("upload", 0.0) + time.monotonic() - started
@@ -72,4 +74,5 @@ class JobRun:
             self.event("error", message=str(exc))
         else:
             log.error("job %s failed", self.assignment.job_id, exc_info=exc)
-            self.event("error", message=f"Internal error while rendering ({type(exc).__name__})")
+            doing = "converting" if self.assignment.spec.kind == "convert" else "rendering"
+            self.event("error", message=f"Internal error while {doing} ({type(exc).__name__})")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from workers.config import Settings
+from workers.convert_job import run_convert
 from workers.dataset_job import run_dataset
 from workers.job_events import Emit, JobRun
 from workers.jobs import Assignment
@@ -22,7 +23,7 @@ from workers.storage import ObjectStore
 Runner = Callable[[list[JobRun], Path, Settings], None]
 """Runs an assignment (and its variants) in a scratch directory, reporting each job."""
 
-RUNNERS: dict[str, Runner] = {"render": run_render, "dataset": run_dataset}
+RUNNERS: dict[str, Runner] = {"render": run_render, "dataset": run_dataset, "convert": run_convert}
 
 
 def run_job(assignment: Assignment, store: ObjectStore, settings: Settings, emit: Emit) -> None:

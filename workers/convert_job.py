@@ -1,0 +1,75 @@
+"""A conversion: the upload converted to its target, validated, round tripped and graded
+(health.refine), then the file, its sidecars, the report (JSON and PDF) and the thumbnail
+uploaded as the job's outputs.
+
+Output names are the contract with the broker: ``asset`` (the converted file), ``report``
+(health_report.json), ``report_pdf``, ``thumbnail``, and ``files/<relative path>`` for each
+file the asset refers to beside it; the report document travels as the event's result.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from exchange.limits import AssetLimits
+from health.refine import refine
+from workers.config import Settings
+from workers.job_events import JobRun
+from workers.job_inputs import InputMissing
+from workers.jobs import Asset
+from workers.specs import ConvertSpec
+
+CONTENT_TYPES = {
+    "glb": "model/gltf-binary",
+    "usdz": "model/vnd.usdz+zip",
+    "usdc": "model/vnd.pixar.usd",
+    "usda": "model/vnd.pixar.usd",
+    "obj": "application/zip",
+    "stl": "model/stl",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
+
+
+def run_convert(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
+    (run,) = runs  # conversions are never batched
+    spec = run.assignment.spec
+    assert isinstance(spec, ConvertSpec), spec.kind
+    source = run.assignment.inputs.get("source")
+    if source is None:
+        raise InputMissing("The uploaded file no longer exists")
+    started = time.monotonic()
+    path = run.store.download(source.key, workdir / f"source.{source.format}")
+    run.timings["download"] = time.monotonic() - started
+    out = workdir / "out"
+    refined = refine(
+        path,
+        out,
+        spec.target,
+        y_up=spec.y_up,
+        root_xform=spec.root_xform,
+        limits=AssetLimits.from_settings(settings),
+        source_format=source.format,
+    )
+    run.timings.update(refined.timings)
+    report = workdir / "health_report.json"
+    report.write_text(json.dumps(refined.document, indent=2))
+    pdf = workdir / "health_report.pdf"
+    pdf.write_bytes(refined.pdf)
+    assets: dict[str, Asset] = {
+        "asset": run.upload(refined.output, CONTENT_TYPES[spec.target]),
+        "report": run.upload(report, "application/json"),
+        "report_pdf": run.upload(pdf, "application/pdf"),
+    }
+    if refined.thumbnail is not None:
+        thumb = workdir / "thumbnail.png"
+        thumb.write_bytes(refined.thumbnail)
+        assets["thumbnail"] = run.upload(thumb, "image/png")
+    for sidecar in refined.sidecars:
+        name = sidecar.relative_to(out).as_posix()
+        kind = CONTENT_TYPES.get(sidecar.suffix.lower(), "application/octet-stream")
+        assets[f"files/{name}"] = run.upload(sidecar, kind, name=f"files/{name}")
+    run.done(assets, "asset", result=refined.document)
