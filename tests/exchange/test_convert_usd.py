@@ -4,6 +4,7 @@ and reads back with the same triangles, bounds, materials and textures."""
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from pathlib import Path
 
@@ -116,7 +117,8 @@ def test_usdz_holds_every_file_uncompressed_and_aligned(tmp_path: Path) -> None:
     assert len(infos) == 5  # the layer and its 4 textures
     for info in infos:
         assert info.compress_type == zipfile.ZIP_STORED
-        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+        start = info.header_offset + 30 + name_len + extra_len
         assert start % 64 == 0, info.filename
 
 
