@@ -79,7 +79,7 @@ def geometry_checks(asset: Asset, stats: GeometryStats) -> list[Check]:
             f"{tris} triangles (real-time budget {REALTIME_TRIANGLES})",
         )
     )
-    missing = sum(1 for p in prims if not normals_valid(p))
+    missing = sum(1 for p in prims if len(p.positions) and not normals_valid(p))
     out.append(
         check(
             "geometry.normals",

@@ -222,3 +222,20 @@ def test_corpus_files_grade_without_a_crash(tmp_path, name, floor):
 
     assert report.score >= floor, [c for c in report.checks if c.result != "pass"]
     assert report.seconds < 30
+
+
+def test_an_asset_without_triangles_scores_zero_and_no_engine_is_ready():
+    report = grade(
+        Asset([], [], [], []),
+        fixes=[],
+        verdicts=[],
+        round_trip=None,
+        target="glb",
+        source_format="obj",
+    )
+
+    assert report.score == 0
+    assert report.check("geometry.non_empty").result == "fail"
+    assert not any(r.ready for r in report.engine_readiness.values())
+    assert report.lods == [] and not report.collision.generated
+    assert report_document(report)["collision_meshes_generated"] is False
