@@ -1,0 +1,144 @@
+"""FBX → :class:`~exchange.asset.model.Asset`, through Blender's importer in a subprocess.
+
+No Python FBX reader is good enough and Blender's is; but bpy pins numpy<2 and may crash
+its process, so it runs in its own interpreter (``blender_python``, the Python of a venv
+with bpy: the ``blender_python`` setting) on :mod:`exchange.asset.blender.fbx_to_glb`,
+which writes a GLB that the glTF reader then reads — so every rule and limit of an
+uploaded glTF holds for what the FBX became. Blender's importer applies the file's axes
+and unit scale and its glTF exporter writes Y-up metres, which the asset therefore is.
+
+The subprocess gets a scratch folder holding only a copy of the upload (the FBX and the
+images under its folder), no inherited environment, no sockets, a time limit, and its
+output size bounded; its images are looked up only inside that copy. Its failures are
+refused as :class:`~exchange.errors.AssetInvalid` with a message for the sender (no path,
+no traceback); a file Blender does not read (ASCII FBX, FBX before 7.1) as
+:class:`~exchange.errors.AssetUnsupported` before Blender starts.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+from pathlib import Path
+
+from exchange.asset.gltf_in import read_gltf_asset
+from exchange.asset.model import Asset
+from exchange.errors import AssetInvalid, AssetUnsupported
+from exchange.gltf import check_file_size
+from exchange.limits import AssetLimits
+
+SCRIPT = Path(__file__).resolve().parent / "blender" / "fbx_to_glb.py"
+BINARY_MAGIC = b"Kaydara FBX Binary  \x00"
+ASCII_HEAD = b"; FBX "
+OLDEST_VERSION = 7100
+"""Blender's importer refuses binary FBX before 7.1 (FBX 2011)."""
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tga", ".bmp", ".tif", ".tiff", ".exr"})
+"""What of the upload's folder is copied beside the FBX: the images it may name."""
+TIMEOUT_S = 120.0
+HINT = (
+    "FBX input needs Blender: point the blender_python setting at the Python of a venv "
+    "with bpy 5.0 (`make install` builds .venv-blender), or upload glTF/GLB"
+)
+
+
+def read_fbx_asset(
+    path: Path, limits: AssetLimits, blender_python: Path | None, timeout_s: float = TIMEOUT_S
+) -> Asset:
+    """The asset in the binary FBX at ``path``; textures only from ``path``'s folder."""
+    if blender_python is None or not Path(blender_python).is_file():
+        raise AssetUnsupported(HINT)
+    check_file_size(path, limits)
+    _check_header(path)
+    with tempfile.TemporaryDirectory(prefix="meshfarm-fbx-") as scratch:
+        root = Path(scratch)
+        upload = root / "upload"
+        upload.mkdir()
+        src = upload / "model.fbx"
+        shutil.copyfile(path, src)
+        _copy_images(path.parent, upload, path, limits)
+        out = root / "model.glb"
+        # absolute, not resolved: a venv's python is a link that must keep its name
+        _run_blender(Path(blender_python).absolute(), src, out, root, limits, timeout_s)
+        if not out.is_file():
+            raise AssetInvalid("Blender wrote no model for this FBX file")
+        return read_gltf_asset(out, limits)
+
+
+def _check_header(path: Path) -> None:
+    with path.open("rb") as f:
+        head = f.read(27)
+    if head.startswith(BINARY_MAGIC) and len(head) >= 27:
+        version = struct.unpack_from("<I", head, 23)[0]
+        if version < OLDEST_VERSION:
+            raise AssetUnsupported(
+                f"FBX version {version} is too old to convert (7100 or later: save it again "
+                "as FBX 2011 or newer)"
+            )
+        return
+    if head.lstrip(b"\xef\xbb\xbf").startswith(ASCII_HEAD):
+        raise AssetUnsupported(
+            "ASCII FBX is not converted (Blender reads binary FBX): export binary FBX"
+        )
+    raise AssetInvalid("the file is not a binary FBX file")
+
+
+def _copy_images(folder: Path, dest: Path, model: Path, limits: AssetLimits) -> None:
+    """The images under the upload's ``folder`` (no links; within the limits a ZIP's
+    content is held to), copied with their relative paths."""
+    copied, total = 0, 0
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
+        for name in filenames:
+            file = Path(dirpath) / name
+            if file.suffix.lower() not in IMAGE_SUFFIXES or file.is_symlink() or file == model:
+                continue
+            size = file.stat().st_size
+            if copied >= limits.max_zip_entries or total + size > limits.max_unzipped_bytes:
+                return
+            target = dest / file.relative_to(folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, target)
+            copied, total = copied + 1, total + size
+
+
+def _run_blender(
+    python: Path, src: Path, out: Path, root: Path, limits: AssetLimits, timeout_s: float
+) -> None:
+    env = {"HOME": str(root), "TMPDIR": str(root), "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}
+
+    def confine() -> None:  # in the child, before Blender starts
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_bytes,) * 2)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    command = [str(python), "-I", str(SCRIPT), "--", str(src), str(out)]
+    with (root / "blender.log").open("wb") as log:
+        try:
+            proc = subprocess.Popen(
+                command,
+                cwd=root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=confine,
+                start_new_session=True,
+            )
+        except OSError:
+            raise AssetUnsupported(HINT) from None
+        try:
+            code = proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise AssetInvalid(
+                f"converting the FBX file took longer than {timeout_s:.0f} s"
+            ) from None
+    if code == 3:
+        raise AssetInvalid("Blender's FBX importer cannot read this file")
+    if code != 0:
+        raise AssetInvalid("Blender failed while converting this FBX file")
