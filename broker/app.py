@@ -52,13 +52,14 @@ def create_app(ctx: AppContext | None = None, settings: Settings | None = None) 
         # left running would be orphaned. Stopped first, before the DB it writes to.
         dispatcher = getattr(app.state, "dispatcher", None)
         janitor = getattr(app.state, "janitor", None)  # crash debris: broker/janitor.py
-        for started in (dispatcher, janitor):
+        webhooks = getattr(app.state, "webhooks", None)  # the outbox: broker/webhooks/
+        for started in (dispatcher, janitor, webhooks):
             if started is not None:
                 started.start()
         try:
             yield
         finally:
-            for stopped in (dispatcher, janitor):
+            for stopped in (dispatcher, janitor, webhooks):
                 if stopped is not None:
                     await asyncio.to_thread(stopped.stop)
             if ctx is None:

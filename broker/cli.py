@@ -100,9 +100,11 @@ def serve(
     import uvicorn
 
     from broker.app import create_app
+    from broker.dialects.refinery import views as refinery_views
     from broker.dispatcher import Dispatcher
     from broker.janitor import Janitor
     from broker.server import ReceiveTimeouts, timed_protocol
+    from broker.webhooks.outbox import WebhookLoop
     from workers.executor import Executor
     from workers.local_executor import LocalExecutor
 
@@ -135,6 +137,7 @@ def serve(
         grace_s=settings.janitor_grace_seconds,
         interval_s=settings.janitor_interval_seconds,
     )
+    app_.state.webhooks = WebhookLoop(app_.state.ctx, refinery_views.webhook_body)
     timeouts = ReceiveTimeouts(
         settings.header_timeout_seconds, settings.body_timeout_seconds, settings.body_min_rate
     )
@@ -181,9 +184,28 @@ def create_token(
         _fail(exc)
 
 
+@admin.command("create-refinery-key")
+def create_refinery_key(
+    email: Annotated[str, typer.Option(help="Account email (created when missing).")],
+    tier: Annotated[str, typer.Option(help="starter | pro | enterprise")] = "starter",
+) -> None:
+    """Create a USD Refinery API key (im_...); prints only the key (shown once). Revoke it
+    with `meshfarm admin revoke-token im_XXXXXXXX` (its first 11 characters)."""
+    from broker.dialects.refinery.keys import issue_key
+
+    try:
+        with transaction(_sessions(Settings())) as session:
+            key = issue_key(session, email, tier)
+        typer.echo(key)
+    except accounts.AccountError as exc:
+        _fail(exc)
+
+
 @admin.command("revoke-token")
 def revoke_token(
-    prefix: Annotated[str, typer.Argument(help="Token prefix, e.g. dxgl_sk_AbCd1234")],
+    prefix: Annotated[
+        str, typer.Argument(help="Token prefix, e.g. dxgl_sk_AbCd1234 or im_AbCd1234")
+    ],
 ) -> None:
     """Revoke a token by its prefix."""
     try:

@@ -125,6 +125,25 @@ class Settings(BaseSettings):
     )
     lease_seconds: int = 60
     max_attempts: int = 3
+    # USD Refinery keys (docs/api.md, "USD Refinery"): per tier, the largest upload and the
+    # conversions one key may submit per calendar month (UTC); a quota of 0 is unlimited.
+    refinery_starter_max_bytes: int = Field(50 * MB, ge=1)
+    refinery_starter_monthly: int = Field(100, ge=0)
+    refinery_pro_max_bytes: int = Field(500 * MB, ge=1)
+    refinery_pro_monthly: int = Field(2000, ge=0)
+    refinery_enterprise_max_bytes: int = Field(2048 * MB, ge=1)
+    refinery_enterprise_monthly: int = Field(0, ge=0)
+    # Webhooks (docs/webhooks.md): delivered by the broker, never to a private address
+    # unless allowed; a delivery is retried after each of the backoff delays, then given up.
+    webhook_allow_private: bool = Field(
+        False, description="Let webhooks reach loopback/private addresses (off: SSRF guard)."
+    )
+    webhook_timeout_seconds: float = Field(5.0, gt=0)
+    webhook_backoff_seconds: list[float] = Field(
+        default_factory=lambda: [5.0, 30.0, 120.0, 600.0, 3600.0],
+        description="Delay before each retry; after the last one the delivery is given up.",
+    )
+    webhook_poll_seconds: float = Field(2.0, gt=0, description="Outbox rounds' interval.")
 
     @cached_property
     def resolved_database_url(self) -> str:

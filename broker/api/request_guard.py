@@ -25,7 +25,14 @@ from broker.api.error_handlers import ErrorDialect
 from broker.errors import DomainError, InvalidRequest, PayloadTooLarge
 
 # Routes that parse their own (streamed, size-limited) multipart body.
-STREAMED_UPLOADS = frozenset({("POST", "/v1/models"), ("POST", "/v1/overlays")})
+STREAMED_UPLOADS = frozenset(
+    {
+        ("POST", "/v1/models"),
+        ("POST", "/v1/overlays"),
+        ("POST", "/refinery/api/v1/convert"),
+        ("POST", "/refinery/api/v1/batch"),
+    }
+)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -103,14 +103,20 @@ def submit(
     token_id: str | None,
     upload: Upload,
     order: ConversionOrder,
+    admit: Callable[[Session], None] | None = None,
 ) -> Conversion:
-    """Store the upload and queue its conversion; the row is returned detached."""
+    """Store the upload and queue its conversion; the row is returned detached.
+
+    ``admit`` runs in the transaction that records it, before anything is written (a
+    quota's count), and may refuse it by raising."""
     file_format = source_format(upload.filename)
     conversion_id = str(uuid.uuid4())
     key = f"conversions/{conversion_id}/source/{safe_filename(upload.filename, file_format)}"
     size = ctx.store.put_file(key, upload.path)
     try:
         with transaction(ctx.sessions) as session:
+            if admit is not None:
+                admit(session)
             return _record(
                 session,
                 _Row(conversion_id, account_id, token_id, upload.filename, key, file_format, size),

@@ -20,7 +20,7 @@ from broker.dialects.thrixel import errors as thrixel_errors
 
 # prefix, a path of that vendor's API, how its error body reads the message
 VENDORS = (
-    ("/refinery", "/api/v1/status/nope", lambda body: body["detail"]),
+    ("/refinery", "/api/v1/nope/status", lambda body: body["detail"]),
     ("/rigyd", "/api/conversions/nope", lambda body: body["error"]),
     ("/thrixel", "/api/v1/nope/download", lambda body: body["detail"]),
 )

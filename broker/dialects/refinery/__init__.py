@@ -1,1 +1,1 @@
-"""The USD Refinery converter API under /refinery (its ``/api/v1/...`` paths, later)."""
+"""The USD Refinery converter API under /refinery (its ``/api/v1/...`` paths)."""

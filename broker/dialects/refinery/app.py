@@ -1,8 +1,5 @@
-"""The USD Refinery sub-app, mounted at ``PREFIX`` by broker/app.py.
-
-No routes yet: a path it does not know already answers in USD Refinery's error envelope, and
-the routers of its issue are included here.
-"""
+"""The USD Refinery sub-app, mounted at ``PREFIX`` by broker/app.py: its ``/api/v1/...``
+paths (routes.py), answering errors in its ``{"detail": ...}`` envelope."""
 
 from __future__ import annotations
 
@@ -11,9 +8,12 @@ from fastapi import FastAPI
 from broker.api.sub_app import sub_app
 from broker.context import AppContext
 from broker.dialects.refinery.errors import ERRORS
+from broker.dialects.refinery.routes import router
 
 PREFIX = "/refinery"
 
 
 def create_refinery_app(context: AppContext) -> FastAPI:
-    return sub_app("meshfarm: USD Refinery API", context, ERRORS)
+    app = sub_app("meshfarm: USD Refinery API", context, ERRORS)
+    app.include_router(router)
+    return app

@@ -23,3 +23,10 @@ TABLE: dict[type[e.DomainError], Row] = {
 }
 
 ERRORS = ErrorDialect(detail_envelope, TABLE)
+
+
+class QuotaReached(e.NoCredits, e.Unavailable):
+    """The key's monthly conversions are spent: 429, with ``Retry-After`` the seconds to
+    the first of next month (UTC), when the quota starts again."""
+
+    message = "Monthly conversion limit reached"

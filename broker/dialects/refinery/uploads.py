@@ -1,0 +1,178 @@
+"""The Refinery's multipart uploads, streamed to staging files under the key's size limit.
+
+``/convert`` takes one file (``file``): past the tier's size the request is refused at once
+(413) and nothing more is read. ``/batch`` takes up to 20 (``files``), each judged on its
+own: one past the size is dropped from disk as it streams and reported as rejected, the
+others go on. Nothing is held in memory but the small text fields (64 KB each).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
+
+from broker.errors import FileTooLarge, InvalidRequest, NoFile
+from broker.safe_json import refuse_bad_text
+
+MAX_FIELD_BYTES = 64 * 1024
+MAX_FIELDS = 16
+
+
+@dataclass
+class StagedFile:
+    filename: str
+    path: Path | None
+    size: int = 0
+    too_large: bool = False
+
+    def discard(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
+
+
+@dataclass
+class StagedForm:
+    files: list[StagedFile] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        for staged in self.files:
+            staged.discard()
+
+
+@dataclass(frozen=True)
+class UploadRules:
+    file_field: str
+    max_bytes: int
+    max_files: int
+    fail_fast: bool
+    """True: a file past ``max_bytes`` refuses the request; False: only that file."""
+    too_large: str
+    """The words for a file past the limit."""
+
+
+class _Receiver:
+    def __init__(self, tmp_dir: Path, rules: UploadRules) -> None:
+        self.tmp_dir = tmp_dir
+        self.rules = rules
+        self.form = StagedForm()
+        self._headers: dict[bytes, bytes] = {}
+        self._header_field = b""
+        self._header_value = b""
+        self._name = ""
+        self._current: StagedFile | None = None
+        self._file: IO[bytes] | None = None
+        self._buf = bytearray()
+        self._fields = 0
+
+    def on_part_begin(self) -> None:
+        self._headers = {}
+        self._buf = bytearray()
+        self._current = None
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self._headers[self._header_field.lower()] = self._header_value
+        self._header_field = b""
+        self._header_value = b""
+
+    def on_headers_finished(self) -> None:
+        _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
+        self._name = params.get(b"name", b"").decode("utf-8", "replace")
+        refuse_bad_text(self._name, "A form field name")
+        filename = params.get(b"filename")
+        if filename is None:
+            self._fields += 1
+            if self._fields > MAX_FIELDS:
+                raise InvalidRequest(f"More than {MAX_FIELDS} form fields")
+            return
+        if self._name != self.rules.file_field:
+            raise InvalidRequest(f"Send files in the '{self.rules.file_field}' field")
+        if len(self.form.files) >= self.rules.max_files:
+            many = "one file" if self.rules.max_files == 1 else f"{self.rules.max_files} files"
+            raise InvalidRequest(f"At most {many} per request")
+        name = filename.decode("utf-8", "replace")
+        refuse_bad_text(name, "The file name")
+        fd, path = tempfile.mkstemp(prefix="refinery-", dir=self.tmp_dir)
+        self._current = StagedFile(name, Path(path))
+        self.form.files.append(self._current)
+        self._file = os.fdopen(fd, "wb")
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        staged = self._current
+        if staged is None:
+            self._buf += data[start:end]
+            if len(self._buf) > MAX_FIELD_BYTES:
+                raise InvalidRequest(f"Form field {self._name!r} is too large")
+            return
+        staged.size += end - start
+        if staged.too_large:
+            return
+        if staged.size > self.rules.max_bytes:
+            if self.rules.fail_fast:
+                raise FileTooLarge(self.rules.too_large)
+            self.close_file()
+            staged.discard()
+            staged.too_large = True
+            return
+        if self._file is not None:
+            self._file.write(data[start:end])
+
+    def on_part_end(self) -> None:
+        if self._current is not None:
+            self.close_file()
+            self._current = None
+        elif self._name:
+            value = self._buf.decode("utf-8", "replace")
+            refuse_bad_text(value, f"Form field {self._name!r}")
+            self.form.fields[self._name] = value
+
+    def close_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+async def receive_form(request: Request, tmp_dir: Path, rules: UploadRules) -> StagedForm:
+    """The request's files on disk and its text fields; the caller discards the files."""
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    if content_type != b"multipart/form-data" or b"boundary" not in params:
+        raise NoFile(f"Expected multipart/form-data with a '{rules.file_field}' field")
+    receiver = _Receiver(tmp_dir, rules)
+    parser = MultipartParser(
+        params[b"boundary"],
+        {
+            "on_part_begin": receiver.on_part_begin,
+            "on_part_data": receiver.on_part_data,
+            "on_part_end": receiver.on_part_end,
+            "on_header_field": receiver.on_header_field,
+            "on_header_value": receiver.on_header_value,
+            "on_header_end": receiver.on_header_end,
+            "on_headers_finished": receiver.on_headers_finished,
+        },
+    )
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except Exception as exc:
+        receiver.close_file()
+        receiver.form.discard()
+        if isinstance(exc, FileTooLarge | InvalidRequest):
+            raise
+        raise InvalidRequest("Malformed multipart body") from exc
+    if not receiver.form.files:
+        raise NoFile(f"No file in the '{rules.file_field}' field")
+    return receiver.form
