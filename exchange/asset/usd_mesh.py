@@ -112,17 +112,27 @@ def _uv_name(prim: Any) -> str | None:
     return None
 
 
+Corners = tuple[np.ndarray, np.ndarray]
+"""An attribute as (distinct values, the value index of every face-vertex corner)."""
+
+
 def _corner_values(
     prim: Any, name: str | None, mesh: Any, indices: np.ndarray, counts: np.ndarray, time: Any
-) -> np.ndarray | None:
-    """The primvar (or, for normals, the ``normals`` attribute) per face-vertex corner."""
+) -> Corners | None:
+    """The primvar (or, for normals, the ``normals`` attribute) per face-vertex corner.
+
+    Kept as indices into the values so that corners are matched as integers: a vertex
+    primvar's corners share their point's value, a faceVarying one's share equal values."""
     from pxr import UsdGeom
 
     if name is None:
         return None
     primvar = UsdGeom.PrimvarsAPI(prim).GetPrimvar(name)
+    own: np.ndarray | None = None
     if primvar and primvar.HasValue():
-        values, interpolation = primvar.ComputeFlattened(time), primvar.GetInterpolation()
+        values, interpolation = primvar.Get(time), primvar.GetInterpolation()
+        if primvar.IsIndexed():
+            own = _array(primvar.GetIndices(time), np.int64)
     elif name == "normals":
         values, interpolation = mesh.GetNormalsAttr().Get(time), mesh.GetNormalsInterpolation()
     else:
@@ -132,14 +142,23 @@ def _corner_values(
     data = np.asarray(values, dtype=np.float64)
     if data.ndim != 2 or not np.isfinite(data).all():
         return None
+    if own is not None:  # an indexed primvar: its indices say which value each element takes
+        if own.min(initial=0) < 0 or own.max(initial=-1) >= len(data):
+            return None
+        elements = own
+    else:
+        elements = np.arange(len(data))
     if interpolation == UsdGeom.Tokens.constant:
-        return np.broadcast_to(data[0], (len(indices), data.shape[1]))
-    if interpolation == UsdGeom.Tokens.uniform and len(data) == len(counts):
-        return data[np.repeat(np.arange(len(counts)), counts)]
+        return data, np.zeros(len(indices), np.int64)
+    if interpolation == UsdGeom.Tokens.uniform and len(elements) == len(counts):
+        return data, elements[np.repeat(np.arange(len(counts)), counts)]
     if interpolation in (UsdGeom.Tokens.vertex, UsdGeom.Tokens.varying):
-        return data[indices] if len(data) > indices.max(initial=-1) else None
-    if interpolation == UsdGeom.Tokens.faceVarying and len(data) == len(indices):
-        return data
+        return (data, elements[indices]) if len(elements) > indices.max(initial=-1) else None
+    if interpolation == UsdGeom.Tokens.faceVarying and len(elements) == len(indices):
+        if own is None:  # one value per corner: equal values are one
+            data, elements = np.unique(data, axis=0, return_inverse=True)
+            elements = elements.reshape(-1)
+        return data, elements
     return None
 
 
@@ -172,27 +191,30 @@ def _primitive(
     points: np.ndarray,
     indices: np.ndarray,
     tris: np.ndarray,
-    normals: np.ndarray | None,
-    uvs: np.ndarray | None,
+    normals: Corners | None,
+    uvs: Corners | None,
     material: int | None,
 ) -> Primitive:
     """One vertex per distinct (point, normal, uv) among the triangles' corners."""
     used = tris.reshape(-1)
-    columns = [indices[used].astype(np.float64)[:, None]]
+    key = indices[used]
+    sources = [key]
+    for attr in (normals, uvs):
+        if attr is not None:
+            column = attr[1][used]
+            _, key = np.unique(key * (int(column.max(initial=0)) + 1) + column, return_inverse=True)
+            sources.append(column)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    prim = Primitive(
+        points[sources[0][first]].astype(np.float32), inverse.reshape(-1, 3).astype(np.uint32)
+    )
+    rest = iter(sources[1:])
     if normals is not None:
-        columns.append(normals[used])
-    if uvs is not None:
-        columns.append(uvs[used, :2])
-    keys = np.concatenate(columns, axis=1)
-    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-    point = unique[:, 0].astype(np.int64)
-    prim = Primitive(points[point].astype(np.float32), inverse.reshape(-1, 3).astype(np.uint32))
-    if normals is not None:
-        n = unique[:, 1:4]
+        n = normals[0][next(rest)[first], :3]
         length = np.linalg.norm(n, axis=1, keepdims=True)
         prim.normals = (n / np.where(length > 0, length, 1)).astype(np.float32)
     if uvs is not None:
-        uv = unique[:, -2:].astype(np.float32)
+        uv = uvs[0][next(rest)[first], :2].astype(np.float32)
         uv[:, 1] = 1.0 - uv[:, 1]
         prim.uvs = uv
     prim.material = material
