@@ -125,7 +125,7 @@ class _Reader:
         from pxr import UsdGeom
 
         if not prim.IsA(UsdGeom.Imageable):
-            return prim.GetTypeName() in ("", "Scope") or prim.IsA(UsdGeom.Scope)
+            return prim.GetTypeName() == ""  # a typeless "def" groups prims; a Material does not
         imageable = UsdGeom.Imageable(prim)
         if imageable.GetVisibilityAttr().Get(self.time) == UsdGeom.Tokens.invisible:
             return False

@@ -39,12 +39,16 @@ class MaterialWriter:
         if not materials:
             return []
         UsdGeom.Scope.Define(self.stage, self.scope)
-        return [self._material(i, m) for i, m in enumerate(materials)]
+        taken: set[str] = set()
+        return [
+            self._material(unique_name(m.name or f"Material_{i}", taken), m)
+            for i, m in enumerate(materials)
+        ]
 
-    def _material(self, i: int, m: Material) -> Any:
+    def _material(self, name: str, m: Material) -> Any:
         from pxr import Gf, Sdf, UsdShade
 
-        path = f"{self.scope}/Material_{i}"
+        path = f"{self.scope}/{name}"
         material = UsdShade.Material.Define(self.stage, path)
         surface = UsdShade.Shader.Define(self.stage, f"{path}/PreviewSurface")
         surface.CreateIdAttr("UsdPreviewSurface")
@@ -122,3 +126,15 @@ class MaterialWriter:
             reader.CreateOutput("result", Sdf.ValueTypeNames.Float2)
             self._reader = reader
         return self._reader
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name`` as a valid prim name not yet in ``taken`` (which it is added to)."""
+    from pxr import Tf
+
+    base = Tf.MakeValidIdentifier(name) or "prim"
+    out, n = base, 1
+    while out in taken:
+        out, n = f"{base}_{n}", n + 1
+    taken.add(out)
+    return out

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from exchange.asset.model import Asset, Primitive, world_points
-from exchange.asset.usd_materials_out import TEXTURES, MaterialWriter, texture_names
+from exchange.asset.usd_materials_out import TEXTURES, MaterialWriter, texture_names, unique_name
 from exchange.errors import AssetInvalid
 
 ROOT = "/Root"
@@ -82,7 +82,9 @@ def _write_layer(asset: Asset, path: Path) -> None:
 
     def node_prim(i: int, parent: str) -> None:
         node = asset.nodes[i]
-        prim_path = f"{parent}/{_unique(node.name or 'node', siblings.setdefault(parent, set()))}"
+        prim_path = (
+            f"{parent}/{unique_name(node.name or 'node', siblings.setdefault(parent, set()))}"
+        )
         xform = UsdGeom.Xform.Define(stage, prim_path)
         if not np.allclose(node.matrix, np.eye(4)):
             xform.AddTransformOp().Set(Gf.Matrix4d(np.asarray(node.matrix, np.float64).T.tolist()))
@@ -90,7 +92,7 @@ def _write_layer(asset: Asset, path: Path) -> None:
             for prim in asset.meshes[node.mesh].primitives:
                 if not len(prim.indices):
                     continue
-                name = _unique(
+                name = unique_name(
                     asset.meshes[node.mesh].name or "mesh", siblings.setdefault(prim_path, set())
                 )
                 mesh = _mesh(stage, f"{prim_path}/{name}", prim)
@@ -131,14 +133,3 @@ def _mesh(stage: Any, prim_path: str, prim: Primitive) -> Any:
         )
         st.Set(Vt.Vec2fArray.FromNumpy(uv))
     return mesh
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    from pxr import Tf
-
-    base = Tf.MakeValidIdentifier(name) or "prim"
-    out, n = base, 1
-    while out in taken:
-        out, n = f"{base}_{n}", n + 1
-    taken.add(out)
-    return out

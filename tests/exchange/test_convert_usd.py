@@ -431,3 +431,47 @@ def test_the_triangle_limit_holds(tmp_path: Path) -> None:
 
     with pytest.raises(AssetTooLarge, match="triangles"):
         read_asset(USD / "UtahTeapot.usd", AssetLimits(max_triangles=1000))
+
+
+HIDDEN = """#usda 1.0
+(
+    defaultPrim = "W"
+)
+def Xform "W"
+{
+    def Mesh "shown"
+    {
+        int[] faceVertexCounts = [3]
+        int[] faceVertexIndices = [0, 1, 2]
+        point3f[] points = [(0,0,0), (1,0,0), (0,1,0)]
+    }
+    def Mesh "hidden"
+    {
+        token visibility = "invisible"
+        int[] faceVertexCounts = [3]
+        int[] faceVertexIndices = [0, 1, 2]
+        point3f[] points = [(0,0,0), (9,0,0), (0,9,0)]
+    }
+    def Mesh "guide"
+    {
+        uniform token purpose = "guide"
+        int[] faceVertexCounts = [3]
+        int[] faceVertexIndices = [0, 1, 2]
+        point3f[] points = [(0,0,0), (-9,0,0), (0,-9,0)]
+    }
+}
+"""
+
+
+def test_invisible_and_guide_prims_are_not_drawn(tmp_path: Path) -> None:
+    (tmp_path / "m.usda").write_text(HIDDEN)
+    asset = read_asset(tmp_path / "m.usda")
+    box = bounds(asset)
+    assert summary(asset).triangles == 1
+    assert box is not None and np.allclose(box, [[0, 0, 0], [1, 1, 0]])
+
+
+def test_material_names_survive_as_prim_names(tmp_path: Path) -> None:
+    (tmp_path / "m.usda").write_text(SUBSETS % "rightHanded")
+    convert(tmp_path / "m.usda", tmp_path / "o.usda", "usda")
+    assert sorted(m.name for m in read_asset(tmp_path / "o.usda").materials) == ["blue", "red"]
