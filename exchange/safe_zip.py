@@ -71,7 +71,14 @@ class ZipModel:
     """A checked archive (a file, or a seekable stream of one): its file entries by name and
     the one model among them."""
 
-    def __init__(self, archive: Path | IO[bytes], limits: AssetLimits) -> None:
+    def __init__(
+        self,
+        archive: Path | IO[bytes],
+        limits: AssetLimits,
+        suffixes: tuple[str, ...] = MODEL_SUFFIXES,
+    ) -> None:
+        """``suffixes``: what names the one model (a zipped COLLADA's is its manifest)."""
+        self._suffixes = suffixes
         try:
             self._zf = zipfile.ZipFile(archive)
         except (zipfile.BadZipFile, OSError) as exc:
@@ -115,7 +122,7 @@ class ZipModel:
             files.add(path)
             declared += info.file_size
             self.members[info.filename] = info
-            if not _ignored(parts) and path.lower().endswith(MODEL_SUFFIXES):
+            if not _ignored(parts) and path.lower().endswith(self._suffixes):
                 models.append(info.filename)
         clash = sorted(files & folders)
         if clash:
@@ -125,7 +132,8 @@ class ZipModel:
                 f"ZIP expands to {declared} bytes (limit {limits.max_unzipped_bytes})"
             )
         if not models:
-            raise AssetInvalid("ZIP contains no model (.gltf, .glb or .obj)")
+            kinds = ", ".join(self._suffixes)
+            raise AssetInvalid(f"ZIP contains no model ({kinds})")
         if len(models) > 1:
             names = ", ".join(models[:5])
             raise AssetInvalid(f"ZIP must contain one model, found {len(models)}: {names}")

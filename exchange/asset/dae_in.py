@@ -6,14 +6,19 @@ asked of :class:`_Resolver`, which serves only files inside the upload's folder
 (backslashes normalised) and remembers a path that leads out, so the file is refused
 even though trimesh swallows the resolver's errors. ``<up_axis>`` and ``<unit meter>``
 become the asset's ``up_axis`` and ``meters_per_unit`` (trimesh applies neither).
-Textures arrive as decoded images and are stored as PNG. A ``.zae`` (zipped COLLADA) is
-refused for now: the safe-ZIP reader does not pick a .dae as an archive's model yet.
+Textures arrive as decoded images and are stored as PNG.
+
+A zipped COLLADA (``.zae``) is opened by the safe-ZIP reader (its entries checked, what is
+inflated counted against the limits); its root ``manifest.xml`` names the ``.dae``
+(``<dae_root>``), whose textures are served only from members of the archive, relative to
+the document (a path leading out of the archive names no member: no texture).
 """
 
 from __future__ import annotations
 
 import io
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,34 +27,79 @@ import trimesh
 
 from exchange.asset.mesh_in import checked
 from exchange.asset.model import Asset, Material, Mesh, Node, Texture
+from exchange.blobs import Blob
 from exchange.errors import AssetInvalid
 from exchange.gltf import check_file_size
 from exchange.limits import AssetLimits
-from exchange.uris import Folder, relative_path
+from exchange.safe_zip import ZipModel
+from exchange.uris import Files, Folder, relative_path
 
 UNIT = re.compile(rb"<unit\b[^>]*\bmeter\s*=\s*\"([0-9.eE+-]+)\"")
 UP = re.compile(rb"<up_axis>\s*([XYZ])_UP\s*</up_axis>")
+MANIFEST = "manifest.xml"
+MAX_MANIFEST_BYTES = 64 * 1024
 
 
 class _Resolver:
-    def __init__(self, folder: Path) -> None:
-        self.folder = Folder(folder)
+    def __init__(self, files: Files) -> None:
+        self.files = files
         self.refused: AssetInvalid | None = None
 
     def get(self, name: str) -> bytes:
         what = f"texture {name!r}"
         try:
-            return self.folder.blob(relative_path(name, what), name, what).read()
+            return self.files.blob(relative_path(name, what), name, what).read()
         except AssetInvalid as exc:
             if "outside" in str(exc):
                 self.refused = exc
             raise
 
 
+class _Members:
+    """:class:`exchange.uris.Files` over a ZIP's members, relative to member ``beside``."""
+
+    def __init__(self, archive: ZipModel, beside: str) -> None:
+        self.archive, self.beside = archive, beside
+
+    def blob(self, path: str, uri: str, what: str) -> Blob:
+        name = self.archive.find(path, self.beside)
+        if name is None:
+            raise AssetInvalid(f"{what} refers to a missing file: {uri!r}")
+        return Blob.of_bytes(self.archive.read(name))
+
+
 def read_dae_asset(path: Path, limits: AssetLimits) -> Asset:
     check_file_size(path, limits)
-    data = path.read_bytes()
-    resolver = _Resolver(path.parent)
+    return _read(path.read_bytes(), _Resolver(Folder(path.parent)), limits)
+
+
+def read_zae_asset(path: Path, limits: AssetLimits) -> Asset:
+    """The COLLADA document a .zae's manifest names, with textures from the archive."""
+    check_file_size(path, limits)
+    with ZipModel(path, limits, suffixes=(MANIFEST,)) as archive:
+        if archive.model.lower() != MANIFEST:
+            raise AssetInvalid(f"the .zae's {MANIFEST} must be at the top of the archive")
+        if archive.members[archive.model].file_size > MAX_MANIFEST_BYTES:
+            raise AssetInvalid(f"the .zae's {MANIFEST} is larger than {MAX_MANIFEST_BYTES:,} bytes")
+        dae = archive.find(_dae_root(archive.read(archive.model)), archive.model)
+        if dae is None or not dae.lower().endswith(".dae"):
+            raise AssetInvalid(f"the .zae's {MANIFEST} does not name a .dae in the archive")
+        return _read(archive.read(dae), _Resolver(_Members(archive, dae)), limits)
+
+
+def _dae_root(manifest: bytes) -> str:
+    try:
+        root = ET.fromstring(manifest)
+    except ET.ParseError:
+        raise AssetInvalid(f"the .zae's {MANIFEST} is not XML") from None
+    found = root if root.tag == "dae_root" else root.find(".//dae_root")
+    text = (found.text or "").strip() if found is not None else ""
+    if not text:
+        raise AssetInvalid(f"the .zae's {MANIFEST} names no <dae_root>")
+    return relative_path(text, f"the .zae's {MANIFEST} <dae_root>")
+
+
+def _read(data: bytes, resolver: _Resolver, limits: AssetLimits) -> Asset:
     try:
         loaded = trimesh.load(
             io.BytesIO(data), file_type="dae", resolver=cast(Any, resolver), force="scene"
