@@ -71,7 +71,7 @@ def _write_layer(asset: Asset, path: Path) -> None:
         (path.parent / TEXTURES).mkdir(exist_ok=True)
         for data, name in names.items():
             (path.parent / TEXTURES / name).write_bytes(data)
-    stage = Usd.Stage.CreateNew(str(path))
+    stage = Usd.Stage.CreateInMemory()  # exported below: a layer still open at path is no obstacle
     UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.y)
     UsdGeom.SetStageMetersPerUnit(stage, 1.0)
     root = UsdGeom.Xform.Define(stage, ROOT).GetPrim()
@@ -104,7 +104,8 @@ def _write_layer(asset: Asset, path: Path) -> None:
 
     for r in asset.roots:
         node_prim(r, ROOT)
-    stage.GetRootLayer().Save()
+    if not stage.GetRootLayer().Export(str(path)):
+        raise AssetInvalid("the USD layer could not be written")
 
 
 def _mesh(stage: Any, prim_path: str, prim: Primitive) -> Any:

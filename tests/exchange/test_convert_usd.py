@@ -475,3 +475,21 @@ def test_material_names_survive_as_prim_names(tmp_path: Path) -> None:
     (tmp_path / "m.usda").write_text(SUBSETS % "rightHanded")
     convert(tmp_path / "m.usda", tmp_path / "o.usda", "usda")
     assert sorted(m.name for m in read_asset(tmp_path / "o.usda").materials) == ["blue", "red"]
+
+
+@pytest.mark.parametrize("target", ["usdz", "usdc", "usda"])
+def test_writing_again_over_a_file_just_read(target: str, tmp_path: Path) -> None:
+    out = tmp_path / f"o.{target}"
+    convert(ASSETS / "Duck.glb", out, target)
+    duck = read_asset(out)
+    convert(ASSETS / "BoxTextured.glb", out, target)
+    assert summary(read_asset(out)).triangles == 12 != summary(duck).triangles
+
+
+@pytest.mark.parametrize(("target", "magic"), [("usdc", b"PXR-USDC"), ("usda", b"#usda 1.0")])
+def test_the_layer_format_follows_the_target_not_the_suffix(
+    target: str, magic: bytes, tmp_path: Path
+) -> None:
+    convert(ASSETS / "Duck.glb", tmp_path / "upload.bin", target)
+    assert (tmp_path / "upload.bin").read_bytes().startswith(magic)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["textures", "upload.bin"]
