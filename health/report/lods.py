@@ -2,7 +2,9 @@
 Mesh Simplification library's bindings: the simplifier trimesh itself uses).
 
 Each primitive is simplified on its own to ``ratio`` of its triangles (a primitive of
-fewer than ``MIN_TRIANGLES`` is kept whole: there is nothing to gain). The collapses are
+fewer than ``MIN_TRIANGLES`` is kept whole: there is nothing to gain); a level that comes
+out no smaller than the one before it (or the source) is not kept, so a 12-triangle box
+has no LODs rather than three copies of itself. The collapses are
 replayed to learn where each source vertex went, so a kept vertex carries the normal and
 UV of one of the source vertices it stands for. A level's ``error`` is measured, not the
 simplifier's estimate: the largest distance from a source vertex to the level's surface
@@ -38,26 +40,24 @@ class LodLevel:
 
 
 def lod_assets(asset: Asset, ratios: Sequence[float] = DEFAULT_RATIOS) -> list[Asset]:
-    """One simplified copy of ``asset`` per ratio (same nodes, materials and textures)."""
+    """A simplified copy of ``asset`` per ratio that really reduces it, largest first
+    (same nodes, materials and textures; each level's ratio is in :func:`lod_levels`)."""
     return [level.asset for level in lod_levels(asset, ratios)]
 
 
 def lod_levels(asset: Asset, ratios: Sequence[float] = DEFAULT_RATIOS) -> list[LodLevel]:
     if any(not 0 < r < 1 for r in ratios):
         raise ValueError("LOD ratios must be between 0 and 1")
-    levels = []
-    for ratio in ratios:
+    levels: list[LodLevel] = []
+    previous = sum(len(p.indices) for _, p in asset.placed())
+    for ratio in sorted(ratios, reverse=True):
         out = copy.deepcopy(asset)
         for mesh in out.meshes:
             mesh.primitives = [simplified(p, ratio) for p in mesh.primitives]
-        levels.append(
-            LodLevel(
-                ratio,
-                sum(len(p.indices) for _, p in out.placed()),
-                relative_error(asset, out),
-                out,
-            )
-        )
+        triangles = sum(len(p.indices) for _, p in out.placed())
+        if triangles < previous:
+            levels.append(LodLevel(ratio, triangles, relative_error(asset, out), out))
+            previous = triangles
     return levels
 
 

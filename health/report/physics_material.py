@@ -3,15 +3,21 @@
 The material that covers most triangles decides. Its name is searched (case-insensitive,
 in the order of ``NAME_KEYWORDS``) for a keyword; without one its PBR values decide:
 metallic ≥ 0.5 is metal, base alpha < 0.5 with roughness < 0.3 is glass, anything else
-plastic. docs/health.md carries the same table.
+plastic. The values are the effective ones: a factor times its texture's mean (metallic:
+the metallic-roughness map's blue channel, roughness: its green, alpha: the base colour
+map's alpha), as a renderer would multiply them. docs/health.md carries the same table.
 """
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from dataclasses import dataclass
 
-from exchange.asset.model import Asset, Material
+import numpy as np
+from PIL import Image
+
+from exchange.asset.model import Asset, Material, Texture
 
 NAME_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("metal", ("metal", "steel", "iron", "chrome", "gold", "silver", "alumin", "copper", "brass")),
@@ -26,6 +32,8 @@ NAME_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 METALLIC_METAL = 0.5
 GLASS_ALPHA = 0.5
 GLASS_ROUGHNESS = 0.3
+SAMPLE_SIDE = 256
+"""Textures are averaged at most this size (the mean barely moves; the time does)."""
 
 
 @dataclass(frozen=True)
@@ -55,12 +63,29 @@ def classify(material: Material) -> tuple[str, str]:
         for word in words:
             if word in name:
                 return kind, f"its name contains '{word}'"
-    if material.metallic >= METALLIC_METAL:
-        return "metal", f"metallic {material.metallic:g} ≥ {METALLIC_METAL:g}"
-    alpha = material.base_color[3]
-    if alpha < GLASS_ALPHA and material.roughness < GLASS_ROUGHNESS:
+    mr = material.metallic_roughness_texture
+    metallic = material.metallic * _mean(mr, 2)
+    roughness = material.roughness * _mean(mr, 1)
+    alpha = material.base_color[3] * _mean(material.base_color_texture, 3)
+    if metallic >= METALLIC_METAL:
+        return "metal", f"metallic {metallic:.2g} ≥ {METALLIC_METAL:g}"
+    if alpha < GLASS_ALPHA and roughness < GLASS_ROUGHNESS:
         return "glass", (
-            f"base alpha {alpha:g} < {GLASS_ALPHA:g} and roughness "
-            f"{material.roughness:g} < {GLASS_ROUGHNESS:g}"
+            f"base alpha {alpha:.2g} < {GLASS_ALPHA:g} and roughness "
+            f"{roughness:.2g} < {GLASS_ROUGHNESS:g}"
         )
     return "plastic", "no name keyword, not metallic, not transparent: the default"
+
+
+def _mean(texture: Texture | None, channel: int) -> float:
+    """The texture's mean in ``channel`` (0..1, RGBA order); 1 (the factor alone) without
+    a texture or one that cannot be decoded."""
+    if texture is None:
+        return 1.0
+    try:
+        with Image.open(io.BytesIO(texture.data)) as image:
+            image.thumbnail((SAMPLE_SIDE, SAMPLE_SIDE))
+            pixels = np.asarray(image.convert("RGBA"), dtype=np.float64)
+    except Exception:
+        return 1.0
+    return float(pixels[..., channel].mean() / 255)

@@ -44,3 +44,9 @@ def test_a_level_is_an_asset_the_glb_writer_and_validator_accept(tmp_path):
 def test_ratios_outside_zero_to_one_are_refused():
     with pytest.raises(ValueError):
         lod_levels(read_asset(ASSETS / "Duck.glb"), (1.5,))
+
+
+def test_a_box_too_small_to_simplify_has_no_levels():
+    box = read_asset(ASSETS / "BoxTextured.glb")
+
+    assert lod_levels(box) == []

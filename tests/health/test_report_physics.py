@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
+from PIL import Image
 
-from exchange.asset import Material, Mesh, Primitive, read_asset
+from exchange.asset import Material, Mesh, Primitive, Texture, read_asset
 from exchange.asset.model import single_mesh_asset
 from health.report import infer_physics_material
 from testdata import ASSETS
@@ -60,3 +63,18 @@ def test_the_duck_is_plastic():
 
     assert found.kind == "plastic"
     assert "blinn3-fx" in found.reason and "100%" in found.reason
+
+
+def test_a_metallic_map_counts_as_a_renderer_multiplies_it():
+    # factor 1 (glTF's default) but a metallic-roughness map whose blue (metal) is ~0
+    image = Image.new("RGB", (4, 4), (0, 200, 10))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    dull = Material(
+        "mat", metallic=1.0, metallic_roughness_texture=Texture(buffer.getvalue(), "image/png")
+    )
+
+    found = infer_physics_material(one_material(dull))
+
+    assert found.kind == "plastic"
+    assert infer_physics_material(one_material(Material("mat", metallic=1.0))).kind == "metal"
