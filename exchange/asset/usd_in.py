@@ -162,12 +162,15 @@ class _Reader:
         return self._mesh_of[key]
 
     def _bound(self, prim: Any) -> int | None:
-        """The material index for ``prim`` (a Mesh or a GeomSubset)."""
+        """The material index for ``prim`` (a Mesh or a GeomSubset): its preview binding,
+        else its all-purpose one; instances share their prototype's material."""
         from pxr import UsdGeom, UsdShade
 
-        material = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()[0]
+        binding = UsdShade.MaterialBindingAPI(prim)
+        material = binding.ComputeBoundMaterial(UsdShade.Tokens.preview)[0]
         if material:
-            key = str(material.GetPath())
+            bound = material.GetPrim()
+            key = str((bound.GetPrimInPrototype() if bound.IsInstanceProxy() else bound).GetPath())
             if key not in self._material_of:
                 self._add(read_material(material, self.upload), key)
             return self._material_of[key]

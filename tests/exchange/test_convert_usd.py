@@ -493,3 +493,47 @@ def test_the_layer_format_follows_the_target_not_the_suffix(
     convert(ASSETS / "Duck.glb", tmp_path / "upload.bin", target)
     assert (tmp_path / "upload.bin").read_bytes().startswith(magic)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["textures", "upload.bin"]
+
+
+INSTANCES = """#usda 1.0
+(
+    defaultPrim = "W"
+)
+def Xform "W"
+{
+    class Xform "proto"
+    {
+        def Mesh "m" (prepend apiSchemas = ["MaterialBindingAPI"])
+        {
+            int[] faceVertexCounts = [3]
+            int[] faceVertexIndices = [0, 1, 2]
+            point3f[] points = [(0,0,0), (1,0,0), (0,1,0)]
+            rel material:binding = </W/proto/mat>
+        }
+        def Material "mat"
+        {
+        }
+    }
+    def "a" (instanceable = true
+        references = </W/proto>)
+    {
+        double3 xformOp:translate = (5, 0, 0)
+        uniform token[] xformOpOrder = ["xformOp:translate"]
+    }
+    def "b" (instanceable = true
+        references = </W/proto>)
+    {
+        double3 xformOp:translate = (-5, 0, 0)
+        uniform token[] xformOpOrder = ["xformOp:translate"]
+    }
+}
+"""
+
+
+def test_instances_share_their_prototype_mesh_and_material(tmp_path: Path) -> None:
+    (tmp_path / "m.usda").write_text(INSTANCES)
+    asset = read_asset(tmp_path / "m.usda")
+    got = summary(asset)
+    assert (got.triangles, got.materials, len(asset.meshes)) == (2, 1, 1)
+    box = bounds(asset)
+    assert box is not None and np.allclose(box, [[-5, 0, 0], [6, 1, 0]])
