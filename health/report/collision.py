@@ -3,8 +3,11 @@ scipy), within a time budget.
 
 A convex hull is what every physics engine accepts as a dynamic collider (PhysX, Chaos,
 Bullet, Havok); decomposing a concave mesh into many hulls is left to the engines' own
-tools. A mesh whose points span no volume (a plane, a line) has no hull and is reported
-as failed; once ``budget_s`` is spent the remaining meshes are not tried.
+tools. A flat mesh (a plane, a card) spans no volume, so Qhull has no hull for it; it gets
+the hull of its points pushed ``FLAT_THICKNESS`` of its size to either side of its plane
+(a thin box, what engines make for a plane) and says so (``thickened``). Points on a line
+or one point have no hull and the mesh is reported as failed; once ``budget_s`` is spent
+the remaining meshes are not tried.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from exchange.asset.model import Asset, Mesh, Node, Primitive, world_points
 from health.report.geometry import placed_meshes
 
 DEFAULT_BUDGET_S = 10.0
+FLAT_THICKNESS = 0.005
+"""Half the thickness given to a flat mesh's hull, as a fraction of its largest side."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,8 @@ class Hull:
     triangles: int
     primitive: Primitive
     """World-space hull, faces wound outward."""
+    thickened: bool = False
+    """The mesh was flat: its hull is a thin slab around its plane."""
 
 
 @dataclass(frozen=True)
@@ -54,11 +61,15 @@ def convex_hulls(asset: Asset, *, budget_s: float = DEFAULT_BUDGET_S) -> Collisi
             failed.append(name)
             continue
         pts = [world_points(world, p.positions) for p in prims if len(p.indices)]
-        hull = hull_primitive(np.concatenate(pts)) if pts else None
+        points = np.concatenate(pts) if pts else np.zeros((0, 3), np.float32)
+        hull, thickened = hull_primitive(points), False
+        if hull is None:
+            slab = thickened_points(points)
+            hull, thickened = (None, False) if slab is None else (hull_primitive(slab), True)
         if hull is None:
             failed.append(name)
         else:
-            hulls.append(Hull(name, len(hull.positions), len(hull.indices), hull))
+            hulls.append(Hull(name, len(hull.positions), len(hull.indices), hull, thickened))
     return Collision(hulls, failed, exceeded, time.monotonic() - started)
 
 
@@ -81,6 +92,21 @@ def hull_primitive(points: np.ndarray) -> Primitive | None:
     inward = np.einsum("ij,ij->i", normal, hull.equations[:, :3]) < 0
     faces[inward] = faces[inward][:, ::-1]
     return Primitive(verts.astype(np.float32), faces.astype(np.uint32))
+
+
+def thickened_points(points: np.ndarray) -> np.ndarray | None:
+    """A flat point set pushed to both sides of its best-fit plane (None: the points do not
+    span a plane, i.e. a line or a point)."""
+    if len(points) < 3:
+        return None
+    pts = points.astype(np.float64)
+    centred = pts - pts.mean(0)
+    _, singular, axes = np.linalg.svd(centred, full_matrices=False)
+    if singular[1] <= 1e-9 * max(singular[0], 1e-30):
+        return None
+    size = float(np.ptp(pts, axis=0).max())
+    offset = axes[2] * FLAT_THICKNESS * size
+    return np.concatenate([pts + offset, pts - offset])
 
 
 def collision_asset(collision: Collision) -> Asset:

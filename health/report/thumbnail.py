@@ -1,5 +1,6 @@
-"""A thumbnail of the asset by meshfarm's own renderer: the asset written to a
-temporary GLB, loaded as the renderer loads any model, one turntable frame rendered.
+"""A thumbnail of the asset by meshfarm's own renderer: the asset in Y-up metres
+(``normalised``, so a Z-up source stands upright), written to a temporary GLB, loaded as
+the renderer loads any model, one turntable frame rendered.
 
 No thumbnail is not an error: without a GL context (no EGL), or for an asset the
 renderer refuses, the answer is None and the report goes on without a picture.
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from exchange.asset import write_asset
+from exchange.asset import normalised, write_asset
 from exchange.asset.model import Asset
 from renderer import Renderer, RenderSettings, load_scene
 
@@ -22,7 +23,7 @@ def thumbnail_png(asset: Asset, size: int = 256) -> bytes | None:
     try:
         with tempfile.TemporaryDirectory(prefix="meshfarm-thumb-") as tmp:
             path = Path(tmp) / "asset.glb"
-            write_asset(asset, path, "glb")
+            write_asset(normalised(asset), path, "glb")
             scene = load_scene(path)
         settings = RenderSettings(width=size, height=size, aspect="1:1", length=1.0, fps=1)
         with Renderer(settings, time_limit_s=60.0) as renderer:

@@ -52,7 +52,7 @@ def test_the_ducks_hull_contains_every_vertex_and_faces_outward():
     assert 8 < collision.hulls[0].vertices < len(points)
 
 
-def test_a_flat_mesh_has_no_hull_and_says_so():
+def test_a_flat_mesh_gets_a_thin_slab_and_says_so():
     flat = Primitive(
         np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0]], dtype=np.float32),
         np.array([[0, 1, 2], [1, 3, 2]], dtype=np.uint32),
@@ -61,7 +61,23 @@ def test_a_flat_mesh_has_no_hull_and_says_so():
 
     collision = convex_hulls(asset)
 
-    assert not collision.generated and collision.failed == ["plane"]
+    assert collision.generated
+    (hull,) = collision.hulls
+    assert hull.thickened and hull.vertices == 8
+    z = hull.primitive.positions[:, 2]
+    np.testing.assert_allclose(sorted({round(float(v), 6) for v in z}), [-0.005, 0.005])
+
+
+def test_points_on_a_line_have_no_hull():
+    line = Primitive(
+        np.array([[0, 0, 0], [1, 0, 0], [2, 0, 0]], dtype=np.float32),
+        np.array([[0, 1, 2]], dtype=np.uint32),
+    )
+    asset = single_mesh_asset(Mesh("line", [line]), [])
+
+    collision = convex_hulls(asset)
+
+    assert not collision.generated and collision.failed == ["line"]
 
 
 def test_past_the_budget_no_hull_is_tried():
