@@ -78,7 +78,7 @@ def _cycles_light_shim() -> None:
     (every FBX with a light fails with an AttributeError): give it a property to set."""
     light = bpy.data.lights.new("probe", "POINT")
     settings = getattr(light, "cycles", None)
-    if settings is not None and not hasattr(settings, "cast_shadow"):
+    if settings is not None and "cast_shadow" not in settings.bl_rna.properties:
         type(settings).cast_shadow = bpy.props.BoolProperty()
     bpy.data.lights.remove(light)
 
