@@ -140,7 +140,7 @@ def run_blender(
 
 
 def share(rows: list[tuple[str, str, Outcome, Outcome]], target: str, side: int) -> str:
-    picked = [row[2 + side] for row in rows if row[1] == target]
+    picked = [row[3] if side else row[2] for row in rows if row[1] == target]
     if not picked:
         return "n/a"
     clean = sum(o.clean for o in picked)
