@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from exchange.asset import compare, convert, normalised, read_asset, summary
+from exchange.asset import Asset, compare, convert, normalised, read_asset, summary, write_asset
 from exchange.asset.transform import bounds
 from exchange.errors import AssetInvalid
 from health.validators.usd import check_arkit, validate_usd
@@ -537,3 +537,120 @@ def test_instances_share_their_prototype_mesh_and_material(tmp_path: Path) -> No
     assert (got.triangles, got.materials, len(asset.meshes)) == (2, 1, 1)
     box = bounds(asset)
     assert box is not None and np.allclose(box, [[-5, 0, 0], [6, 1, 0]])
+
+
+def _image(colour: tuple[int, int, int], fmt: str = "PNG") -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(out, format=fmt)
+    return out.getvalue()
+
+
+def _full_material_asset() -> Asset:
+    from exchange.asset import Material, Mesh, Node, Primitive, Texture
+
+    maps = [Texture(_image((40 * i, 10, 200)), "image/png") for i in range(4)]
+    maps.append(Texture(_image((1, 2, 3), "JPEG"), "image/jpeg"))
+    material = Material(
+        name="all maps",
+        base_color=(0.5, 0.25, 1.0, 0.75),
+        base_color_texture=maps[4],
+        metallic=0.3,
+        roughness=0.6,
+        metallic_roughness_texture=maps[0],
+        normal_texture=maps[1],
+        occlusion_texture=maps[2],
+        emissive=(1.0, 0.5, 0.0),
+        emissive_texture=maps[3],
+    )
+    quad = Primitive(
+        np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float32),
+        np.array([[0, 1, 2], [0, 2, 3]], np.uint32),
+        np.tile(np.float32([0, 0, 1]), (4, 1)),
+        np.array([[0, 1], [1, 1], [1, 0], [0, 0]], np.float32),
+        material=0,
+    )
+    return Asset([Node("quad", mesh=0)], [0], [Mesh("quad", [quad])], [material])
+
+
+def test_every_material_slot_is_written_as_arkit_reads_it_and_read_back(tmp_path: Path) -> None:
+    from pxr import Usd, UsdShade
+
+    asset = _full_material_asset()
+    write_asset(asset, tmp_path / "m.usdz", "usdz")
+    arkit = check_arkit(tmp_path / "m.usdz")
+    assert arkit.ok, (arkit.errors, arkit.failed_checks)
+    assert validate_usd(tmp_path / "m.usdz").ok
+    stage = Usd.Stage.Open(str(tmp_path / "m.usdz"))
+    shader = UsdShade.Shader(stage.GetPrimAtPath("/Root/Materials/all_maps/PreviewSurface"))
+
+    def source(name: str) -> tuple[UsdShade.Shader, str]:
+        (connection,) = shader.GetInput(name).GetConnectedSources()[0]
+        return UsdShade.Shader(connection.source.GetPrim()), connection.sourceName
+
+    wiring = {n: source(n) for n in ("diffuseColor", "metallic", "roughness", "normal")}
+    wiring |= {n: source(n) for n in ("occlusion", "emissiveColor")}
+    assert {n: c for n, (_, c) in wiring.items()} == {
+        "diffuseColor": "rgb",
+        "metallic": "b",
+        "roughness": "g",
+        "normal": "rgb",
+        "occlusion": "r",
+        "emissiveColor": "rgb",
+    }
+    spaces = {n: t.GetInput("sourceColorSpace").Get() for n, (t, _) in wiring.items()}
+    assert spaces == {
+        "diffuseColor": "sRGB",
+        "emissiveColor": "sRGB",
+        "metallic": "raw",
+        "roughness": "raw",
+        "normal": "raw",
+        "occlusion": "raw",
+    }
+    normal_map = wiring["normal"][0]
+    assert tuple(normal_map.GetInput("scale").Get()) == (2, 2, 2, 1)
+    assert tuple(normal_map.GetInput("bias").Get()) == (-1, -1, -1, 0)
+    for texture, _ in wiring.values():
+        assert (texture.GetInput("wrapS").Get(), texture.GetInput("wrapT").Get()) == ("repeat",) * 2
+        (reader,) = texture.GetInput("st").GetConnectedSources()[0]
+        varname = UsdShade.Shader(reader.source.GetPrim()).GetInput("varname")
+        assert (str(varname.GetTypeName()), varname.Get()) == ("string", "st")
+    assert shader.GetInput("opacity").Get() == pytest.approx(0.75)
+
+    back = read_asset(tmp_path / "m.usdz").materials
+    assert len(back) == 1
+    want, got = asset.materials[0], back[0]
+    assert got.name == "all_maps"
+    assert np.allclose(got.base_color, want.base_color)
+    assert (got.metallic, got.roughness) == pytest.approx((0.3, 0.6))
+    assert np.allclose(got.emissive, want.emissive)
+    assert [t.data for t in got.textures()] == [t.data for t in want.textures()]
+
+
+def test_a_tga_texture_is_stored_as_png(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    (tmp_path / "c.tga").write_bytes(_image((9, 99, 199), "TGA"))
+    (tmp_path / "m.usda").write_text(TEXTURED % "c.tga")
+    (texture,) = read_asset(tmp_path / "m.usda").textures()
+    assert texture.mime == "image/png"
+    with Image.open(io.BytesIO(texture.data)) as img:
+        assert img.format == "PNG" and img.convert("RGB").getpixel((3, 3)) == (9, 99, 199)
+
+
+def test_the_texture_and_file_size_limits_hold(tmp_path: Path) -> None:
+    from exchange.errors import AssetTooLarge
+    from exchange.limits import AssetLimits
+
+    write_asset(_full_material_asset(), tmp_path / "m.usdz", "usdz")
+    with pytest.raises(AssetTooLarge, match="textures"):
+        read_asset(tmp_path / "m.usdz", AssetLimits(max_images=4))
+    with pytest.raises(AssetTooLarge, match="a side"):
+        read_asset(tmp_path / "m.usdz", AssetLimits(max_texture_side=4))
+    with pytest.raises(AssetTooLarge, match="bytes"):
+        read_asset(tmp_path / "m.usdz", AssetLimits(max_file_bytes=1000))
