@@ -287,7 +287,8 @@ class WebhookDelivery(Base):
     __table_args__ = (Index("ix_webhooks_due", "delivered_at", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
+    # One row per job: two brokers that both find a finished job cannot both enqueue it.
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True, unique=True)
     url: Mapped[str] = mapped_column(String(2048))
     body: Mapped[str] = mapped_column(Text)
     secret: Mapped[str | None] = mapped_column(String(128))

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from broker.context import AppContext
@@ -69,19 +70,25 @@ def enqueue(session: Session, payload: Payload) -> int:
         .order_by(Job.updated_at)
         .limit(BATCH)
     ).all()
+    written = 0
     for conversion in pending:
         token = session.get(ApiToken, conversion.token_id) if conversion.token_id else None
-        session.add(
-            WebhookDelivery(
-                job_id=conversion.job_id,
-                url=conversion.webhook_url,
-                body=json.dumps(payload(conversion), separators=(",", ":")),
-                secret=token.webhook_secret if token is not None else None,
-                attempts=0,
-                next_attempt_at=now(),
-            )
-        )
-    return len(pending)
+        try:
+            with session.begin_nested():
+                session.add(
+                    WebhookDelivery(
+                        job_id=conversion.job_id,
+                        url=conversion.webhook_url,
+                        body=json.dumps(payload(conversion), separators=(",", ":")),
+                        secret=token.webhook_secret if token is not None else None,
+                        attempts=0,
+                        next_attempt_at=now(),
+                    )
+                )
+        except IntegrityError:  # another broker wrote it first (one row per job)
+            continue
+        written += 1
+    return written
 
 
 def claim_due(session: Session, timeout_s: float) -> list[Due]:

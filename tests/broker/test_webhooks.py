@@ -236,3 +236,20 @@ def test_the_loop_runs_as_a_thread_of_its_own(client, ctx, receiver, tmp_path):
     finally:
         loop.stop()
     assert len(receiver.got) == 1
+
+
+def test_the_database_keeps_one_delivery_row_per_job(client, ctx, receiver, tmp_path):
+    from sqlalchemy.exc import IntegrityError
+
+    from broker.webhooks.outbox import enqueue
+
+    key = new_key(ctx)
+    job_id = _convert(client, key, receiver.url)
+    finish(ctx, job_id, tmp_path)
+    with transaction(ctx.sessions) as session:
+        assert enqueue(session, webhook_body) == 1
+    with transaction(ctx.sessions) as session:
+        assert enqueue(session, webhook_body) == 0
+    row = _row(ctx, job_id)
+    with pytest.raises(IntegrityError), transaction(ctx.sessions) as session:
+        session.add(WebhookDelivery(job_id=row.job_id, url=row.url, body="{}", attempts=0))
