@@ -187,14 +187,14 @@ def scene_checks(asset: Asset, stats: GeometryStats) -> list[Check]:
     centre = (lo + hi) / 2
     tol = 0.01 * max(largest, 1e-9)
     grounded = abs(lo[up]) <= tol and all(abs(centre[a]) <= 5 * tol for a in across)
-    where = ", ".join(f"{AXES[a]}={centre[a]:.4g}" for a in across)
+    where = ", ".join(f"{AXES[a]}={_m(centre[a])}" for a in across)
     out.append(
         check(
             "scene.origin",
             1,
             3,
             "pass" if grounded else "warn",
-            f"base at {AXES[up]}={lo[up]:.4g} m, centre {where} m"
+            f"base at {AXES[up]}={_m(lo[up])} m, centre {where} m"
             + ("" if grounded else " (not standing on the origin)"),
         )
     )
@@ -208,6 +208,11 @@ def scene_checks(asset: Asset, stats: GeometryStats) -> list[Check]:
         )
     )
     return out
+
+
+def _m(x: float) -> str:
+    """Metres to 4 significant digits, float noise below a micrometre shown as 0."""
+    return f"{round(float(x), 6) + 0.0:.4g}"
 
 
 SCENE_WEIGHTS = (("scene.scale", 5.0), ("scene.origin", 3.0), ("scene.y_up", 3.0))

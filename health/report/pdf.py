@@ -34,8 +34,8 @@ def report_pdf(report: HealthReport, thumbnail_png: bytes | None, title: str) ->
     _header(pdf, report, thumbnail_png, title)
     _readiness(pdf, report)
     _checks(pdf, report)
-    _fixes_and_lods(pdf, report)
     _geometry(pdf, report)
+    _fixes_and_lods(pdf, report)
     return bytes(pdf.output())
 
 
@@ -46,9 +46,9 @@ def _latin1(text: str) -> str:
 
 
 def _heading(pdf: FPDF, text: str) -> None:
-    pdf.ln(4)
+    pdf.ln(2)
     pdf.set_font("Helvetica", "B", 13)
-    pdf.cell(0, 8, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, _latin1(text), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
 
 
@@ -123,7 +123,7 @@ def _geometry(pdf: FPDF, report: HealthReport) -> None:
     _heading(pdf, "Geometry")
 
     def vec(v: tuple[float, float, float] | None) -> str:
-        return "-" if v is None else ", ".join(f"{x:.4g}" for x in v)
+        return "-" if v is None else ", ".join(f"{round(x, 6) + 0.0:.4g}" for x in v)
 
     for text in (
         f"Vertices: {g.vertices}    Triangles: {g.triangles}    Meshes: {g.meshes}",
