@@ -40,9 +40,9 @@ class Upload:
         self.limits = limits
         self.budget = TextureBudget(limits)
         self._textures: dict[str, Texture | None] = {}
-        self._entries: dict[str, zipfile.ZipInfo] = {}
+        self._packages: dict[Path, dict[str, zipfile.ZipInfo]] = {}
         if self.packaged:
-            self._entries = _checked_entries(self.path, limits)
+            self._packages[self.path] = _checked_entries(self.path, limits)
 
     def owns_layer(self, real_path: str) -> bool:
         """Is the layer at ``real_path`` (as OpenUSD reports it) part of this upload?"""
@@ -50,10 +50,17 @@ class Upload:
             return True  # an anonymous (in-memory) layer: the session's own
         match = PACKAGED.match(real_path)
         if match is not None:
-            return Path(match["package"]).resolve() == self.path and self._inside(match["entry"])
+            return self._owns_package(match["package"]) and self._inside(match["entry"])
         if self.packaged:
             return Path(real_path).resolve() == self.path
         return Path(real_path).resolve().is_relative_to(self.folder)
+
+    def _owns_package(self, package: str) -> bool:
+        """A USDZ the upload is (or, for a layer upload, holds in its folder)."""
+        path = Path(package).resolve()
+        if self.packaged:
+            return path == self.path
+        return path.is_relative_to(self.folder) and path.is_file()
 
     def texture(self, authored: str, resolved: str, anchor: str, what: str) -> Texture | None:
         """The image at ``authored`` (resolved by the stage to ``resolved``; ``anchor`` is
@@ -88,12 +95,15 @@ class Upload:
         refused = AssetInvalid(f"{what} refers to a file outside the upload: {authored!r}")
         match = PACKAGED.match(target)
         if match is not None:
-            if Path(match["package"]).resolve() != self.path or not self._inside(match["entry"]):
+            if not self._owns_package(match["package"]) or not self._inside(match["entry"]):
                 raise refused
-            info = self._entries.get(posixpath.normpath(match["entry"]))
+            package = Path(match["package"]).resolve()
+            if package not in self._packages:
+                self._packages[package] = _checked_entries(package, self.limits)
+            info = self._packages[package].get(posixpath.normpath(match["entry"]))
             if info is None:
                 return None
-            with zipfile.ZipFile(self.path) as archive:
+            with zipfile.ZipFile(package) as archive:
                 return archive.read(info)
         if self.packaged:
             raise refused

@@ -654,3 +654,14 @@ def test_the_texture_and_file_size_limits_hold(tmp_path: Path) -> None:
         read_asset(tmp_path / "m.usdz", AssetLimits(max_texture_side=4))
     with pytest.raises(AssetTooLarge, match="bytes"):
         read_asset(tmp_path / "m.usdz", AssetLimits(max_file_bytes=1000))
+
+
+def test_a_layer_may_reference_a_usdz_beside_it_textures_and_all(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(USD / "CesiumMan.usdz", tmp_path / "man.usdz")
+    (tmp_path / "scene.usda").write_text(
+        '#usda 1.0\n(\n    defaultPrim = "S"\n)\ndef Xform "S" (references = @man.usdz@)\n{\n}\n'
+    )
+    asset = read_asset(tmp_path / "scene.usda")
+    assert (summary(asset).triangles, summary(asset).textures) == (4672, 1)
