@@ -90,20 +90,23 @@ def _check_header(path: Path) -> None:
 def _copy_images(folder: Path, dest: Path, model: Path, limits: AssetLimits) -> None:
     """The images under the upload's ``folder`` (no links; within the limits a ZIP's
     content is held to), copied with their relative paths."""
-    copied, total = 0, 0
+    seen, total = 0, 0
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
         for name in filenames:
+            seen += 1
+            if seen > limits.max_zip_entries:  # not an upload's folder: look no further
+                return
             file = Path(dirpath) / name
             if file.suffix.lower() not in IMAGE_SUFFIXES or file.is_symlink() or file == model:
                 continue
             size = file.stat().st_size
-            if copied >= limits.max_zip_entries or total + size > limits.max_unzipped_bytes:
+            if total + size > limits.max_unzipped_bytes:
                 return
             target = dest / file.relative_to(folder)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(file, target)
-            copied, total = copied + 1, total + size
+            total += size
 
 
 def _run_blender(

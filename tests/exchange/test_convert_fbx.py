@@ -122,3 +122,12 @@ def test_without_blender_fbx_is_unsupported(python: Path | None) -> None:
 def test_a_conversion_past_its_time_is_stopped() -> None:
     with pytest.raises(AssetInvalid, match="longer than"):
         read_fbx_asset(FBX / "huesitos.fbx", LIMITS, BLENDER, timeout_s=0.05)
+
+
+def test_a_link_out_of_the_upload_is_not_followed(tmp_path: Path) -> None:
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    shutil.copy(FBX / "textured_cube_up.fbx", upload / "cube.fbx")
+    shutil.copy(ASSETS / "ktx2" / "checker.png", tmp_path / "outside.png")
+    (upload / "checker.png").symlink_to(tmp_path / "outside.png")
+    assert read_fbx_asset(upload / "cube.fbx", LIMITS, BLENDER).textures() == []
