@@ -665,3 +665,32 @@ def test_a_layer_may_reference_a_usdz_beside_it_textures_and_all(tmp_path: Path)
     )
     asset = read_asset(tmp_path / "scene.usda")
     assert (summary(asset).triangles, summary(asset).textures) == (4672, 1)
+
+
+ANIMATED = """#usda 1.0
+(
+    defaultPrim = "W"
+    startTimeCode = 1
+    endTimeCode = 48
+)
+def Xform "W"
+{
+    double3 xformOp:translate.timeSamples = {
+        10: (7, 0, 0),
+        20: (100, 0, 0),
+    }
+    uniform token[] xformOpOrder = ["xformOp:translate"]
+    def Mesh "m"
+    {
+        int[] faceVertexCounts = [3]
+        int[] faceVertexIndices = [0, 1, 2]
+        point3f[] points = [(0,0,0), (1,0,0), (0,1,0)]
+    }
+}
+"""
+
+
+def test_an_animated_transform_is_read_at_its_first_sample(tmp_path: Path) -> None:
+    (tmp_path / "m.usda").write_text(ANIMATED)
+    box = bounds(read_asset(tmp_path / "m.usda"))
+    assert box is not None and np.allclose(box, [[7, 0, 0], [8, 1, 0]])
