@@ -9,13 +9,13 @@ from health.report.check import Check
 from health.report.collision import Collision, Hull, collision_asset, convex_hulls
 from health.report.document import report_document
 from health.report.geometry import GeometryStats, geometry_stats
-from health.report.grade import HealthReport, grade
+from health.report.grading import HealthReport, grade
 from health.report.lods import LodLevel, lod_assets, lod_levels
 from health.report.pdf import report_pdf
 from health.report.physics_material import PhysicsMaterial, infer_physics_material
 from health.report.readiness import ENGINES, EngineCheck, EngineReadiness
 from health.report.repair import repair
-from health.report.score import SCORE_VERSION, score
+from health.report.score import SCORE_VERSION
 from health.report.thumbnail import thumbnail_png
 
 __all__ = [
@@ -40,6 +40,5 @@ __all__ = [
     "repair",
     "report_document",
     "report_pdf",
-    "score",
     "thumbnail_png",
 ]

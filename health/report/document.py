@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from health.report.grade import HealthReport
+from health.report.grading import HealthReport
 
 
 def report_document(report: HealthReport) -> dict[str, Any]:

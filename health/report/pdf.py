@@ -12,7 +12,7 @@ import io
 
 from fpdf import FPDF
 
-from health.report.grade import HealthReport
+from health.report.grading import HealthReport
 
 THUMB_X, THUMB_Y, THUMB_W = 140.0, 12.0, 58.0
 """Where the thumbnail sits on page 1, in mm from the top-left corner (A4)."""
