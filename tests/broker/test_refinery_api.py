@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -355,3 +355,25 @@ def test_every_supported_suffix_is_accepted(client, ctx):
         token = session.scalar(select(ApiToken).where(ApiToken.tier == "enterprise"))
         assert token is not None
         assert conversions.count_this_month(session, token.id) == len(conversions.SOURCE_FORMATS)
+
+
+def test_last_months_conversions_do_not_count(client, ctx, key):
+    from sqlalchemy import update
+
+    ctx.settings.refinery_starter_monthly = 1
+    assert _convert(client, key).status_code == 200
+    assert _convert(client, key).status_code == 429
+    last_month = conversions.month_start(datetime.now(UTC)) - timedelta(seconds=1)
+    with transaction(ctx.sessions) as session:
+        session.execute(update(Conversion).values(created_at=last_month))
+    assert _convert(client, key).status_code == 200
+    assert _convert(client, key).status_code == 429
+
+
+def test_month_arithmetic():
+    at = datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)
+    assert conversions.month_start(at) == datetime(2026, 12, 1, tzinfo=UTC)
+    assert conversions.next_month_start(at) == datetime(2027, 1, 1, tzinfo=UTC)
+    assert conversions.next_month_start(datetime(2026, 2, 10, tzinfo=UTC)) == datetime(
+        2026, 3, 1, tzinfo=UTC
+    )
