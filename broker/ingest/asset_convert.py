@@ -19,7 +19,6 @@ from typing import Any
 
 from broker.ingest.bounded import child_main, run_bounded
 from broker.ingest.limits import ModelLimits
-from exchange.asset import convert, read_asset
 from exchange.errors import AssetInvalid, AssetUnsupported
 
 UNSAFE_NAME = re.compile(r"[^\w.-]")
@@ -31,7 +30,11 @@ def unsupported_reason(suffix: str) -> str | None:
     Asked of :func:`read_asset` itself, with a file that does not exist: it picks its
     reader by suffix before it opens anything and refuses an unknown suffix with
     :class:`AssetUnsupported`, whereas a reader it has fails to open the missing file.
+    Imported here, not at the top: the readers bring trimesh and scipy (+64 MB, 2.5 s of
+    imports) into the API process, which one that only sees glTF uploads never pays.
     """
+    from exchange.asset import read_asset
+
     try:
         read_asset(Path(f"/nonexistent/probe.{suffix}"))
     except AssetUnsupported as exc:
@@ -39,10 +42,6 @@ def unsupported_reason(suffix: str) -> str | None:
     except (AssetInvalid, OSError):
         pass
     return None
-
-
-def convertible(suffix: str) -> bool:
-    return bool(suffix) and unsupported_reason(suffix) is None
 
 
 def convert_to_glb(upload: Path, filename: str, out: Path, work: Path, limits: ModelLimits) -> None:
@@ -71,6 +70,8 @@ def convert_to_glb(upload: Path, filename: str, out: Path, work: Path, limits: M
 
 
 def _convert(job: dict[str, Any]) -> dict[str, Any]:
+    from exchange.asset import convert
+
     limits = ModelLimits(**job["limits"])
     source = Path(job["source"])
     try:

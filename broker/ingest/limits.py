@@ -1,4 +1,4 @@
-"""What one uploaded model may cost: the asset reader's limits, plus the OBJ conversion's.
+"""What one uploaded model may cost: the asset reader's limits, plus the conversion's.
 
 The numbers come from :class:`workers.config.Settings` (``MESHFARM_*``; see docs/api.md,
 "Model limits"). A frozen dataclass rather than the settings object itself so that the OBJ

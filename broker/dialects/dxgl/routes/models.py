@@ -59,7 +59,8 @@ async def upload_model(
 ) -> Data[UploadOut]:
     staged = await receive_upload(request, ctx.settings.tmp_dir, ctx.settings.max_upload_bytes)
     try:
-        file_format = model_format(staged)
+        # asks the converter, whose first import takes seconds: not on the event loop
+        file_format = await run_in_threadpool(model_format, staged)
         spec_for = _spec_for(staged.fields.get("renderSettings"), principal)
         result = await run_in_threadpool(store_model, ctx, principal, staged, file_format, spec_for)
     finally:
