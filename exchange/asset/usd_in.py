@@ -90,10 +90,14 @@ class _Reader:
         starts = [top] if top else list(self.stage.GetPseudoRoot().GetChildren())
         roots = [i for p in starts if (i := self._walk(p)) is not None]
         if not any(p.indices.size for m in self.meshes for p in m.primitives):
-            extra = " (only implicit shapes, which are not tessellated)" if self._implicit else ""
+            if self._implicit:
+                raise AssetInvalid(
+                    "the USD file holds only implicit shapes (Cube, Sphere, …) or point "
+                    "instancers, which are not tessellated yet: export them as meshes"
+                )
             raise AssetInvalid(
-                "the USD file holds no drawable mesh: no Mesh with points and faces"
-                f"{extra}; Draco-compressed meshes cannot be read"
+                "the USD file holds no drawable mesh: no Mesh with points and faces (a "
+                "Draco-compressed mesh reads as one without points and cannot be converted)"
             )
         return Asset(self.nodes, roots, self.meshes, self.materials)
 

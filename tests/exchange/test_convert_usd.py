@@ -305,7 +305,7 @@ def test_hostile_usd_is_refused_without_paths(path: Path) -> None:
 
 
 def test_implicit_shapes_only_is_refused_with_the_reason() -> None:
-    with pytest.raises(AssetInvalid, match="implicit shapes"):
+    with pytest.raises(AssetInvalid, match="only implicit shapes"):
         read_asset(USD / "all_primitives.usda")
 
 
@@ -694,3 +694,25 @@ def test_an_animated_transform_is_read_at_its_first_sample(tmp_path: Path) -> No
     (tmp_path / "m.usda").write_text(ANIMATED)
     box = bounds(read_asset(tmp_path / "m.usda"))
     assert box is not None and np.allclose(box, [[7, 0, 0], [8, 1, 0]])
+
+
+SHARED = Path("/work/shared/assets")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared asset corpus is not here")
+def test_every_corpus_file_that_converts_gives_an_arkit_clean_usdz(tmp_path: Path) -> None:
+    kinds = ("glb", "gltf", "obj", "dae", "stl", "ply", "usd")
+    failures, converted = [], 0
+    for source in sorted(p for k in kinds for p in (SHARED / k).glob("*") if p.is_file()):
+        out = tmp_path / f"{source.stem}-{source.suffix[1:]}.usdz"
+        try:
+            written = convert(source, out, "usdz")
+        except AssetInvalid:
+            continue  # refused with a message (e.g. .zae, implicit shapes): not a usdz
+        converted += 1
+        arkit, verdict = check_arkit(out), validate_usd(out)
+        trip = compare(written, normalised(read_asset(out)))
+        if not (arkit.ok and verdict.ok and trip.ok):
+            failures.append((source.name, arkit.failed_rules, verdict.failed_validators, trip))
+    assert converted >= 30 and failures == []
