@@ -88,7 +88,9 @@ def test_an_stl_becomes_a_usdz_with_its_report_bundle_and_webhook(farm, farm_ctx
     names = set(bundle.namelist())
     assert {"sphere.usdz", "health_report.json", "metadata.json"} <= names
     assert bundle.read("sphere.usdz")[:2] == b"PK"  # a USDZ is a ZIP
-    assert json.loads(bundle.read("metadata.json"))["source"]["format"] == "stl"
+    meta = json.loads(bundle.read("metadata.json"))
+    assert meta["source"]["format"] == "stl"
+    assert meta["validators"]["arkit"]["result"] in ("pass", "warn", "fail")
     deadline = time.monotonic() + 30
     while not receiver.got and time.monotonic() < deadline:
         time.sleep(0.1)

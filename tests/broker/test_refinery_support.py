@@ -25,7 +25,11 @@ REPORT: dict[str, Any] = {
     "physics_material_inferred": "metal",
     "engine_readiness": {"unreal": True, "houdini": True, "apple_ar": False, "web_threejs": True},
     "geometry": {"vertices": 12450, "triangles": 24800, "meshes": 3},
-    "validators": {"arkit": {"passed": True}, "usd_validation": {"errors": 0}},
+    "checks": [
+        {"id": "geometry.normals", "result": "warn", "message": "regenerated"},
+        {"id": "output.arkit", "result": "pass", "message": "ARKit rules clean"},
+        {"id": "output.usd_validation", "result": "fail", "message": "UsdValidation: 1 error"},
+    ],
 }
 
 

@@ -129,5 +129,20 @@ def metadata(conversion: Conversion, options: dict[str, Any]) -> dict[str, Any]:
         "completed_at": epoch(conversion.completed_at),
         "health_score": conversion.health_score,
         "engine_readiness": engine_readiness(report),
-        "validators": report.get("validators", report.get("validation")),
+        "validators": validator_verdicts(report),
     }
+
+
+def validator_verdicts(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The report's checks of the written file (``output.*``: the standards' validators and
+    the round trip), by name: their result (pass, warn, fail, skip) and message."""
+    checks = report.get("checks")
+    verdicts = {}
+    for check in checks if isinstance(checks, list) else ():
+        name = check.get("id", "") if isinstance(check, dict) else ""
+        if isinstance(name, str) and name.startswith("output."):
+            verdicts[name.removeprefix("output.")] = {
+                "result": check.get("result"),
+                "message": check.get("message"),
+            }
+    return verdicts
