@@ -8,6 +8,11 @@ the hull of its points pushed ``FLAT_THICKNESS`` of its size to either side of i
 (a thin box, what engines make for a plane) and says so (``thickened``). Points on a line
 or one point have no hull and the mesh is reported as failed; once ``budget_s`` is spent
 the remaining meshes are not tried.
+
+A hull of more than ``MAX_HULL_VERTICES`` vertices (PhysX cooks at most 255 per convex
+mesh; a smooth sphere's hull is every vertex) is reduced: the hull of ``MAX_HULL_VERTICES``
+of its vertices chosen by farthest-point sampling, scaled about its centroid just enough
+to contain every source vertex again, so the collider never cuts into the mesh.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from exchange.asset.model import Asset, Mesh, Node, Primitive, world_points
 from health.report.geometry import placed_meshes
 
 DEFAULT_BUDGET_S = 10.0
+MAX_HULL_VERTICES = 255
 FLAT_THICKNESS = 0.005
 """Half the thickness given to a flat mesh's hull, as a fraction of its largest side."""
 
@@ -36,6 +42,8 @@ class Hull:
     """World-space hull, faces wound outward."""
     thickened: bool = False
     """The mesh was flat: its hull is a thin slab around its plane."""
+    exact_vertices: int = 0
+    """The exact hull's vertex count (more than ``vertices`` when it was reduced)."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +76,11 @@ def convex_hulls(asset: Asset, *, budget_s: float = DEFAULT_BUDGET_S) -> Collisi
             hull, thickened = (None, False) if slab is None else (hull_primitive(slab), True)
         if hull is None:
             failed.append(name)
-        else:
-            hulls.append(Hull(name, len(hull.positions), len(hull.indices), hull, thickened))
+            continue
+        exact = len(hull.positions)
+        if exact > MAX_HULL_VERTICES:
+            hull = reduced_hull(hull, MAX_HULL_VERTICES)
+        hulls.append(Hull(name, len(hull.positions), len(hull.indices), hull, thickened, exact))
     return Collision(hulls, failed, exceeded, time.monotonic() - started)
 
 
@@ -92,6 +103,29 @@ def hull_primitive(points: np.ndarray) -> Primitive | None:
     inward = np.einsum("ij,ij->i", normal, hull.equations[:, :3]) < 0
     faces[inward] = faces[inward][:, ::-1]
     return Primitive(verts.astype(np.float32), faces.astype(np.uint32))
+
+
+def reduced_hull(hull: Primitive, limit: int) -> Primitive:
+    """A hull of at most ``limit`` vertices that still contains ``hull``."""
+    pts = hull.positions.astype(np.float64)
+    chosen = [int(np.argmax(np.linalg.norm(pts - pts.mean(0), axis=1)))]
+    distance = np.linalg.norm(pts - pts[chosen[0]], axis=1)
+    for _ in range(limit - 1):
+        chosen.append(int(np.argmax(distance)))
+        distance = np.minimum(distance, np.linalg.norm(pts - pts[chosen[-1]], axis=1))
+    small = hull_primitive(pts[chosen])
+    if small is None:
+        return hull
+    verts = small.positions.astype(np.float64)
+    centre = verts.mean(0)
+    tri = verts[small.indices.astype(np.int64)]
+    normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    reach = np.einsum("ij,ij->i", normal, tri[:, 0] - centre)
+    scale = max(1.0, float(((pts - centre) @ normal.T / reach).max()))
+    # a little over the exact factor, so float32 rounding never leaves a vertex outside
+    grown = centre + (verts - centre) * scale * (1 + 1e-6)
+    return Primitive(grown.astype(np.float32), small.indices)
 
 
 def thickened_points(points: np.ndarray) -> np.ndarray | None:

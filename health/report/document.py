@@ -50,6 +50,7 @@ def report_document(report: HealthReport) -> dict[str, Any]:
         "collision": {
             "hulls": len(collision.hulls),
             "hull_vertices": [h.vertices for h in collision.hulls],
+            "exact_hull_vertices": [h.exact_vertices for h in collision.hulls],
             "thickened": [h.mesh for h in collision.hulls if h.thickened],
             "failed": list(collision.failed),
             "budget_exceeded": collision.budget_exceeded,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import trimesh
 
 from exchange.asset import Mesh, Primitive, read_asset
 from exchange.asset.model import single_mesh_asset, world_points
@@ -49,7 +50,24 @@ def test_the_ducks_hull_contains_every_vertex_and_faces_outward():
     offset = np.einsum("ij,ij->i", normal, tri[:, 0])
     # every vertex is behind (inside) every outward-facing hull plane
     assert (points.astype(np.float64) @ normal.T - offset).max() < 1e-4
-    assert 8 < collision.hulls[0].vertices < len(points)
+    assert 8 < collision.hulls[0].vertices <= 255 < collision.hulls[0].exact_vertices
+
+
+def test_a_smooth_spheres_hull_is_reduced_to_an_engines_limit_and_still_contains_it():
+    sphere = trimesh.creation.icosphere(subdivisions=5)  # 10242 vertices, all on the hull
+    prim = Primitive(sphere.vertices.astype(np.float32), sphere.faces.astype(np.uint32))
+    asset = single_mesh_asset(Mesh("ball", [prim]), [])
+
+    (hull,) = convex_hulls(asset).hulls
+
+    assert hull.exact_vertices == 10242 and hull.vertices == 255
+    tri = hull.primitive.positions[hull.primitive.indices.astype(np.int64)].astype(np.float64)
+    normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    offset = np.einsum("ij,ij->i", normal, tri[:, 0])
+    assert (sphere.vertices @ normal.T - offset).max() <= 0  # nothing pokes out
+    radius = np.linalg.norm(hull.primitive.positions, axis=1)
+    assert radius.max() < 1.03  # and it hugs the unit sphere
 
 
 def test_a_flat_mesh_gets_a_thin_slab_and_says_so():
