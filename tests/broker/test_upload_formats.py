@@ -128,6 +128,23 @@ def test_a_glb_upload_is_its_own_original(client, user, upload):  # type: ignore
         f"/v1/models/{model_id}/original", headers={**user.headers, "Range": "bytes=0-3"}
     )
     assert (ranged.status_code, ranged.content) == (206, b"glTF")
+    head = client.head(f"/v1/models/{model_id}/original", headers=user.headers)
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-length"] == str((ASSETS / "Duck.glb").stat().st_size)
+
+
+def test_an_obj_scan_converted_before_originals_were_kept_has_none(ctx, client, user, upload):  # type: ignore[no-untyped-def]
+    model_id = upload(user, ASSETS / "fuze.zip").json()["data"]["modelId"]
+    with ctx.sessions.begin() as session:  # the row as migration 0007 leaves an old scan
+        row = session.scalars(select(Model).where(Model.id == model_id)).one()
+        row.source_key = row.source_format = None
+    res = client.get(f"/v1/models/{model_id}/original", headers=user.headers)
+    assert res.status_code == 404
+    error = res.json()["error"]
+    assert error["code"] == "file_not_found" and "converted before" in error["message"]
+    model = client.get(f"/v1/models/{model_id}", headers=user.headers).json()["data"]
+    assert model["originalFormat"] is None
+    assert client.get(f"/v1/models/{model_id}/file", headers=user.headers).status_code == 200
 
 
 @pytest.mark.parametrize(
