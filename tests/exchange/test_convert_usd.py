@@ -716,3 +716,17 @@ def test_every_corpus_file_that_converts_gives_an_arkit_clean_usdz(tmp_path: Pat
         if not (arkit.ok and verdict.ok and trip.ok):
             failures.append((source.name, arkit.failed_rules, verdict.failed_validators, trip))
     assert converted >= 30 and failures == []
+
+
+def test_usdz_uvs_agree_with_the_same_model_in_gltf() -> None:
+    """CesiumMan.usdz was made from CesiumMan's glTF: after USD's v-up st is flipped, every
+    vertex's UV is one the glTF has (a missing or doubled flip would move them all)."""
+    from scipy.spatial import cKDTree
+
+    usd = np.concatenate([p.uvs for _, p in read_asset(USD / "CesiumMan.usdz").placed()])
+    gltf = np.concatenate([p.uvs for _, p in read_asset(ASSETS / "CesiumMan.zip").placed()])
+    assert usd.shape == gltf.shape
+    distance, _ = cKDTree(gltf).query(usd)
+    assert distance.max() < 1e-3
+    flipped, _ = cKDTree(gltf).query(usd * [1, -1] + [0, 1])
+    assert flipped.max() > 0.1
