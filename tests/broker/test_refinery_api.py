@@ -381,3 +381,20 @@ def test_month_arithmetic():
     assert conversions.next_month_start(datetime(2026, 2, 10, tzinfo=UTC)) == datetime(
         2026, 3, 1, tzinfo=UTC
     )
+
+
+def test_a_key_in_the_query_string_never_reaches_the_access_log(client, key):
+    import logging
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", f"/refinery/api/v1/jobs?limit=2&api_key={key}", "1.1", 200),
+        None,
+    )
+    assert logging.getLogger("uvicorn.access").filter(record)
+    line = record.getMessage()
+    assert key not in line and "api_key=<redacted>" in line and "limit=2" in line
