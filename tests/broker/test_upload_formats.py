@@ -9,15 +9,20 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from alembic import command
+from PIL import Image
 from sqlalchemy import create_engine, select, text
 
 from broker.db.migrate import alembic_config
 from broker.db.models import Job, Model, Render
 from broker.ingest.asset_convert import unsupported_reason
+from exchange import AssetLimits
 from health.validators import ValidatorUnavailable, validate_gltf
 from testdata import ASSETS
+from workers.local_render import render_png
+from workers.specs import RenderSpec
 
 # (file, the format it is recorded as, the content type its original is served with)
 CORPUS = [
@@ -100,6 +105,26 @@ def test_a_converted_upload_renders_as_glb_and_keeps_its_original(  # type: igno
         "original.glb",
         f"source.{source_format}",
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n, _, _ in CORPUS if not n.endswith(".zip")])
+def test_the_glb_of_a_converted_upload_renders_the_model(client, user, upload, tmp_path, name):  # type: ignore[no-untyped-def]
+    """What the preview will draw: the served GLB, framed, covers a fair part of the frame."""
+    _skip_unless_converted(name)
+    model_id = upload(user, ASSETS / name).json()["data"]["modelId"]
+    glb = tmp_path / "model.glb"
+    glb.write_bytes(client.get(f"/v1/models/{model_id}/file", headers=user.headers).content)
+    png = tmp_path / "frame.png"
+    render_png(glb, png, RenderSpec(model_id=model_id, bg_color="#102030"), limits=AssetLimits())
+    with Image.open(png) as img:
+        pixels = np.asarray(img.convert("RGB")).astype(int)
+    model = np.abs(pixels - [16, 32, 48]).sum(axis=-1) > 30
+    rows, cols = np.nonzero(model)
+    assert 0.1 < model.mean() < 0.6, model.mean()
+    height, width = model.shape
+    assert abs((cols.min() + cols.max()) / 2 - width / 2) < width * 0.1  # framed: centred
+    assert abs((rows.min() + rows.max()) / 2 - height / 2) < height * 0.15
 
 
 def test_a_converted_upload_is_deduplicated_by_the_hash_of_the_file_sent(client, user, upload):  # type: ignore[no-untyped-def]
