@@ -28,6 +28,7 @@ from health.report.geometry import placed_meshes
 
 DEFAULT_BUDGET_S = 10.0
 MAX_HULL_VERTICES = 255
+SAMPLING_POOL = 20_000
 FLAT_THICKNESS = 0.005
 """Half the thickness given to a flat mesh's hull, as a fraction of its largest side."""
 
@@ -108,12 +109,15 @@ def hull_primitive(points: np.ndarray) -> Primitive | None:
 def reduced_hull(hull: Primitive, limit: int) -> Primitive:
     """A hull of at most ``limit`` vertices that still contains ``hull``."""
     pts = hull.positions.astype(np.float64)
-    chosen = [int(np.argmax(np.linalg.norm(pts - pts.mean(0), axis=1)))]
-    distance = np.linalg.norm(pts - pts[chosen[0]], axis=1)
+    # sampling from an evenly spaced subset keeps this fast on huge hulls; the scaling
+    # below restores containment of every vertex whatever was sampled
+    pool = pts[:: max(1, -(-len(pts) // SAMPLING_POOL))]
+    chosen = [int(np.argmax(((pool - pool.mean(0)) ** 2).sum(1)))]
+    distance = ((pool - pool[chosen[0]]) ** 2).sum(1)
     for _ in range(limit - 1):
         chosen.append(int(np.argmax(distance)))
-        distance = np.minimum(distance, np.linalg.norm(pts - pts[chosen[-1]], axis=1))
-    small = hull_primitive(pts[chosen])
+        distance = np.minimum(distance, ((pool - pool[chosen[-1]]) ** 2).sum(1))
+    small = hull_primitive(pool[chosen])
     if small is None:
         return hull
     verts = small.positions.astype(np.float64)
@@ -122,7 +126,10 @@ def reduced_hull(hull: Primitive, limit: int) -> Primitive:
     normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     normal /= np.linalg.norm(normal, axis=1, keepdims=True)
     reach = np.einsum("ij,ij->i", normal, tri[:, 0] - centre)
-    scale = max(1.0, float(((pts - centre) @ normal.T / reach).max()))
+    scale = 1.0
+    for start in range(0, len(pts), 4096):  # points × faces in slices: bounded memory
+        ratio = (pts[start : start + 4096] - centre) @ normal.T / reach
+        scale = max(scale, float(ratio.max()))
     # a little over the exact factor, so float32 rounding never leaves a vertex outside
     grown = centre + (verts - centre) * scale * (1 + 1e-6)
     return Primitive(grown.astype(np.float32), small.indices)
