@@ -12,15 +12,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from alembic import command
+from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import create_engine, select, text
 
+from broker.app import create_app
+from broker.context import AppContext
 from broker.db.migrate import alembic_config
 from broker.db.models import Job, Model, Render
 from broker.ingest.asset_convert import unsupported_reason
 from exchange import AssetLimits
 from health.validators import ValidatorUnavailable, validate_gltf
 from testdata import ASSETS
+from workers.config import Settings
 from workers.local_render import render_png
 from workers.specs import RenderSpec
 
@@ -275,3 +279,30 @@ def test_0007_gives_models_stored_as_uploaded_their_own_source(empty_db_url: str
         ("gzip", "zip", "models/gzip/original.zip"),
         ("scan", None, None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("bounds", "needle"),
+    [
+        ({"convert_timeout_seconds": 0.05}, "converting the STL file took longer than 0.05 s"),
+        ({"convert_memory_bytes": 64 * 2**20}, "64 MB"),
+    ],
+)
+def test_a_conversion_past_its_bounds_is_stopped_and_refused(  # type: ignore[no-untyped-def]
+    app_settings, make_user, bounds, needle
+):
+    """The converter runs in a child under the upload's limits: past the deadline it is
+    killed, past its address space it stops; either way a 400 saying so."""
+    settings = Settings(**{**app_settings.model_dump(), **bounds})
+    ctx = AppContext.from_settings(settings)
+    try:
+        user = make_user(credits=10)
+        with TestClient(create_app(ctx), raise_server_exceptions=False) as client:
+            body = (ASSETS / "teapot_binary.stl").read_bytes()
+            res = _post(client, user, "teapot.stl", body)
+            assert res.status_code == 400, res.text
+            error = res.json()["error"]
+            assert error["code"] == "invalid_format" and needle in error["message"], error
+            assert _stored_objects(ctx) == []
+    finally:
+        ctx.close()
