@@ -62,6 +62,8 @@ def _transform_fixes(source: Asset, *, y_up: bool, root_xform: bool) -> list[str
 
 
 def _round_trip(written: Asset, output: Path, target: str, limits: AssetLimits) -> RoundTrip:
+    """``written`` against the output re-read (through our own readers: an FBX target, read
+    back through Blender, is not among these targets)."""
     carries = CARRIES_MATERIALS.get(target, False)
     return compare(written, read_asset(output, limits), materials=carries, textures=carries)
 
@@ -77,6 +79,7 @@ def refine(
     limits: AssetLimits | None = None,
     source_format: str | None = None,
     thumbnail: bool = True,
+    blender_python: Path | None = None,
 ) -> Refined:
     """Convert ``source`` into ``out_dir/<name>.<target>`` and grade it.
 
@@ -92,7 +95,7 @@ def refine(
         timings[stage] = time.monotonic() - clock
         clock = time.monotonic()
 
-    asset = read_asset(source, limits)
+    asset = read_asset(source, limits, blender_python=blender_python)
     lap("read")
     repaired, fixes = repair(asset)
     fixes += _transform_fixes(repaired, y_up=y_up, root_xform=root_xform)

@@ -53,6 +53,7 @@ def run_convert(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
         root_xform=spec.root_xform,
         limits=AssetLimits.from_settings(settings),
         source_format=source.format,
+        blender_python=settings.blender_python,
     )
     run.timings.update(refined.timings)
     report = workdir / "health_report.json"

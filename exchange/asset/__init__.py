@@ -1,9 +1,9 @@
 """3D files ↔ one in-memory asset (:mod:`exchange.asset.model`): the first slice of the
 converter (docs/exchange.md).
 
-Read: .glb, .gltf, .zip (a glTF or an OBJ with its files), .obj, .stl, .ply, .dae
-(through pycollada), .usd/.usda/.usdc/.usdz (through usd-core); a zipped COLLADA (.zae)
-is refused with :class:`~exchange.errors.AssetUnsupported` for now. Write: glb, obj (a
+Read (:data:`READ_SUFFIXES`): .glb, .gltf, .zip (a glTF or an OBJ with its files), .obj,
+.stl, .ply, .dae and .zae (through pycollada), .usd/.usda/.usdc/.usdz (through usd-core),
+.fbx (through Blender, in a process of its own: ``blender_python``). Write: glb, obj (a
 ZIP), stl, usdz, usdc, usda.
 Every refusal is an :class:`~exchange.errors.AssetInvalid`.
 """
@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from exchange.asset.compare import RoundTrip, compare, summary
-from exchange.asset.dae_in import read_dae_asset
+from exchange.asset.dae_in import read_dae_asset, read_zae_asset
+from exchange.asset.fbx_in import read_fbx_asset
 from exchange.asset.files_out import write_obj_zip, write_stl
 from exchange.asset.glb_out import write_glb
 from exchange.asset.gltf_in import read_gltf_asset
@@ -28,14 +29,20 @@ from exchange.limits import AssetLimits
 from exchange.safe_zip import ZipModel
 
 TARGETS = ("glb", "obj", "stl", "usdz", "usdc", "usda")
+READ_SUFFIXES = ("glb", "gltf", "zip", "obj", "stl", "ply", "dae", "zae", "fbx", *USD_SUFFIXES)
+"""What :func:`read_asset` reads, by suffix (FBX only where Blender is installed)."""
 
 
-def read_asset(path: Path, limits: AssetLimits | None = None) -> Asset:
+def read_asset(
+    path: Path, limits: AssetLimits | None = None, *, blender_python: Path | None = None
+) -> Asset:
     """The asset in ``path``, chosen by its suffix (a ZIP by the model it holds)."""
     limits = limits or AssetLimits()
     suffix = path.suffix.lower().lstrip(".")
+    if suffix == "fbx":
+        return read_fbx_asset(path, limits, blender_python)
     if suffix == "zae":
-        raise AssetUnsupported("zipped COLLADA (.zae) is not converted yet; upload the .dae")
+        return read_zae_asset(path, limits)
     if suffix == "dae":
         return read_dae_asset(path, limits)
     if suffix in USD_SUFFIXES:
@@ -74,15 +81,18 @@ def convert(
     y_up: bool = True,
     root_xform: bool = True,
     limits: AssetLimits | None = None,
+    blender_python: Path | None = None,
 ) -> Asset:
     """Read ``source``, apply the options (:mod:`exchange.asset.transform`), write ``dest``;
     returns the asset as written (what a round trip compares the re-read output with)."""
-    asset = normalised(read_asset(source, limits), y_up=y_up, root_xform=root_xform)
+    asset = read_asset(source, limits, blender_python=blender_python)
+    asset = normalised(asset, y_up=y_up, root_xform=root_xform)
     write_asset(asset, dest, target)
     return asset
 
 
 __all__ = [
+    "READ_SUFFIXES",
     "TARGETS",
     "Asset",
     "Material",

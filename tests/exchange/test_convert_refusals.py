@@ -24,10 +24,10 @@ def test_bad_files_are_refused(path: Path) -> None:
     assert str(refused.value)
 
 
-def test_zipped_collada_is_unsupported(tmp_path: Path) -> None:
-    (tmp_path / "a.zae").write_bytes(b"PK\x03\x04")
-    with pytest.raises(AssetUnsupported, match="COLLADA"):
-        read_asset(tmp_path / "a.zae")
+def test_fbx_without_blender_is_unsupported_with_a_hint(tmp_path: Path) -> None:
+    (tmp_path / "a.fbx").write_bytes(b"Kaydara FBX Binary  \x00")
+    with pytest.raises(AssetUnsupported, match="Blender"):
+        read_asset(tmp_path / "a.fbx")
 
 
 @pytest.mark.parametrize("text", ["<COLLADA/>", "not xml at all", "<COLLADA><library_geometries>"])

@@ -61,6 +61,15 @@ def test_a_usdz_conversion_is_arkit_clean(tmp_path: Path) -> None:
     assert done.result is not None and done.result["geometry"]["triangles"] > 0
 
 
+@pytest.mark.slow
+def test_an_fbx_conversion_goes_through_blender(tmp_path: Path) -> None:
+    fbx = next((ASSETS / "fbx").glob("*.fbx"))
+    done, root = _convert(tmp_path, fbx, "glb", "fbx")
+    assert done.kind == "done", done.message
+    assert validate_gltf(root / done.assets["asset"].key).errors == 0
+    assert done.result is not None and done.result["geometry"]["triangles"] > 0
+
+
 def test_a_broken_upload_fails_the_job_with_a_message_for_the_user(tmp_path: Path) -> None:
     done, _ = _convert(tmp_path, ASSETS / "bad" / "invalid_magic.glb", "usdz", "glb")
     assert done.kind == "error"
