@@ -16,6 +16,7 @@ rules and UsdValidation's errors; USDC/USDA UsdValidation's errors.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import subprocess
 import sys
@@ -69,10 +70,14 @@ def corpus_files(root: Path, only: list[str]) -> list[Path]:
 
 
 def meshfarm_convert(source: Path, dest: Path, target: str, blender: Path) -> None:
-    """:func:`exchange.asset.convert`; FBX and .zae by their readers while ``read_asset``
-    refuses them (the wiring is the lead's)."""
+    """:func:`exchange.asset.convert` (given Blender where it takes it); FBX and .zae by
+    their readers while ``read_asset`` refuses them."""
+    wired = "blender_python" in inspect.signature(convert).parameters
     try:
-        convert(source, dest, target)
+        if wired:
+            convert(source, dest, target, blender_python=blender)  # type: ignore[call-arg,unused-ignore]
+        else:
+            convert(source, dest, target)
         return
     except AssetUnsupported:
         suffix = source.suffix.lower()
