@@ -330,6 +330,8 @@ def test_unsupported_format_and_bad_fields_are_400(client, ctx, key):
         answer = _convert(client, key, name, **form)
         assert answer.status_code == 400, (form, answer.text)
         assert answer.json()["detail"].startswith(words), answer.json()
+    big_text = _convert(client, key, "notes.txt", b"x" * (70 * 1024))
+    assert big_text.status_code == 400  # refused by its name, before its size counts
     empty = _convert(client, key, "model.obj", b"")
     assert empty.status_code == 400
     no_file = client.post(f"{BASE}/convert", headers={"X-API-Key": key}, data={"x": "1"})

@@ -100,7 +100,9 @@ async def _order(ctx: AppContext, fields: dict[str, str]) -> ConversionOrder:
 
 def _rules(who: Caller, field: str, max_files: int, fail_fast: bool) -> UploadRules:
     words = f"File exceeds the {who.tier.size_words} limit of the {who.tier.name} tier"
-    return UploadRules(field, who.tier.max_bytes, max_files, fail_fast, words)
+    return UploadRules(
+        field, who.tier.max_bytes, max_files, fail_fast, words, conversions.source_format
+    )
 
 
 def _submit(ctx: AppContext, who: Caller, staged: StagedFile, order: ConversionOrder) -> Conversion:
@@ -143,8 +145,8 @@ async def batch(
         order = await _order(ctx, form.fields)
         for staged in form.files:
             try:
-                if staged.too_large:
-                    raise InvalidRequest(rules.too_large)
+                if staged.refused is not None:
+                    raise InvalidRequest(staged.refused)
                 conversion = await run_in_threadpool(_submit, ctx, who, staged, order)
             except (InvalidInput, NoCredits) as exc:
                 rejected.append({"filename": staged.filename, "error": exc.detail})

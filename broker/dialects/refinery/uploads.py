@@ -1,15 +1,18 @@
 """The Refinery's multipart uploads, streamed to staging files under the key's size limit.
 
-``/convert`` takes one file (``file``): past the tier's size the request is refused at once
-(413) and nothing more is read. ``/batch`` takes up to 20 (``files``), each judged on its
-own: one past the size is dropped from disk as it streams and reported as rejected, the
-others go on. Nothing is held in memory but the small text fields (64 KB each).
+``/convert`` takes one file (``file``): a name the converter cannot read is refused from the
+part's headers (400), a file past the tier's size as soon as it passes it (413), and nothing
+more is read. ``/batch`` takes up to 20 (``files``), each judged on its own: one with such a
+name is never written, one past the size is dropped from disk as it streams, and both are
+reported as rejected while the others go on. Nothing is held in memory but the small text
+fields (64 KB each).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -17,7 +20,7 @@ from typing import IO
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from broker.errors import FileTooLarge, InvalidRequest, NoFile
+from broker.errors import DomainError, FileTooLarge, InvalidInput, InvalidRequest, NoFile
 from broker.safe_json import refuse_bad_text
 
 MAX_FIELD_BYTES = 64 * 1024
@@ -29,7 +32,8 @@ class StagedFile:
     filename: str
     path: Path | None
     size: int = 0
-    too_large: bool = False
+    refused: str | None = None
+    """Why this file was dropped while it streamed (its name or its size), when it was."""
 
     def discard(self) -> None:
         if self.path is not None:
@@ -56,6 +60,8 @@ class UploadRules:
     """True: a file past ``max_bytes`` refuses the request; False: only that file."""
     too_large: str
     """The words for a file past the limit."""
+    check_name: Callable[[str], object]
+    """Raises InvalidInput for a file name refused whatever its bytes (its suffix)."""
 
 
 class _Receiver:
@@ -105,6 +111,14 @@ class _Receiver:
             raise InvalidRequest(f"At most {many} per request")
         name = filename.decode("utf-8", "replace")
         refuse_bad_text(name, "The file name")
+        try:
+            self.rules.check_name(name)
+        except InvalidInput as exc:
+            if self.rules.fail_fast:
+                raise
+            self._current = StagedFile(name, None, refused=exc.detail)
+            self.form.files.append(self._current)
+            return
         fd, path = tempfile.mkstemp(prefix="refinery-", dir=self.tmp_dir)
         self._current = StagedFile(name, Path(path))
         self.form.files.append(self._current)
@@ -118,14 +132,14 @@ class _Receiver:
                 raise InvalidRequest(f"Form field {self._name!r} is too large")
             return
         staged.size += end - start
-        if staged.too_large:
+        if staged.refused is not None:
             return
         if staged.size > self.rules.max_bytes:
             if self.rules.fail_fast:
                 raise FileTooLarge(self.rules.too_large)
             self.close_file()
             staged.discard()
-            staged.too_large = True
+            staged.refused = self.rules.too_large
             return
         if self._file is not None:
             self._file.write(data[start:end])
@@ -170,7 +184,7 @@ async def receive_form(request: Request, tmp_dir: Path, rules: UploadRules) -> S
     except Exception as exc:
         receiver.close_file()
         receiver.form.discard()
-        if isinstance(exc, FileTooLarge | InvalidRequest):
+        if isinstance(exc, DomainError):
             raise
         raise InvalidRequest("Malformed multipart body") from exc
     if not receiver.form.files:
