@@ -106,6 +106,8 @@ def checked(
     what = kind.upper()
     positions = np.asarray(vertices, dtype=np.float64)
     tris = np.asarray(faces)
+    if tris.ndim == 2 and tris.shape[1] == 4:  # an all-quad OBJ: trimesh keeps its quads
+        tris = np.concatenate([tris[:, [0, 1, 2]], tris[:, [0, 2, 3]]])
     if tris.size == 0 or tris.ndim != 2 or tris.shape[1] != 3:
         raise AssetInvalid(f"the {what} file holds no triangles")
     if len(tris) > limits.max_triangles or len(positions) > limits.max_vertices:
