@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.db.models import Conversion
+from broker.db.models import ApiToken, Conversion
 from broker.errors import InvalidFormat, JobNotFound
 from broker.jobs import submit as jobs
 from workers.specs import ConvertSpec, ConvertTarget
@@ -207,8 +207,16 @@ def next_month_start(at: datetime) -> datetime:
     )
 
 
-def count_this_month(session: Session, token_id: str, at: datetime | None = None) -> int:
-    """Conversions a key submitted since the start of this calendar month (UTC)."""
+def count_this_month(
+    session: Session, token_id: str, at: datetime | None = None, *, lock: bool = False
+) -> int:
+    """Conversions a key submitted since the start of this calendar month (UTC).
+
+    ``lock`` first locks the key's row until the transaction ends (PostgreSQL; SQLite has
+    one writer at a time anyway), so that uploads racing for a key's last conversion are
+    counted one after the other, not both against the same total."""
+    if lock:
+        session.execute(select(ApiToken.id).where(ApiToken.id == token_id).with_for_update())
     since = month_start(at or datetime.now(UTC))
     count = session.scalar(
         select(func.count())

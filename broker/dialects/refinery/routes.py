@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -51,21 +53,24 @@ def _spent(at: datetime) -> QuotaReached:
     return QuotaReached(retry_after=max(1, wait))
 
 
-def _admit(who: Caller) -> Any:
-    """A check, inside the transaction that records a conversion, that the key has one left."""
+def _check_quota(session: Session, who: Caller, *, lock: bool) -> None:
+    monthly = who.tier.monthly
+    if monthly is None:
+        return
+    if conversions.count_this_month(session, who.token_id, lock=lock) >= monthly:
+        raise _spent(datetime.now(UTC))
 
-    def admit(session: Session) -> None:
-        monthly = who.tier.monthly
-        if monthly is not None and conversions.count_this_month(session, who.token_id) >= monthly:
-            raise _spent(datetime.now(UTC))
 
-    return admit
+def _admit(who: Caller) -> Callable[[Session], None]:
+    """The check, inside the transaction that records a conversion, that the key has one
+    left (its row locked: racing uploads are counted one after the other)."""
+    return partial(_check_quota, who=who, lock=True)
 
 
 def _refuse_if_spent(ctx: AppContext, who: Caller) -> None:
     """Before a byte of the upload is read: a key with nothing left is told so (429)."""
     with ctx.sessions() as session:
-        _admit(who)(session)
+        _check_quota(session, who, lock=False)
 
 
 # --- the request's fields ------------------------------------------------------------
