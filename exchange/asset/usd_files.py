@@ -15,6 +15,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 from PIL import Image
@@ -103,8 +104,11 @@ class Upload:
             info = self._packages[package].get(posixpath.normpath(match["entry"]))
             if info is None:
                 return None
-            with zipfile.ZipFile(package) as archive:
-                return archive.read(info)
+            try:
+                with zipfile.ZipFile(package) as archive:
+                    return archive.read(info)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+                raise AssetInvalid(f"{what} is a damaged entry of the USDZ package") from None
         if self.packaged:
             raise refused
         file = Path(target).resolve()

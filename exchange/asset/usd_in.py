@@ -39,9 +39,12 @@ def read_usd_asset(path: Path, limits: AssetLimits) -> Asset:
     check_file_size(path, limits)
     upload = Upload(path, limits)
     stage = _open(path, upload)
-    from pxr import UsdGeom
+    from pxr import Tf, UsdGeom
 
-    asset = _Reader(stage, upload, limits).asset()
+    try:
+        asset = _Reader(stage, upload, limits).asset()
+    except Tf.ErrorException:
+        raise AssetInvalid("the USD file holds data OpenUSD cannot read") from None
     asset.up_axis = "Z" if UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.z else "Y"
     meters = float(UsdGeom.GetStageMetersPerUnit(stage))
     if not np.isfinite(meters) or meters <= 0:

@@ -730,3 +730,15 @@ def test_usdz_uvs_agree_with_the_same_model_in_gltf() -> None:
     assert distance.max() < 1e-3
     flipped, _ = cKDTree(gltf).query(usd * [1, -1] + [0, 1])
     assert flipped.max() > 0.1
+
+
+def test_a_damaged_package_entry_is_refused(tmp_path: Path) -> None:
+    data = bytearray((USD / "CesiumMan.usdz").read_bytes())
+    with zipfile.ZipFile(USD / "CesiumMan.usdz") as package:
+        info = package.getinfo("0/CesiumMan_img0.jpg")
+    name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+    data[info.header_offset + 30 + name_len + extra_len + 5000] ^= 0xFF
+    (tmp_path / "man.usdz").write_bytes(bytes(data))
+    with pytest.raises(AssetInvalid, match="damaged") as refused:
+        read_asset(tmp_path / "man.usdz")
+    assert str(tmp_path) not in str(refused.value)
