@@ -187,12 +187,14 @@ class _Reader:
         if not colour or colour.GetInterpolation() != UsdGeom.Tokens.constant:
             return None
         value = colour.ComputeFlattened(self.time)
-        if value is None or not len(value):
+        colours = np.asarray(value if value is not None else [], dtype=np.float64)
+        if colours.ndim != 2 or colours.shape[1] != 3 or not np.isfinite(colours[:1]).all():
             return None
-        rgb = tuple(float(c) for c in value[0])
+        rgb = tuple(float(c) for c in colours[0])
         opacity = UsdGeom.PrimvarsAPI(prim).GetPrimvar("displayOpacity")
-        alpha_values = opacity.ComputeFlattened(self.time) if opacity else None
-        alpha = float(alpha_values[0]) if alpha_values is not None and len(alpha_values) else 1.0
+        alphas = opacity.ComputeFlattened(self.time) if opacity else None
+        alphas = np.asarray(alphas if alphas is not None else [], dtype=np.float64).reshape(-1)
+        alpha = float(alphas[0]) if len(alphas) and np.isfinite(alphas[0]) else 1.0
         key = f"displayColor {rgb} {alpha}"
         if key not in self._material_of:
             base = (rgb[0], rgb[1], rgb[2], alpha)

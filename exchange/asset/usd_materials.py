@@ -44,7 +44,7 @@ def read_material(material: Any, upload: Upload) -> Material:
     colour, colour_map = _input(shader, "diffuseColor", upload)
     opacity, _ = _input(shader, "opacity", upload)
     rgb = _vec3(colour, DIFFUSE) if colour_map is None else colour_map.scale[:3]
-    alpha = float(opacity) if isinstance(opacity, (int, float)) else 1.0
+    alpha = _factor(opacity, None, 1.0)
     out.base_color = (float(rgb[0]), float(rgb[1]), float(rgb[2]), alpha)
     out.base_color_texture = None if colour_map is None else colour_map.texture
     metallic, metal_map = _input(shader, "metallic", upload)
@@ -108,21 +108,31 @@ def _texture_map(shader: Any, channel: str, upload: Upload) -> _Map | None:
         return None
     scale_input = shader.GetInput("scale")
     scale = scale_input.Get() if scale_input else None
-    factors = (1.0, 1.0, 1.0, 1.0) if scale is None else tuple(float(v) for v in scale)
-    return _Map(texture, channel, (factors[0], factors[1], factors[2], factors[3]))
+    return _Map(texture, channel, _vec4(scale))
 
 
 def _vec3(value: Any, default: tuple[float, float, float]) -> tuple[float, float, float]:
-    if value is None:
+    """``value`` as an RGB triple (a value of another type: ``default``)."""
+    try:
+        v = [float(c) for c in value]
+    except (TypeError, ValueError):
         return default
-    v = tuple(float(c) for c in value)
-    return (v[0], v[1], v[2]) if len(v) >= 3 else default
+    return (v[0], v[1], v[2]) if len(v) >= 3 and np.isfinite(v[:3]).all() else default
+
+
+def _vec4(value: Any) -> tuple[float, float, float, float]:
+    """A UsdUVTexture ``scale`` (unauthored or of another type: 1s)."""
+    try:
+        v = [float(c) for c in value]
+    except (TypeError, ValueError):
+        return (1.0, 1.0, 1.0, 1.0)
+    return (v[0], v[1], v[2], v[3]) if len(v) == 4 and np.isfinite(v).all() else (1.0,) * 4
 
 
 def _factor(value: Any, texture: _Map | None, default: float) -> float:
     if texture is not None:
         return texture.scale[CHANNELS.get(texture.channel, 0) % 3]
-    return float(value) if isinstance(value, (int, float)) else default
+    return float(value) if isinstance(value, (int, float)) and np.isfinite(value) else default
 
 
 def _packed(metal: _Map | None, rough: _Map | None) -> Texture | None:

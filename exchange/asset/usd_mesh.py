@@ -140,7 +140,9 @@ def _corner_values(
     if values is None or not len(values):
         return None
     data = np.asarray(values, dtype=np.float64)
-    if data.ndim != 2 or not np.isfinite(data).all():
+    if data.ndim != 2 or data.shape[1] < (3 if name == "normals" else 2):
+        return None
+    if not np.isfinite(data).all():
         return None
     if own is not None:  # an indexed primvar: its indices say which value each element takes
         if own.min(initial=0) < 0 or own.max(initial=-1) >= len(data):

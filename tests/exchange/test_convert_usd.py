@@ -742,3 +742,62 @@ def test_a_damaged_package_entry_is_refused(tmp_path: Path) -> None:
     with pytest.raises(AssetInvalid, match="damaged") as refused:
         read_asset(tmp_path / "man.usdz")
     assert str(tmp_path) not in str(refused.value)
+
+
+ODD_TYPES = """#usda 1.0
+(
+    defaultPrim = "W"
+)
+def Xform "W"
+{
+    def Mesh "plain"
+    {
+        int[] faceVertexCounts = [3]
+        int[] faceVertexIndices = [0, 1, 2]
+        point3f[] points = [(0,0,0), (1,0,0), (0,1,0)]
+        float2[] normals = [(0, 1), (0, 1), (0, 1)]
+        float[] primvars:displayColor = [0.5]
+        string primvars:displayOpacity = "opaque"
+    }
+    def Mesh "shaded" (prepend apiSchemas = ["MaterialBindingAPI"])
+    {
+        int[] faceVertexCounts = [3]
+        int[] faceVertexIndices = [0, 1, 2]
+        point3f[] points = [(0,0,1), (1,0,1), (0,1,1)]
+        texCoord2f[] primvars:st = [(0,0), (1,0)] (interpolation = "vertex")
+        rel material:binding = </W/mat>
+    }
+    def Material "mat"
+    {
+        token outputs:surface.connect = </W/mat/s.outputs:surface>
+        def Shader "s"
+        {
+            uniform token info:id = "UsdPreviewSurface"
+            float inputs:diffuseColor = 3
+            string inputs:roughness = "very"
+            float inputs:metallic = inf
+            color3f inputs:emissiveColor.connect = </W/mat/t.outputs:rgb>
+            token outputs:surface
+        }
+        def Shader "t"
+        {
+            uniform token info:id = "UsdUVTexture"
+            asset inputs:file = @c.png@
+            float inputs:scale = 2
+            float3 outputs:rgb
+        }
+    }
+}
+"""
+
+
+def test_values_of_unexpected_types_fall_back_to_defaults(tmp_path: Path) -> None:
+    (tmp_path / "c.png").write_bytes(_png())
+    (tmp_path / "m.usda").write_text(ODD_TYPES)
+    asset = read_asset(tmp_path / "m.usda")
+    assert summary(asset).triangles == 2
+    assert all(p.normals is None and p.uvs is None for _, p in asset.placed())
+    (material,) = asset.materials  # the malformed displayColor gives no material
+    assert material.base_color == (0.18, 0.18, 0.18, 1.0)
+    assert (material.metallic, material.roughness) == (0.0, 0.5)
+    assert material.emissive == (1.0, 1.0, 1.0) and material.emissive_texture is not None
