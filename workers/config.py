@@ -117,6 +117,11 @@ class Settings(BaseSettings):
         "auto",
         description="auto: h264_nvenc where it opens, else libx264; or force either one.",
     )
+    blender_python: Path = Field(
+        Path(".venv-blender/bin/python"),
+        description="The Python that has Blender's bpy (FBX in and out; `make install` "
+        "builds it): run in a subprocess of its own, never imported by meshfarm.",
+    )
     janitor_grace_seconds: float = Field(
         3600.0, gt=0, description="Age before unreferenced files count as crash debris."
     )
