@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from exchange.asset.model import Asset, Primitive, world_points
+from exchange.asset.model import Asset, Mesh, Primitive, world_points
 from exchange.asset.usd_materials_out import TEXTURES, MaterialWriter, texture_names, unique_name
 from exchange.errors import AssetInvalid
 
@@ -80,7 +80,9 @@ def _write_layer(asset: Asset, path: Path) -> None:
     materials = MaterialWriter(stage, f"{ROOT}/Materials", names).write(asset.materials)
     siblings: dict[str, set[str]] = {ROOT: {"Materials"}}
 
-    def node_prim(i: int, parent: str) -> None:
+    stack = [(r, ROOT) for r in reversed(asset.roots)]  # a stack, not recursion: any depth
+    while stack:
+        i, parent = stack.pop()
         node = asset.nodes[i]
         prim_path = (
             f"{parent}/{unique_name(node.name or 'node', siblings.setdefault(parent, set()))}"
@@ -88,22 +90,15 @@ def _write_layer(asset: Asset, path: Path) -> None:
         xform = UsdGeom.Xform.Define(stage, prim_path)
         if not np.allclose(node.matrix, np.eye(4)):
             xform.AddTransformOp().Set(Gf.Matrix4d(np.asarray(node.matrix, np.float64).T.tolist()))
-        if node.mesh is not None:
-            for prim in asset.meshes[node.mesh].primitives:
-                if not len(prim.indices):
-                    continue
-                name = unique_name(
-                    asset.meshes[node.mesh].name or "mesh", siblings.setdefault(prim_path, set())
-                )
-                mesh = _mesh(stage, f"{prim_path}/{name}", prim)
-                if prim.material is not None:
-                    binding = UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim())
-                    binding.Bind(materials[prim.material])
-        for c in node.children:
-            node_prim(c, prim_path)
-
-    for r in asset.roots:
-        node_prim(r, ROOT)
+        drawn = asset.meshes[node.mesh] if node.mesh is not None else Mesh("", [])
+        for prim in drawn.primitives:
+            if not len(prim.indices):
+                continue
+            name = unique_name(drawn.name or "mesh", siblings.setdefault(prim_path, set()))
+            mesh = _mesh(stage, f"{prim_path}/{name}", prim)
+            if prim.material is not None:
+                UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(materials[prim.material])
+        stack.extend((c, prim_path) for c in reversed(node.children))
     if not stage.GetRootLayer().Export(str(path)):
         raise AssetInvalid("the USD layer could not be written")
 

@@ -801,3 +801,17 @@ def test_values_of_unexpected_types_fall_back_to_defaults(tmp_path: Path) -> Non
     assert material.base_color == (0.18, 0.18, 0.18, 1.0)
     assert (material.metallic, material.roughness) == (0.0, 0.5)
     assert material.emissive == (1.0, 1.0, 1.0) and material.emissive_texture is not None
+
+
+def test_a_hierarchy_thousands_deep_is_written_and_read(tmp_path: Path) -> None:
+    from exchange.asset import Mesh, Node, Primitive
+
+    depth = 3000  # past Python's recursion limit
+    nodes = [Node(f"n{i}", children=[i + 1] if i < depth - 1 else []) for i in range(depth)]
+    nodes[0].matrix = np.diag([2.0, 2.0, 2.0, 1.0])
+    nodes[-1].mesh = 0
+    triangle = Primitive(np.float32([[0, 0, 0], [1, 0, 0], [0, 1, 0]]), np.uint32([[0, 1, 2]]))
+    write_asset(Asset(nodes, [0], [Mesh("m", [triangle])], []), tmp_path / "d.usdc", "usdc")
+    back = read_asset(tmp_path / "d.usdc")
+    assert len(back.nodes) == depth + 2  # /Root, the chain, the Mesh
+    assert np.allclose(bounds(back), [[0, 0, 0], [2, 2, 0]])
