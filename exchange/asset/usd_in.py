@@ -158,7 +158,7 @@ class _Reader:
                 raise AssetTooLarge(
                     f"the USD file has more than {self.limits.max_triangles:,} triangles"
                 )
-            primitives = mesh_primitives(prim, self.time, self._bound)
+            primitives = mesh_primitives(prim, self.time, self._bound, self.limits.max_vertices)
             vertices = sum(len(p.positions) for m in self.meshes for p in m.primitives)
             if vertices + sum(len(p.positions) for p in primitives) > self.limits.max_vertices:
                 raise AssetTooLarge(

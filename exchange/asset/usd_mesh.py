@@ -20,17 +20,21 @@ from typing import Any
 import numpy as np
 
 from exchange.asset.model import Primitive
-from exchange.errors import AssetInvalid
+from exchange.errors import AssetInvalid, AssetTooLarge
 
 MaterialOf = Callable[[Any], "int | None"]
 
 
-def mesh_primitives(prim: Any, time: Any, material_of: MaterialOf) -> list[Primitive]:
+def mesh_primitives(
+    prim: Any, time: Any, material_of: MaterialOf, max_points: int
+) -> list[Primitive]:
     """The primitives of the mesh at ``prim`` ([] for a mesh with nothing to draw)."""
     from pxr import UsdGeom
 
     mesh = UsdGeom.Mesh(prim)
     points = _array(mesh.GetPointsAttr().Get(time), np.float64)
+    if points is not None and len(points) > max_points:
+        raise AssetTooLarge(f"the mesh {prim.GetName()!r} has more than {max_points:,} points")
     counts = _array(mesh.GetFaceVertexCountsAttr().Get(time), np.int64)
     indices = _array(mesh.GetFaceVertexIndicesAttr().Get(time), np.int64)
     if points is None or counts is None or indices is None or not len(points) or not len(counts):

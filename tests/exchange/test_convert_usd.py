@@ -815,3 +815,11 @@ def test_a_hierarchy_thousands_deep_is_written_and_read(tmp_path: Path) -> None:
     back = read_asset(tmp_path / "d.usdc")
     assert len(back.nodes) == depth + 2  # /Root, the chain, the Mesh
     assert np.allclose(bounds(back), [[0, 0, 0], [2, 2, 0]])
+
+
+def test_the_vertex_limit_holds(tmp_path: Path) -> None:
+    from exchange.errors import AssetTooLarge
+    from exchange.limits import AssetLimits
+
+    with pytest.raises(AssetTooLarge, match="points|vertices"):
+        read_asset(USD / "UtahTeapot.usd", AssetLimits(max_vertices=1000))
