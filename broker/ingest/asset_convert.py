@@ -4,8 +4,8 @@ The converter (:func:`exchange.asset.convert`) builds the whole asset in memory 
 trimesh, pycollada or pxr, so it runs in a bounded child process
 (:mod:`broker.ingest.bounded`: address-space cap, deadline, a few at once), never in the
 API process. Which suffixes it reads is the converter's own answer
-(:func:`convertible`), so a reader added to :func:`exchange.asset.read_asset` is accepted
-at upload without a change here.
+(:func:`read_suffixes`), so a reader added to :func:`exchange.asset.read_asset` is
+accepted at upload without a change here.
 """
 
 from __future__ import annotations
@@ -19,32 +19,29 @@ from typing import Any
 
 from broker.ingest.bounded import child_main, run_bounded
 from broker.ingest.limits import ModelLimits
-from exchange.errors import AssetInvalid, AssetUnsupported
+from exchange.errors import AssetInvalid
 
 UNSAFE_NAME = re.compile(r"[^\w.-]")
 
 
-def unsupported_reason(suffix: str) -> str | None:
-    """Why the converter does not read ``.suffix`` files, or None when it does.
+def read_suffixes() -> tuple[str, ...]:
+    """What the converter reads (:data:`exchange.asset.READ_SUFFIXES`). Imported here, not
+    at the top: the readers bring trimesh and scipy (+64 MB, 2.5 s of imports) into the API
+    process, which one that only ever sees glTF uploads never pays."""
+    from exchange.asset import READ_SUFFIXES
 
-    Asked of :func:`read_asset` itself, with a file that does not exist: it picks its
-    reader by suffix before it opens anything and refuses an unknown suffix with
-    :class:`AssetUnsupported`, whereas a reader it has fails to open the missing file.
-    Imported here, not at the top: the readers bring trimesh and scipy (+64 MB, 2.5 s of
-    imports) into the API process, which one that only sees glTF uploads never pays.
-    """
-    from exchange.asset import read_asset
-
-    try:
-        read_asset(Path(f"/nonexistent/probe.{suffix}"))
-    except AssetUnsupported as exc:
-        return str(exc)
-    except (AssetInvalid, OSError):
-        pass
-    return None
+    return READ_SUFFIXES
 
 
-def convert_to_glb(upload: Path, filename: str, out: Path, work: Path, limits: ModelLimits) -> None:
+def convert_to_glb(
+    upload: Path,
+    filename: str,
+    out: Path,
+    work: Path,
+    limits: ModelLimits,
+    *,
+    blender_python: Path | None,
+) -> None:
     """``upload`` (named ``filename`` by its client) as a GLB at ``out``; ModelInvalid
     (or ZipTooLarge) with the converter's reason otherwise.
 
@@ -61,7 +58,12 @@ def convert_to_glb(upload: Path, filename: str, out: Path, work: Path, limits: M
         shutil.copyfile(upload, source)
     run_bounded(
         __name__,
-        {"source": str(source), "out": str(out), "limits": asdict(limits)},
+        {
+            "source": str(source),
+            "out": str(out),
+            "limits": asdict(limits),
+            "blender_python": str(blender_python) if blender_python else None,
+        },
         memory_bytes=limits.convert_memory_bytes,
         timeout=limits.convert_timeout_seconds,
         concurrency=limits.convert_concurrency,
@@ -75,7 +77,8 @@ def _convert(job: dict[str, Any]) -> dict[str, Any]:
     limits = ModelLimits(**job["limits"])
     source = Path(job["source"])
     try:
-        asset = convert(source, Path(job["out"]), "glb", limits=limits)
+        blender = Path(job["blender_python"]) if job["blender_python"] else None
+        asset = convert(source, Path(job["out"]), "glb", limits=limits, blender_python=blender)
     except (AssetInvalid, MemoryError):
         raise
     except Exception as exc:  # a reader's library failing in its own way: still a refusal

@@ -12,6 +12,7 @@ once. Whatever goes wrong in the child is a :class:`ModelInvalid` saying so, nev
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import subprocess
@@ -43,7 +44,11 @@ def run_bounded(
     what: str,
 ) -> dict[str, Any]:
     """Run ``module``'s :func:`child_main` on ``job``; its result, or ModelInvalid."""
-    payload = json.dumps({"memory_bytes": memory_bytes, "job": job})
+    # CPU time inherited by whatever the child starts (Blender, for an FBX), which a kill
+    # of the child at the deadline does not reach: it ends after the time all cores
+    # could have spent by then. The child itself never comes near it.
+    cpu_seconds = math.ceil(timeout * (os.cpu_count() or 1)) + 1
+    payload = json.dumps({"memory_bytes": memory_bytes, "cpu_seconds": cpu_seconds, "job": job})
     with _slot(concurrency):
         try:
             proc = subprocess.run(
@@ -74,6 +79,8 @@ def child_main(work: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     request = json.loads(sys.stdin.read())
     limit = int(request["memory_bytes"])
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    cpu = int(request["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     try:
         answer: dict[str, Any] = {"result": work(request["job"])}
     except ZipTooLarge as exc:

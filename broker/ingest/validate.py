@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from broker.ingest.asset_convert import convert_to_glb, unsupported_reason
+from broker.ingest.asset_convert import convert_to_glb, read_suffixes
 from broker.ingest.errors import ModelInvalid
 from broker.ingest.gltf_check import check_gltf_file, check_gltf_zip
 from broker.ingest.limits import ModelLimits
@@ -52,19 +52,15 @@ def upload_format(filename: str) -> str | None:
     suffix = Path(filename).suffix.lower()
     if suffix in FORMATS:
         return FORMATS[suffix]
-    if suffix and unsupported_reason(suffix[1:]) is None:
+    if suffix and suffix[1:] in read_suffixes():
         return suffix[1:]
     return None
 
 
 def refusal(filename: str) -> str:
-    """Why ``filename`` is not taken, in the words of the converter where it has some."""
-    suffix = Path(filename).suffix.lower()
-    reason = unsupported_reason(suffix[1:]) if suffix else "it has no file extension"
-    return (
-        f"File {filename!r} is not .glb, .gltf, .zip or another 3D format meshfarm "
-        f"converts ({reason})"
-    )
+    """Why ``filename`` is not taken: what would be."""
+    known = ", ".join(f".{s}" for s in read_suffixes())
+    return f"File {filename!r} is not a 3D format meshfarm reads ({known})"
 
 
 def content_type(file_format: str) -> str:
@@ -74,7 +70,13 @@ def content_type(file_format: str) -> str:
 
 
 def accept_model(
-    staged: Path, file_format: str, *, filename: str, tmp_dir: Path, limits: ModelLimits
+    staged: Path,
+    file_format: str,
+    *,
+    filename: str,
+    tmp_dir: Path,
+    limits: ModelLimits,
+    blender_python: Path | None = None,
 ) -> AcceptedModel:
     """Validate ``staged`` (sent as ``filename``), converted to GLB unless it is glTF.
     Raises ModelInvalid (ZipTooLarge for a ZIP that expands too far)."""
@@ -85,7 +87,7 @@ def accept_model(
     glb = staged.with_name(staged.name + ".glb")
     try:
         if file_format != "zip":
-            convert_to_glb(staged, filename, glb, work, limits)
+            convert_to_glb(staged, filename, glb, work, limits, blender_python=blender_python)
             return _checked_glb(glb, limits, file_format)
         check_file_size(staged, limits)
         with ZipModel(staged, limits) as archive:

@@ -130,6 +130,7 @@ def store_model(
             filename=staged.filename,
             tmp_dir=s.tmp_dir,
             limits=ModelLimits.from_settings(s),
+            blender_python=s.blender_python,
         )
     except ZipTooLarge as exc:
         raise FileTooLarge(f"File is too large: {exc}") from None

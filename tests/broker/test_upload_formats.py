@@ -20,7 +20,7 @@ from broker.app import create_app
 from broker.context import AppContext
 from broker.db.migrate import alembic_config
 from broker.db.models import Job, Model, Render
-from broker.ingest.asset_convert import unsupported_reason
+from broker.ingest.asset_convert import read_suffixes
 from exchange import AssetLimits
 from health.validators import ValidatorUnavailable, validate_gltf
 from testdata import ASSETS
@@ -35,15 +35,20 @@ CORPUS = [
     ("teapot_instancenodes.DAE", "dae", "model/vnd.collada+xml"),
     ("fuze.zip", "zip", "application/zip"),
     ("RoughnessTest.usdz", "usdz", "model/vnd.usdz+zip"),
+    ("duck.zae", "zae", "application/octet-stream"),
+    ("fbx/global_settings.fbx", "fbx", "application/octet-stream"),
 ]
 
 
 def _skip_unless_converted(name: str) -> None:
-    """Whether the converter reads the file's type is the converter's answer (USD and FBX
-    readers are being added to exchange.asset.read_asset)."""
+    """Whether the converter reads the file's type is the converter's answer; FBX needs
+    Blender besides (the blender_python setting)."""
     suffix = Path(name).suffix.lower().lstrip(".")
-    if suffix != "zip" and (reason := unsupported_reason(suffix)) is not None:
-        pytest.skip(f"exchange.asset.read_asset does not read .{suffix} yet: {reason}")
+    if suffix not in read_suffixes():
+        pytest.skip(f"exchange.asset.read_asset does not read .{suffix} files yet")
+    blender = Settings(_env_file=None).blender_python  # type: ignore[call-arg]
+    if suffix == "fbx" and not Path(blender).is_file():
+        pytest.skip(f"FBX is read through Blender, and {blender} is not installed")
 
 
 def _post(client, user, name: str, data: bytes):  # type: ignore[no-untyped-def]
@@ -68,7 +73,7 @@ def test_a_converted_upload_renders_as_glb_and_keeps_its_original(  # type: igno
 
     model = client.get(f"/v1/models/{model_id}", headers=user.headers).json()["data"]
     assert (model["originalName"], model["fileSize"], model["sha256"]) == (
-        name,
+        Path(name).name,
         len(body),
         hashlib.sha256(body).hexdigest(),
     )
@@ -104,7 +109,7 @@ def test_a_converted_upload_renders_as_glb_and_keeps_its_original(  # type: igno
     assert original.status_code == 200, original.text
     assert original.content == body
     assert original.headers["content-type"] == media_type
-    assert f'filename="{name}"' in original.headers["content-disposition"]
+    assert f'filename="{Path(name).name}"' in original.headers["content-disposition"]
     assert sorted(k.rsplit("/", 1)[1] for k in _stored_objects(ctx)) == [
         "original.glb",
         f"source.{source_format}",
@@ -112,7 +117,18 @@ def test_a_converted_upload_renders_as_glb_and_keeps_its_original(  # type: igno
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n for n, _, _ in CORPUS if not n.endswith(".zip")])
+@pytest.mark.parametrize(
+    "name",
+    [
+        *(n for n, _, _ in CORPUS if not n.endswith(".zip")),
+        pytest.param(
+            "fbx/huesitos.fbx",
+            marks=pytest.mark.xfail(
+                reason="exchange's FBX reader: this skinned FBX becomes a GLB that draws nothing"
+            ),
+        ),
+    ],
+)
 def test_the_glb_of_a_converted_upload_renders_the_model(client, user, upload, tmp_path, name):  # type: ignore[no-untyped-def]
     """What the preview will draw: the served GLB, framed, covers a fair part of the frame."""
     _skip_unless_converted(name)
@@ -202,18 +218,16 @@ def test_a_broken_file_is_invalid_format_with_the_readers_reason(  # type: ignor
     assert client.get("/v1/account", headers=user.headers).json()["data"]["credits"] == 100
 
 
-@pytest.mark.parametrize(
-    ("name", "needle"),
-    [("scan.xyz", ".xyz are not converted"), ("model.zae", "zipped COLLADA"), ("noext", "no file")],
-)
-def test_a_format_the_converter_does_not_read_is_refused_in_its_words(  # type: ignore[no-untyped-def]
-    ctx, client, user, name, needle
+@pytest.mark.parametrize("name", ["scan.xyz", "scene.blend", "noext"])
+def test_a_format_the_converter_does_not_read_is_refused_naming_those_it_reads(  # type: ignore[no-untyped-def]
+    ctx, client, user, name
 ):
     res = _post(client, user, name, (ASSETS / "teapot_binary.stl").read_bytes())
     assert res.status_code == 400, res.text
     error = res.json()["error"]
     assert error["code"] == "invalid_format"
-    assert needle in error["message"] and ".glb, .gltf, .zip" in error["message"]
+    assert error["message"].startswith(f"File {name!r} is not a 3D format meshfarm reads (")
+    assert all(f".{suffix}" in error["message"] for suffix in read_suffixes())
     assert _stored_objects(ctx) == []
 
 
