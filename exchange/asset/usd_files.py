@@ -4,7 +4,8 @@ OpenUSD resolves every asset path (a reference, a payload, a texture) wherever i
 ``../../etc/passwd`` and ``/abs/olute`` included (/work/shared/FACTS.md: its loaders are
 lenient). :class:`Upload` is the one place that says yes or no: a ``.usdz`` may read
 only its own entries, a ``.usd``/``.usda``/``.usdc`` only files inside its folder
-(symbolic links resolved). Texture paths are normalised first (Windows backslashes become
+(symbolic links resolved), a USDZ there included, entries and all. Every package read is
+held to the ZIP limits (entries, expanded bytes) and a damaged entry is a refusal. Texture paths are normalised first (Windows backslashes become
 slashes) and an absolute path or a scheme is refused outright, whatever it resolves to.
 Refusals name the path as the file wrote it, never where it resolved on this machine.
 """
