@@ -3,11 +3,12 @@
 A kill -9 lands anywhere: mid-upload (a staging file in the data dir's ``tmp/``), between the
 storage write and the commit (a stored model or overlay with no row), in a worker (its
 ``job-*`` directory), or in a render whose attempts each wrote outputs before it ended in
-error. The rule is one: in ``tmp/`` everything, and under ``models/``, ``overlays/`` and
-``renders/`` every object that no row references, is removed once it is older than the
-grace period — nothing in flight is that old (an upload's file, a worker's outputs grow as
-they are written) and a row is committed within seconds of its object. The objects of a
-render still in progress are left to it: its attempts finish or are retried first.
+error. The rule is one: in ``tmp/`` everything, and under ``models/``, ``overlays/``,
+``renders/`` and ``conversions/`` every object that no row references, is removed once it
+is older than the grace period — nothing in flight is that old (an upload's file, a
+worker's outputs grow as they are written) and a row is committed within seconds of its
+object. The objects of a render or conversion still in progress are left to it: its
+attempts finish or are retried first.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 from sqlalchemy import select
 
 from broker.context import AppContext
-from broker.db.models import Job, Model, Overlay, Render
+from broker.db.models import Conversion, Job, Model, Overlay, Render
 from broker.jobs.states import UNFINISHED
 
 log = logging.getLogger("meshfarm.janitor")
@@ -95,6 +96,17 @@ def _kept_keys(ctx: AppContext, prefix: str, owners: Iterable[str]) -> tuple[set
                 referenced.update(
                     session.scalars(select(Overlay.storage_key).where(Overlay.id.in_(ids)))
                 )
+            elif prefix == "conversions":
+                rows = session.execute(
+                    select(Conversion.id, Job.state, Conversion.assets, Conversion.source_key)
+                    .join(Job, Job.id == Conversion.job_id)
+                    .where(Conversion.id.in_(ids))
+                )
+                for conversion_id, state, assets, source_key in rows:
+                    if state in UNFINISHED:
+                        busy.add(conversion_id)
+                    referenced.add(source_key)
+                    referenced.update(_asset_keys(assets))
             else:
                 rows = session.execute(
                     select(Render.id, Job.state, Render.assets)
@@ -140,7 +152,7 @@ def sweep(ctx: AppContext, grace_s: float | None = None, now: float | None = Non
     grace = ctx.settings.janitor_grace_seconds if grace_s is None else grace_s
     cutoff = (time.time() if now is None else now) - grace
     swept = Swept(staging=sweep_staging(ctx.settings.tmp_dir, cutoff))
-    for prefix in ("models", "overlays", "renders"):
+    for prefix in ("models", "overlays", "renders", "conversions"):
         removed = sweep_objects(ctx, prefix, cutoff)
         if removed:
             swept.objects[prefix] = removed

@@ -23,23 +23,10 @@ from broker.db.engine import transaction
 from broker.db.models import ApiToken, Conversion
 from broker.errors import InvalidFormat, JobNotFound
 from broker.jobs import submit as jobs
+from exchange.formats import READ_SUFFIXES
 from workers.specs import ConvertSpec, ConvertTarget
 
-SOURCE_FORMATS = (
-    "glb",
-    "gltf",
-    "zip",
-    "obj",
-    "stl",
-    "ply",
-    "dae",
-    "zae",
-    "fbx",
-    "usd",
-    "usda",
-    "usdc",
-    "usdz",
-)
+SOURCE_FORMATS = READ_SUFFIXES
 """What the converter reads, by the upload's suffix."""
 SIDECAR_PREFIX = "files/"
 """A worker's asset named ``files/<path>`` is a file the converted asset refers to."""

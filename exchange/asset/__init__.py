@@ -21,16 +21,12 @@ from exchange.asset.gltf_in import read_gltf_asset
 from exchange.asset.mesh_in import read_mesh_asset
 from exchange.asset.model import Asset, Material, Mesh, Node, Primitive, Texture
 from exchange.asset.transform import normalised
-from exchange.asset.usd_in import SUFFIXES as USD_SUFFIXES
 from exchange.asset.usd_in import read_usd_asset
 from exchange.asset.usd_out import write_usd
 from exchange.errors import AssetUnsupported
+from exchange.formats import READ_SUFFIXES, TARGETS, USD_SUFFIXES
 from exchange.limits import AssetLimits
 from exchange.safe_zip import ZipModel
-
-TARGETS = ("glb", "obj", "stl", "usdz", "usdc", "usda")
-READ_SUFFIXES = ("glb", "gltf", "zip", "obj", "stl", "ply", "dae", "zae", "fbx", *USD_SUFFIXES)
-"""What :func:`read_asset` reads, by suffix (FBX only where Blender is installed)."""
 
 
 def read_asset(

@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import select
 
 from broker.db.engine import transaction
-from broker.db.models import Render
+from broker.db.models import Conversion, Render
 from broker.janitor import Janitor, sweep
+from broker.services import conversions
 from broker.jobs.machine import Guard, move
 from broker.jobs.states import JobState
 from testdata import ASSETS
@@ -40,7 +41,8 @@ def _put(ctx, key: str, tmp_path: Path, age: float = 2 * HOUR) -> str:
 
 
 def _objects(ctx) -> set[str]:
-    return {o.key for p in ("models", "overlays", "renders") for o in ctx.store.list_objects(p)}
+    prefixes = ("models", "overlays", "renders", "conversions")
+    return {o.key for p in prefixes for o in ctx.store.list_objects(p)}
 
 
 def test_staging_files_of_dead_uploads_and_killed_workers_are_removed(ctx):
@@ -174,3 +176,33 @@ def test_serve_sweeps_on_start(tmp_path, db_url):
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_a_conversion_keeps_its_source_and_outputs_and_loses_its_debris(ctx, user, tmp_path):
+    staged = tmp_path / "chair.stl"
+    staged.write_bytes((ASSETS / "teapot_binary.stl").read_bytes())
+    upload = conversions.Upload(staged, "chair.stl", staged.stat().st_size)
+    done = conversions.submit(ctx, user.account_id, None, upload, conversions.ConversionOrder())
+    running = conversions.submit(ctx, user.account_id, None, upload, conversions.ConversionOrder())
+    output = f"conversions/{done.id}/attempt-2/model.usdz"
+    with transaction(ctx.sessions) as session:
+        row = session.get(Conversion, done.id)
+        row.assets = {"asset": {"key": output, "content_type": "model/vnd.usdz+zip", "size": 6}}
+        assert move(session, row.job_id, JobState.RUNNING, Guard((JobState.QUEUED,)), by="t")
+        assert move(session, row.job_id, JobState.SUCCEEDED, Guard((JobState.RUNNING,)), by="t")
+    for key in (done.source_key, running.source_key):
+        _age(ctx.store.local_path(key), 2 * HOUR)
+    debris = [
+        _put(ctx, f"conversions/{done.id}/attempt-1/model.usdz", tmp_path),
+        _put(ctx, "conversions/no-row-for-me/source/x.stl", tmp_path),
+    ]
+    kept = [
+        _put(ctx, output, tmp_path),
+        _put(ctx, f"conversions/{running.id}/attempt-1/model.usdz", tmp_path),  # in progress
+    ]
+
+    swept = sweep(ctx, grace_s=HOUR)
+
+    assert sorted(swept.objects["conversions"]) == sorted(debris)
+    left = {k for k in _objects(ctx) if k.startswith("conversions/")}
+    assert left == {done.source_key, running.source_key, *kept}

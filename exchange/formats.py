@@ -1,0 +1,10 @@
+"""Which files the converter reads and writes, by suffix: light enough for the API process
+to ask (``exchange.asset`` itself imports every reader: trimesh, scipy, pxr)."""
+
+from __future__ import annotations
+
+USD_SUFFIXES = ("usd", "usda", "usdc", "usdz")
+READ_SUFFIXES = ("glb", "gltf", "zip", "obj", "stl", "ply", "dae", "zae", "fbx", *USD_SUFFIXES)
+"""What :func:`exchange.asset.read_asset` reads (FBX only where Blender is installed)."""
+TARGETS = ("glb", "obj", "stl", "usdz", "usdc", "usda")
+"""What :func:`exchange.asset.write_asset` writes."""
