@@ -17,9 +17,9 @@ from sqlalchemy import select
 from broker.db.engine import transaction
 from broker.db.models import Conversion, Render
 from broker.janitor import Janitor, sweep
-from broker.services import conversions
 from broker.jobs.machine import Guard, move
 from broker.jobs.states import JobState
+from broker.services import conversions
 from testdata import ASSETS
 
 HOUR = 3600.0
