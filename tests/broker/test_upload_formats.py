@@ -320,3 +320,21 @@ def test_a_conversion_past_its_bounds_is_stopped_and_refused(  # type: ignore[no
             assert _stored_objects(ctx) == []
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b"Kaydara FBX Binary  \x00\x1a\x00\xe8\x1c\x00\x00" + b"\x00" * 500, "cannot read"),
+        (b"; FBX 7.7.0 project file\n; ----\n" * 20, "ASCII FBX is not converted"),
+    ],
+)
+def test_a_broken_or_ascii_fbx_is_invalid_format(ctx, client, user, data, needle):  # type: ignore[no-untyped-def]
+    _skip_unless_converted("model.fbx")
+    res = _post(client, user, "model.fbx", data)
+    assert res.status_code == 400, res.text
+    error = res.json()["error"]
+    assert error["code"] == "invalid_format" and needle in error["message"], error
+    assert error["message"].startswith("File is not a valid FBX model")
+    assert "/tmp" not in error["message"] and "Traceback" not in error["message"]
+    assert _stored_objects(ctx) == []
