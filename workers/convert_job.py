@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from exchange.limits import AssetLimits
 from health.refine import refine
@@ -49,6 +49,7 @@ def run_convert(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
         path,
         out,
         spec.target,
+        name=PurePosixPath(source.key).stem or "model",  # the upload's (safe) name
         y_up=spec.y_up,
         root_xform=spec.root_xform,
         limits=AssetLimits.from_settings(settings),
