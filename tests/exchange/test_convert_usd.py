@@ -852,3 +852,37 @@ def test_a_usdz_round_trip_looks_the_same(name: str, tmp_path: Path) -> None:
         if prim.uvs is not None:
             prim.uvs[:, 1] = 1.0 - prim.uvs[:, 1]
     assert np.abs(before - _pixels(back)).mean() > 1.0  # the control: a wrong v shows
+
+
+CUBE = """#usda 1.0
+(
+    defaultPrim = "cube"
+)
+def Mesh "cube"
+{
+    int[] faceVertexCounts = [4, 4, 4, 4, 4, 4]
+    int[] faceVertexIndices = [0, 1, 3, 2, 4, 6, 7, 5, 0, 4, 5, 1, 2, 3, 7, 6, 0, 2, 6, 4,
+                               1, 5, 7, 3]
+    point3f[] points = [(0,0,0), (0,0,1), (0,1,0), (0,1,1), (1,0,0), (1,0,1), (1,1,0),
+                        (1,1,1)]
+    normal3f[] primvars:normals = [(-1,0,0), (1,0,0), (0,-1,0), (0,1,0), (0,0,-1), (0,0,1)] (
+        interpolation = "uniform"
+    )
+    texCoord2f[] primvars:st = [(0,0), (1,0), (1,1), (0,1)] (interpolation = "faceVarying")
+    int[] primvars:st:indices = [0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3,
+                                 0, 1, 2, 3]
+}
+"""
+
+
+def test_uniform_normals_and_indexed_uvs(tmp_path: Path) -> None:
+    (tmp_path / "cube.usda").write_text(CUBE)
+    (prim,) = [p for _, p in read_asset(tmp_path / "cube.usda").placed()]
+    assert len(prim.indices) == 12 and len(prim.positions) == 24  # 6 faces × 4 corners
+    assert prim.normals is not None and prim.uvs is not None
+    tri = prim.positions[prim.indices]
+    faces = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    faces /= np.linalg.norm(faces, axis=1, keepdims=True)
+    for corner in range(3):  # each corner's normal is its face's, which faces outward
+        assert np.allclose(prim.normals[prim.indices[:, corner]], faces)
+    assert sorted({tuple(uv) for uv in prim.uvs.tolist()}) == [(0, 0), (0, 1), (1, 0), (1, 1)]
