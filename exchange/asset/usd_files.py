@@ -4,9 +4,12 @@ OpenUSD resolves every asset path (a reference, a payload, a texture) wherever i
 ``../../etc/passwd`` and ``/abs/olute`` included (/work/shared/FACTS.md: its loaders are
 lenient). :class:`Upload` is the one place that says yes or no: a ``.usdz`` may read
 only its own entries, a ``.usd``/``.usda``/``.usdc`` only files inside its folder
-(symbolic links resolved), a USDZ there included, entries and all. Every package read is
-held to the ZIP limits (entries, expanded bytes) and a damaged entry is a refusal. Texture paths are normalised first (Windows backslashes become
-slashes) and an absolute path or a scheme is refused outright, whatever it resolves to.
+(symbolic links resolved), a USDZ there included, entries and all. Layers are walked
+arc by arc (:meth:`Upload.layers`) and each is opened only once its path is known to be
+inside; the composed stage's used layers are checked again afterwards. Every package read
+is held to the ZIP limits (entries, expanded bytes) and a damaged entry is a refusal.
+Paths are normalised first (Windows backslashes become slashes); an absolute path, a
+drive letter, a URL, a variable expression or file-format arguments are refused outright.
 Refusals name the path as the file wrote it, never where it resolved on this machine.
 """
 
@@ -18,6 +21,7 @@ import re
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -46,6 +50,51 @@ class Upload:
         if self.packaged:
             self._packages[self.path] = _checked_entries(self.path, limits)
 
+    def layers(self) -> list[Any]:
+        """Every layer the upload's composition arcs (sublayers, references, payloads, in
+        variants too) name, opened only once its path is known to stay inside the upload;
+        the caller keeps them while it opens the stage (which then reuses them)."""
+        from pxr import Sdf
+
+        opened: list[Any] = []
+        seen: set[str] = set()
+        todo = [str(self.path)]
+        while todo:
+            identifier = todo.pop()
+            if identifier in seen:
+                continue
+            seen.add(identifier)
+            if len(seen) > self.limits.max_zip_entries:
+                raise AssetTooLarge("the USD file composes more layers than allowed")
+            layer = Sdf.Layer.FindOrOpen(identifier)
+            if layer is None:
+                continue  # missing: a composition error once the stage is opened
+            opened.append(layer)
+            package = layer.GetFileFormat().IsPackage()
+            for dependency in layer.GetCompositionAssetDependencies():
+                if dependency:
+                    todo.append(self._dependency(identifier, package, dependency))
+        return opened
+
+    def _dependency(self, identifier: str, package: bool, dependency: str) -> str:
+        """Where ``dependency``, named by the layer ``identifier``, points, if that is in
+        the upload."""
+        refused = AssetInvalid("the USD file refers to a layer outside the upload")
+        path = dependency.replace("\\", "/")
+        if _foreign(dependency) or "`" in path or ":SDF_FORMAT_ARGS:" in path:
+            raise refused
+        match = PACKAGED.match(identifier)
+        if match is not None or package:
+            root, entry = (match["package"], match["entry"]) if match else (identifier, "")
+            inner = posixpath.normpath(posixpath.join(posixpath.dirname(entry), path))
+            if not self._inside(inner):
+                raise refused
+            return f"{root}[{inner}]"
+        target = (Path(identifier).parent / path).resolve()
+        if self.packaged or not target.is_relative_to(self.folder):
+            raise refused
+        return str(target)
+
     def owns_layer(self, real_path: str) -> bool:
         """Is the layer at ``real_path`` (as OpenUSD reports it) part of this upload?"""
         if not real_path:
@@ -69,7 +118,7 @@ class Upload:
         the real path of the layer that wrote it): PNG and JPEG kept as they are, any
         other image Pillow reads stored as PNG; None when it is missing or no image."""
         path = authored.replace("\\", "/")
-        if path.startswith("/") or DRIVE.match(authored) or "://" in path or "\0" in path:
+        if _foreign(authored):
             raise AssetInvalid(f"{what} refers to a file outside the upload: {authored!r}")
         target = resolved or self._anchored(path, anchor)
         if target not in self._textures:
@@ -143,6 +192,12 @@ class Upload:
     def _inside(entry: str) -> bool:
         norm = posixpath.normpath(entry.replace("\\", "/"))
         return not (norm.startswith("/") or norm == ".." or norm.startswith("../") or "[" in norm)
+
+
+def _foreign(authored: str) -> bool:
+    """An absolute path, a drive letter, a URL or a NUL: never a file of the upload."""
+    path = authored.replace("\\", "/")
+    return path.startswith("/") or bool(DRIVE.match(authored)) or "://" in path or "\0" in path
 
 
 def _checked_entries(path: Path, limits: AssetLimits) -> dict[str, zipfile.ZipInfo]:

@@ -31,7 +31,6 @@ from exchange.errors import AssetInvalid, AssetTooLarge
 from exchange.gltf import check_file_size
 from exchange.limits import AssetLimits
 
-SUFFIXES = ("usd", "usda", "usdc", "usdz")
 IMPLICIT = ("Cube", "Sphere", "Cone", "Cylinder", "Capsule", "Plane", "PointInstancer")
 
 
@@ -57,7 +56,8 @@ def _open(path: Path, upload: Upload) -> Any:
     from pxr import Tf, Usd
 
     try:
-        stage = Usd.Stage.Open(str(path), Usd.Stage.LoadAll)
+        layers = upload.layers()  # refuses a path leading out before anything is opened there
+        stage = Usd.Stage.Open(layers[0] if layers else str(path), Usd.Stage.LoadAll)
     except Tf.ErrorException:
         raise AssetInvalid("the file is not a USD stage OpenUSD can open") from None
     if not stage:

@@ -886,3 +886,38 @@ def test_uniform_normals_and_indexed_uvs(tmp_path: Path) -> None:
     for corner in range(3):  # each corner's normal is its face's, which faces outward
         assert np.allclose(prim.normals[prim.indices[:, corner]], faces)
     assert sorted({tuple(uv) for uv in prim.uvs.tolist()}) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+@pytest.mark.parametrize(
+    "arc",
+    [
+        "references = @/nowhere/on/this/machine.usda@",
+        "references = @../../missing.usda@",
+        "payload = @..\\\\..\\\\win.usda@",
+        "references = @`'${SECRET}.usda'`@",
+        "references = @C:/models/x.usda@",
+    ],
+)
+def test_a_layer_arc_leading_out_is_refused_before_it_is_opened(arc: str, tmp_path: Path) -> None:
+    """Not "does not compose" (which would mean OpenUSD went looking): the path is refused
+    for where it points."""
+    upload = tmp_path / "a" / "upload"
+    upload.mkdir(parents=True)
+    (upload / "m.usda").write_text(
+        f'#usda 1.0\n(\n    defaultPrim = "W"\n)\ndef "W" ({arc})\n{{\n}}\n'
+    )
+    with pytest.raises(AssetInvalid, match="outside the upload") as refused:
+        read_asset(upload / "m.usda")
+    assert "/" not in str(refused.value)
+
+
+def test_a_sublayer_in_a_subfolder_may_reach_a_sibling_folder(tmp_path: Path) -> None:
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "layout").mkdir()
+    (tmp_path / "parts" / "tower.usda").write_text(CM_Z_UP)
+    (tmp_path / "layout" / "set.usda").write_text(
+        '#usda 1.0\n(\n    defaultPrim = "W"\n)\n'
+        'def "W" (references = @../parts/tower.usda@)\n{\n}\n'
+    )
+    (tmp_path / "scene.usda").write_text("#usda 1.0\n(\n    subLayers = [@layout/set.usda@]\n)\n")
+    assert summary(read_asset(tmp_path / "scene.usda")).triangles == 4
