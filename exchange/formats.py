@@ -8,3 +8,11 @@ READ_SUFFIXES = ("glb", "gltf", "zip", "obj", "stl", "ply", "dae", "zae", "fbx",
 """What :func:`exchange.asset.read_asset` reads (FBX only where Blender is installed)."""
 TARGETS = ("glb", "obj", "stl", "usdz", "usdc", "usda")
 """What :func:`exchange.asset.write_asset` writes."""
+FILE_SUFFIX = {"obj": "zip"}
+"""A target's file suffix where it is not the target's name (OBJ: a ZIP with its MTL and
+textures)."""
+
+
+def file_name(stem: str, target: str) -> str:
+    """The name a converted file gets: ``<stem>.<suffix>``."""
+    return f"{stem}.{FILE_SUFFIX.get(target, target)}"

@@ -4,8 +4,8 @@ grade. What a convert job runs; files in, files out.
 Each output is checked in the same run by its standard's own checker (GLB: the Khronos
 glTF-Validator; USDZ: OpenUSD's ARKit rules; every USD: UsdValidation), then re-read and
 compared with what was written: a conversion that loses a mesh or a texture fails a check
-of the report instead of passing silently. Targets that cannot carry materials (STL) are
-compared on geometry only, and the report says what they drop.
+of the report instead of passing silently. Targets that cannot carry everything (STL, OBJ) are
+compared on what they can hold, and the report says what their format drops.
 """
 
 from __future__ import annotations
@@ -19,14 +19,13 @@ from typing import Any
 import numpy as np
 
 from exchange.asset import Asset, compare, normalised, read_asset, write_asset
+from exchange.asset.carried import carried
 from exchange.asset.compare import RoundTrip
+from exchange.formats import file_name
 from exchange.limits import AssetLimits
 from health.report import HealthReport, grade, repair, report_document, report_pdf
 from health.report import thumbnail_png as render_thumbnail
 from health.validators import check_arkit, validate_gltf, validate_usd
-
-CARRIES_MATERIALS = {"glb": True, "usdz": True, "usdc": True, "usda": True, "obj": True}
-"""Targets whose files hold materials and textures (STL holds triangles only)."""
 
 Validator = Callable[[Path], object]
 VALIDATORS: dict[str, tuple[Validator, ...]] = {
@@ -45,6 +44,9 @@ class Refined:
     sidecars: list[Path]
     """Files the output refers to by a relative path (a usda's textures), beside it."""
     report: HealthReport
+    verdicts: list[object]
+    """The output's validators' verdicts, as they gave them (also graded in the report)."""
+    round_trip: RoundTrip
     document: dict[str, Any]
     pdf: bytes
     thumbnail: bytes | None
@@ -62,10 +64,12 @@ def _transform_fixes(source: Asset, *, y_up: bool, root_xform: bool) -> list[str
 
 
 def _round_trip(written: Asset, output: Path, target: str, limits: AssetLimits) -> RoundTrip:
-    """``written`` against the output re-read (through our own readers: an FBX target, read
-    back through Blender, is not among these targets)."""
-    carries = CARRIES_MATERIALS.get(target, False)
-    return compare(written, read_asset(output, limits), materials=carries, textures=carries)
+    """The output re-read (in Y-up metres, as ``written`` is: an STL is stored Z-up) against
+    what its format can hold of ``written``; what the format drops is listed apart."""
+    kept, dropped = carried(written, target)
+    reread = normalised(read_asset(output, limits), y_up=True, root_xform=False)
+    trip = compare(kept, reread)
+    return RoundTrip(trip.before, trip.after, trip.problems, dropped)
 
 
 def refine(
@@ -81,7 +85,7 @@ def refine(
     thumbnail: bool = True,
     blender_python: Path | None = None,
 ) -> Refined:
-    """Convert ``source`` into ``out_dir/<name>.<target>`` and grade it.
+    """Convert ``source`` into ``out_dir/<name>.<target>`` (OBJ: ``<name>.zip``) and grade it.
 
     Raises :class:`exchange.errors.AssetInvalid` for a file that cannot be converted; a
     validator that cannot run (Node missing) raises its own error, never a false verdict.
@@ -102,7 +106,7 @@ def refine(
     written = normalised(repaired, y_up=y_up, root_xform=root_xform)
     out_dir.mkdir(parents=True, exist_ok=True)
     before = set(out_dir.rglob("*"))
-    output = out_dir / f"{name}.{target}"
+    output = out_dir / file_name(name, target)
     write_asset(written, output, target)
     sidecars = sorted(p for p in set(out_dir.rglob("*")) - before if p.is_file() and p != output)
     lap("write")
@@ -121,6 +125,7 @@ def refine(
     lap("grade")
     picture = render_thumbnail(written) if thumbnail else None
     lap("thumbnail")
-    pdf = report_pdf(report, picture, title=f"{name}.{target}")
+    pdf = report_pdf(report, picture, title=output.name)
     lap("pdf")
-    return Refined(output, sidecars, report, report_document(report), pdf, picture, timings)
+    document = report_document(report)
+    return Refined(output, sidecars, report, verdicts, round_trip, document, pdf, picture, timings)

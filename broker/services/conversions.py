@@ -23,7 +23,7 @@ from broker.db.engine import transaction
 from broker.db.models import ApiToken, Conversion
 from broker.errors import InvalidFormat, JobNotFound
 from broker.jobs import submit as jobs
-from exchange.formats import READ_SUFFIXES
+from exchange.formats import READ_SUFFIXES, file_name
 from workers.specs import ConvertSpec, ConvertTarget
 
 SOURCE_FORMATS = READ_SUFFIXES
@@ -215,7 +215,7 @@ def count_this_month(
 
 def converted_name(conversion: Conversion) -> str:
     """The converted file's name in a download: the upload's stem, the target's suffix."""
-    return f"{stem(conversion.filename)}.{conversion.target}"
+    return file_name(stem(conversion.filename), conversion.target)
 
 
 def outputs(conversion: Conversion) -> Iterator[Output]:

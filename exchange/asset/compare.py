@@ -29,6 +29,8 @@ class RoundTrip:
     before: Summary
     after: Summary
     problems: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    """What the target's format cannot hold (by design, not a loss by the converter)."""
 
     @property
     def ok(self) -> bool:
