@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from broker.context import AppContext
 from broker.db.migrate import alembic_config
 from broker.db.models import Job, Model, Render
 from broker.ingest.asset_convert import read_suffixes
+from broker.janitor import sweep
 from exchange import AssetLimits
 from health.validators import ValidatorUnavailable, validate_gltf
 from testdata import ASSETS
@@ -338,3 +340,11 @@ def test_a_broken_or_ascii_fbx_is_invalid_format(ctx, client, user, data, needle
     assert error["message"].startswith("File is not a valid FBX model")
     assert "/tmp" not in error["message"] and "Traceback" not in error["message"]
     assert _stored_objects(ctx) == []
+
+
+def test_the_janitor_keeps_the_original_beside_the_glb(ctx, client, user, upload):  # type: ignore[no-untyped-def]
+    upload(user, ASSETS / "teapot_binary.stl")
+    before = sorted(_stored_objects(ctx))
+    assert len(before) == 2
+    sweep(ctx, grace_s=0, now=time.time() + 3600)  # every object is old enough to go
+    assert sorted(_stored_objects(ctx)) == before
