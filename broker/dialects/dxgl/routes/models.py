@@ -57,6 +57,8 @@ async def upload_model(
     principal: Principal = Depends(require("models:write")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[UploadOut]:
+    """A .glb, .gltf or .zip (OBJ scan or glTF), or any other 3D file meshfarm converts
+    (STL, PLY, COLLADA, OBJ, USD, FBX, ...): stored as GLB, the upload kept at /original."""
     staged = await receive_upload(request, ctx.settings.tmp_dir, ctx.settings.max_upload_bytes)
     try:
         # asks the converter, whose first import takes seconds: not on the event loop
