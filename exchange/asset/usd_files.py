@@ -74,6 +74,8 @@ class Upload:
             for dependency in layer.GetCompositionAssetDependencies():
                 if dependency:
                     todo.append(self._dependency(identifier, package, dependency))
+            for clip in _clip_paths(layer):  # value clips: opened with the stage, not arcs
+                self._dependency(identifier, package, clip.replace("#", "0"))
         return opened
 
     def _dependency(self, identifier: str, package: bool, dependency: str) -> str:
@@ -192,6 +194,29 @@ class Upload:
     def _inside(entry: str) -> bool:
         norm = posixpath.normpath(entry.replace("\\", "/"))
         return not (norm.startswith("/") or norm == ".." or norm.startswith("../") or "[" in norm)
+
+
+def _clip_paths(layer: Any) -> list[str]:
+    """The layer paths of every value clip the layer's prims declare (``clips`` sets:
+    ``assetPaths`` and ``templateAssetPath``; the legacy ``clipAssetPaths`` too)."""
+    from pxr import Sdf
+
+    found: list[str] = []
+
+    def visit(path: Any) -> None:
+        if not path.IsPrimPath():
+            return
+        spec = layer.GetPrimAtPath(path)
+        sets = spec.GetInfo("clips") if spec.HasInfo("clips") else {}
+        for clip_set in sets.values() if isinstance(sets, dict) else []:
+            found.extend(a.path for a in clip_set.get("assetPaths", []))
+            if clip_set.get("templateAssetPath"):
+                found.append(str(clip_set["templateAssetPath"]))
+        if spec.HasInfo("clipAssetPaths"):
+            found.extend(a.path for a in spec.GetInfo("clipAssetPaths"))
+
+    layer.Traverse(Sdf.Path.absoluteRootPath, visit)
+    return found
 
 
 def _foreign(authored: str) -> bool:

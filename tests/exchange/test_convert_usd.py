@@ -921,3 +921,42 @@ def test_a_sublayer_in_a_subfolder_may_reach_a_sibling_folder(tmp_path: Path) ->
     )
     (tmp_path / "scene.usda").write_text("#usda 1.0\n(\n    subLayers = [@layout/set.usda@]\n)\n")
     assert summary(read_asset(tmp_path / "scene.usda")).triangles == 4
+
+
+CLIPPED = """#usda 1.0
+(
+    defaultPrim = "m"
+)
+def Mesh "m" (
+    clips = {
+        dictionary default = {
+            asset[] assetPaths = [@%s@]
+            string primPath = "/m"
+            double2[] active = [(0, 0)]
+        }
+    }
+)
+{
+    int[] faceVertexCounts = [3]
+    int[] faceVertexIndices = [0, 1, 2]
+}
+"""
+CLIP = """#usda 1.0
+def Mesh "m"
+{
+    point3f[] points.timeSamples = { 0: [(0,0,0), (50,0,0), (0,50,0)] }
+}
+"""
+
+
+def test_value_clips_are_read_from_inside_the_upload_only(tmp_path: Path) -> None:
+    upload = tmp_path / "upload"
+    (upload / "clips").mkdir(parents=True)
+    (tmp_path / "outside.usda").write_text(CLIP)
+    (upload / "clips" / "inside.usda").write_text(CLIP)
+    (upload / "m.usda").write_text(CLIPPED % "clips/inside.usda")
+    box = bounds(read_asset(upload / "m.usda"))
+    assert box is not None and np.allclose(box[1], [50, 50, 0])  # the clip's points
+    (upload / "m.usda").write_text(CLIPPED % "../outside.usda")
+    with pytest.raises(AssetInvalid, match="outside the upload"):
+        read_asset(upload / "m.usda")
