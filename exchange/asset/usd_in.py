@@ -9,10 +9,12 @@ read by :mod:`exchange.asset.usd_mesh`, each bound UsdPreviewSurface by
 drawn. Values are read at the earliest time (the default value when a property has no
 time samples), so an animated file gives its first frame and a skinned one its rest pose.
 ``upAxis`` and ``metersPerUnit`` (OpenUSD's fallback when unauthored: centimetres) become
-the asset's. Before anything is read, every layer the stage used must belong to the
-upload (:class:`~exchange.asset.usd_files.Upload`): a USDZ its own entries, other files
-their folder. Implicit shapes (Cube, Sphere …), point instancers, curves and points are
-not tessellated: a file with no drawable Mesh (e.g. a Draco-compressed one, which usd-core
+the asset's. A prim that resets the transform stack keeps its world placement. Before
+the stage is composed its layers are walked arc by arc and each is opened only if it
+belongs to the upload (:class:`~exchange.asset.usd_files.Upload`: a USDZ its own
+entries, other files their folder); the layers the stage used are checked again.
+Implicit shapes (Cube, Sphere …), point instancers, curves and points are not
+tessellated: a file with no drawable Mesh (e.g. a Draco-compressed one, which usd-core
 reads as a mesh without points) is refused.
 """
 
@@ -144,7 +146,13 @@ class _Reader:
 
         if not prim.IsA(UsdGeom.Xformable):
             return np.eye(4)
-        matrix = np.array(UsdGeom.Xformable(prim).GetLocalTransformation(self.time)).T
+        xformable = UsdGeom.Xformable(prim)
+        matrix = np.array(xformable.GetLocalTransformation(self.time)).T
+        if xformable.GetResetXformStack():  # world = local: undo what the parents apply
+            parent = UsdGeom.Imageable(prim.GetParent())
+            above = parent.ComputeLocalToWorldTransform(self.time) if parent else None
+            if above is not None:
+                matrix = np.linalg.inv(np.array(above).T) @ matrix
         if not np.isfinite(matrix).all():
             raise AssetInvalid(f"the prim {prim.GetName()!r} has a transform that is not finite")
         return matrix

@@ -960,3 +960,29 @@ def test_value_clips_are_read_from_inside_the_upload_only(tmp_path: Path) -> Non
     (upload / "m.usda").write_text(CLIPPED % "../outside.usda")
     with pytest.raises(AssetInvalid, match="outside the upload"):
         read_asset(upload / "m.usda")
+
+
+RESET = """#usda 1.0
+(
+    defaultPrim = "W"
+)
+def Xform "W"
+{
+    double3 xformOp:translate = (100, 0, 0)
+    uniform token[] xformOpOrder = ["xformOp:translate"]
+    def Mesh "m"
+    {
+        double3 xformOp:translate = (0, 5, 0)
+        uniform token[] xformOpOrder = ["!resetXformStack!", "xformOp:translate"]
+        int[] faceVertexCounts = [3]
+        int[] faceVertexIndices = [0, 1, 2]
+        point3f[] points = [(0,0,0), (1,0,0), (0,1,0)]
+    }
+}
+"""
+
+
+def test_a_reset_transform_stack_keeps_the_world_placement(tmp_path: Path) -> None:
+    (tmp_path / "m.usda").write_text(RESET)
+    box = bounds(read_asset(tmp_path / "m.usda"))
+    assert box is not None and np.allclose(box, [[0, 5, 0], [1, 6, 0]])
