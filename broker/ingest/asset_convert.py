@@ -3,9 +3,9 @@
 The converter (:func:`exchange.asset.convert`) builds the whole asset in memory through
 trimesh, pycollada or pxr, so it runs in a bounded child process
 (:mod:`broker.ingest.bounded`: address-space cap, deadline, a few at once), never in the
-API process. Which suffixes it reads is the converter's own answer
-(:func:`read_suffixes`), so a reader added to :func:`exchange.asset.read_asset` is
-accepted at upload without a change here.
+API process, which does not even import the readers. Which suffixes it reads is the
+converter's own answer (:data:`exchange.formats.READ_SUFFIXES`), so a reader added to
+:func:`exchange.asset.read_asset` is accepted at upload without a change here.
 """
 
 from __future__ import annotations
@@ -22,15 +22,6 @@ from broker.ingest.limits import ModelLimits
 from exchange.errors import AssetInvalid
 
 UNSAFE_NAME = re.compile(r"[^\w.-]")
-
-
-def read_suffixes() -> tuple[str, ...]:
-    """What the converter reads (:data:`exchange.asset.READ_SUFFIXES`). Imported here, not
-    at the top: the readers bring trimesh and scipy (+64 MB, 2.5 s of imports) into the API
-    process, which one that only ever sees glTF uploads never pays."""
-    from exchange.asset import READ_SUFFIXES
-
-    return READ_SUFFIXES
 
 
 def convert_to_glb(
@@ -72,7 +63,7 @@ def convert_to_glb(
 
 
 def _convert(job: dict[str, Any]) -> dict[str, Any]:
-    from exchange.asset import convert
+    from exchange.asset import convert  # the readers: in this child only
 
     limits = ModelLimits(**job["limits"])
     source = Path(job["source"])

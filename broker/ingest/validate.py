@@ -12,11 +12,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from broker.ingest.asset_convert import convert_to_glb, read_suffixes
+from broker.ingest.asset_convert import convert_to_glb
 from broker.ingest.errors import ModelInvalid
 from broker.ingest.gltf_check import check_gltf_file, check_gltf_zip
 from broker.ingest.limits import ModelLimits
 from broker.ingest.obj_convert import convert_obj_zip
+from exchange.formats import READ_SUFFIXES
 from exchange.gltf import check_file_size
 from exchange.safe_zip import ZipModel
 
@@ -52,14 +53,14 @@ def upload_format(filename: str) -> str | None:
     suffix = Path(filename).suffix.lower()
     if suffix in FORMATS:
         return FORMATS[suffix]
-    if suffix and suffix[1:] in read_suffixes():
+    if suffix and suffix[1:] in READ_SUFFIXES:
         return suffix[1:]
     return None
 
 
 def refusal(filename: str) -> str:
     """Why ``filename`` is not taken: what would be."""
-    known = ", ".join(f".{s}" for s in read_suffixes())
+    known = ", ".join(f".{s}" for s in READ_SUFFIXES)
     return f"File {filename!r} is not a 3D format meshfarm reads ({known})"
 
 

@@ -21,9 +21,9 @@ from broker.app import create_app
 from broker.context import AppContext
 from broker.db.migrate import alembic_config
 from broker.db.models import Job, Model, Render
-from broker.ingest.asset_convert import read_suffixes
 from broker.janitor import sweep
 from exchange import AssetLimits
+from exchange.formats import READ_SUFFIXES
 from health.validators import ValidatorUnavailable, validate_gltf
 from testdata import ASSETS
 from workers.config import Settings
@@ -46,7 +46,7 @@ def _skip_unless_converted(name: str) -> None:
     """Whether the converter reads the file's type is the converter's answer; FBX needs
     Blender besides (the blender_python setting)."""
     suffix = Path(name).suffix.lower().lstrip(".")
-    if suffix not in read_suffixes():
+    if suffix not in READ_SUFFIXES:
         pytest.skip(f"exchange.asset.read_asset does not read .{suffix} files yet")
     blender = Settings(_env_file=None).blender_python  # type: ignore[call-arg]
     if suffix == "fbx" and not Path(blender).is_file():
@@ -229,7 +229,7 @@ def test_a_format_the_converter_does_not_read_is_refused_naming_those_it_reads( 
     error = res.json()["error"]
     assert error["code"] == "invalid_format"
     assert error["message"].startswith(f"File {name!r} is not a 3D format meshfarm reads (")
-    assert all(f".{suffix}" in error["message"] for suffix in read_suffixes())
+    assert all(f".{suffix}" in error["message"] for suffix in READ_SUFFIXES)
     assert _stored_objects(ctx) == []
 
 

@@ -61,8 +61,7 @@ async def upload_model(
     (STL, PLY, COLLADA, OBJ, USD, FBX, ...): stored as GLB, the upload kept at /original."""
     staged = await receive_upload(request, ctx.settings.tmp_dir, ctx.settings.max_upload_bytes)
     try:
-        # asks the converter, whose first import takes seconds: not on the event loop
-        file_format = await run_in_threadpool(model_format, staged)
+        file_format = model_format(staged)
         spec_for = _spec_for(staged.fields.get("renderSettings"), principal)
         result = await run_in_threadpool(store_model, ctx, principal, staged, file_format, spec_for)
     finally:
