@@ -102,9 +102,12 @@ class _Reader:
 
     def _material(self, m: dict[str, Any]) -> Material:
         pbr = m.get("pbrMetallicRoughness", {})
+        r, g, b, a = (float(v) for v in pbr.get("baseColorFactor", (1, 1, 1, 1)))
+        if m.get("alphaMode", "OPAQUE") == "OPAQUE":
+            a = 1.0  # glTF ignores alpha in OPAQUE mode; the Asset's alpha is always meant
         return Material(
             name=str(m.get("name", "")),
-            base_color=tuple(float(v) for v in pbr.get("baseColorFactor", (1, 1, 1, 1))),  # type: ignore[arg-type]
+            base_color=(r, g, b, a),
             base_color_texture=self._texture(pbr.get("baseColorTexture")),
             metallic=float(pbr.get("metallicFactor", 1.0)),
             roughness=float(pbr.get("roughnessFactor", 1.0)),

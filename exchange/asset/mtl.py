@@ -32,6 +32,7 @@ def read_mtl(name: str, files: Files, limits: AssetLimits) -> list[Material]:
     if blob.length > MAX_MTL_BYTES:
         raise AssetInvalid(f"the material library {name!r} is larger than {MAX_MTL_BYTES:,} bytes")
     out: list[Material] = []
+    with_d: set[int] = set()  # materials whose ``d`` was given: it wins over ``Tr``
     for raw in blob.read().decode("utf-8", "replace").splitlines():
         words = raw.split()
         if not words or words[0].startswith("#"):
@@ -40,16 +41,22 @@ def read_mtl(name: str, files: Files, limits: AssetLimits) -> list[Material]:
         if key == "newmtl":
             out.append(Material(name=" ".join(args), metallic=0.0))
         elif out and args:
-            _apply(out[-1], key, args, files)
+            _apply(out[-1], key, args, files, seen_d=len(out) - 1 in with_d)
+            if key == "d":
+                with_d.add(len(out) - 1)
     return out
 
 
-def _apply(m: Material, key: str, args: list[str], files: Files) -> None:
+def _apply(m: Material, key: str, args: list[str], files: Files, *, seen_d: bool) -> None:
     if key == "Kd" and len(args) >= 3:
         m.base_color = (_f(args[0]), _f(args[1]), _f(args[2]), m.base_color[3])
-    elif key in ("d", "Tr"):
-        alpha = _f(args[0]) if key == "d" else 1.0 - _f(args[0])
-        m.base_color = (*m.base_color[:3], min(1.0, max(0.0, alpha)))
+    elif key == "d":
+        m.base_color = (*m.base_color[:3], min(1.0, max(0.0, _f(args[0]))))
+    elif key == "Tr" and not seen_d:
+        # Tr is 1 - d, but MeshLab and others write "Tr 1" for an opaque material: a
+        # wholly invisible one is never what such a file means (trimesh and Blender agree)
+        alpha = 1.0 - _f(args[0])
+        m.base_color = (*m.base_color[:3], 1.0 if alpha <= 0.0 else min(1.0, alpha))
     elif key == "Ke" and len(args) >= 3:
         m.emissive = (_f(args[0]), _f(args[1]), _f(args[2]))
     elif key == "Pm":

@@ -123,12 +123,7 @@ def test_a_converted_upload_renders_as_glb_and_keeps_its_original(  # type: igno
     "name",
     [
         *(n for n, _, _ in CORPUS if not n.endswith(".zip")),
-        pytest.param(
-            "fbx/huesitos.fbx",
-            marks=pytest.mark.xfail(
-                reason="exchange's FBX reader: this skinned FBX becomes a GLB that draws nothing"
-            ),
-        ),
+        "fbx/huesitos.fbx",
     ],
 )
 def test_the_glb_of_a_converted_upload_renders_the_model(client, user, upload, tmp_path, name):  # type: ignore[no-untyped-def]

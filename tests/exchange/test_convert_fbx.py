@@ -45,6 +45,13 @@ def test_fbx_converts_to_a_valid_glb(name: str, tmp_path: Path) -> None:
     assert back == summary(asset)
 
 
+def test_a_material_written_with_opacity_0_is_drawn() -> None:
+    """huesitos.fbx's only material says opacity 0 (transparency written backwards): taken
+    at its word the model draws nothing; nothing feeds the alpha, so it is opaque."""
+    asset = read_fbx_asset(FBX / "huesitos.fbx", LIMITS, BLENDER)
+    assert [m.base_color[3] for m in asset.materials] == [1.0]
+
+
 def test_the_files_unit_scale_is_applied() -> None:
     """global_settings.fbx says 1 unit = 500 cm: its 2-unit cube is 10 m wide."""
     asset = read_fbx_asset(FBX / "global_settings.fbx", LIMITS, BLENDER)

@@ -91,6 +91,18 @@ def _drop_missing_images(root: str) -> None:
             bpy.data.images.remove(image)
 
 
+def _opaque_where_invisible() -> None:
+    """A material whose alpha is 0 with nothing feeding it becomes opaque: exporters that
+    write FBX transparency backwards (opacity 0 for "not transparent") would otherwise give
+    a model that draws nothing, which no such file means."""
+    for material in bpy.data.materials:
+        tree = material.node_tree
+        for node in tree.nodes if tree is not None else ():
+            alpha = node.inputs.get("Alpha") if node.type == "BSDF_PRINCIPLED" else None
+            if alpha is not None and not alpha.is_linked and alpha.default_value <= 0.0:
+                alpha.default_value = 1.0
+
+
 def main(src: str, dest: str) -> int:
     socket.socket = _NoNetwork  # type: ignore[misc]
     root = os.path.realpath(os.path.dirname(src))
@@ -104,6 +116,7 @@ def main(src: str, dest: str) -> int:
         print(f"import failed: {exc}", file=sys.stderr)
         return IMPORT_FAILED
     _drop_missing_images(root)
+    _opaque_where_invisible()
     try:
         done = bpy.ops.export_scene.gltf(
             filepath=dest,
