@@ -18,6 +18,7 @@ import numpy as np
 from exchange.accessor_data import AccessorData, accessor_values
 from exchange.asset.codecs import DecodedViews, draco_primitive
 from exchange.asset.model import Asset, Material, Mesh, Node, Primitive, Texture
+from exchange.asset.skinning import joint_matrices, skinned, world_matrices
 from exchange.errors import AssetUnsupported
 from exchange.gltf import GltfContainer, open_asset
 from exchange.limits import AssetLimits
@@ -60,14 +61,29 @@ class _Reader:
         nodes = [self._node(n) for n in self.doc.get("nodes", [])]
         meshes = [self._mesh(i, m) for i, m in enumerate(self.doc.get("meshes", []))]
         materials = [self._material(m) for m in self.doc.get("materials", [])]
-        return Asset(nodes, scene_roots(self.doc), meshes, materials)
+        roots = scene_roots(self.doc)
+        worlds = world_matrices(nodes)
+        for i, n in enumerate(self.doc.get("nodes", [])):
+            mesh = nodes[i].mesh
+            if n.get("skin") is None or mesh is None:
+                continue
+            # glTF ignores a skinned mesh's node transform: its joints place it
+            skin = self.doc["skins"][n["skin"]]
+            ibm = skin.get("inverseBindMatrices")
+            binds = None if ibm is None else self._floats(ibm).reshape(-1, 4, 4).transpose(0, 2, 1)
+            mats = joint_matrices(worlds, skin["joints"], binds)
+            meshes.append(self._mesh(mesh, self.doc["meshes"][mesh], mats))
+            nodes.append(Node(nodes[i].name, mesh=len(meshes) - 1))
+            nodes[i].mesh = None
+            roots.append(len(nodes) - 1)
+        return Asset(nodes, roots, meshes, materials)
 
     def _node(self, n: dict[str, Any]) -> Node:
         return Node(
             str(n.get("name", "")), node_matrix(n), n.get("mesh"), list(n.get("children", []))
         )
 
-    def _mesh(self, i: int, mesh: dict[str, Any]) -> Mesh:
+    def _mesh(self, i: int, mesh: dict[str, Any], joints: np.ndarray | None = None) -> Mesh:
         prims = []
         for j, p in enumerate(mesh.get("primitives", [])):
             what = f"meshes[{i}].primitives[{j}]"
@@ -76,10 +92,10 @@ class _Reader:
                 continue
             if mode != TRIANGLES:
                 raise AssetUnsupported(f"{what}: strips and fans are not converted yet")
-            prims.append(self._primitive(p, what))
+            prims.append(self._primitive(p, what, joints))
         return Mesh(str(mesh.get("name", "")), prims)
 
-    def _primitive(self, p: dict[str, Any], what: str) -> Primitive:
+    def _primitive(self, p: dict[str, Any], what: str, joints: np.ndarray | None) -> Primitive:
         draco = p.get("extensions", {}).get(DRACO)
         if draco is not None:
             data = self.views.stored(draco["bufferView"])
@@ -95,6 +111,11 @@ class _Reader:
         normals = self._floats(attrs["NORMAL"]) if "NORMAL" in attrs else None
         uvs = self._floats(attrs["TEXCOORD_0"]) if "TEXCOORD_0" in attrs else None
         tris = flat[: len(flat) // 3 * 3].reshape(-1, 3)
+        if joints is not None and "JOINTS_0" in attrs and "WEIGHTS_0" in attrs:
+            ids = accessor_values(self.data, attrs["JOINTS_0"])
+            positions, normals = skinned(
+                positions, normals, ids, self._floats(attrs["WEIGHTS_0"]), joints
+            )
         return Primitive(positions, tris, normals, uvs, p.get("material"))
 
     def _floats(self, accessor: int) -> np.ndarray:
