@@ -8,6 +8,10 @@ READ_SUFFIXES = ("glb", "gltf", "zip", "obj", "stl", "ply", "dae", "zae", "fbx",
 """What :func:`exchange.asset.read_asset` reads (FBX only where Blender is installed)."""
 TARGETS = ("glb", "obj", "stl", "usdz", "usdc", "usda")
 """What :func:`exchange.asset.write_asset` writes."""
+CONVERTER_VERSION = "1"
+"""Part of every conversion cache key (docs/architecture.md, "The conversion cache"): bump
+it when what the converter writes for the same input changes, so no file made by the old
+converter is served again."""
 FILE_SUFFIX = {"obj": "zip"}
 """A target's file suffix where it is not the target's name (OBJ: a ZIP with its MTL and
 textures)."""

@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     )
     convert_timeout_seconds: float = Field(120.0, gt=0, description="Wall clock per conversion.")
     convert_concurrency: int = Field(2, ge=1, description="OBJ conversions run at once.")
+    inline_convert_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How long GET /v1/models/:id/file?format= waits for its conversion.",
+    )
     free_signup_credits: int = 10
     admin_bootstrap_email: str = "admin@localhost"
     admin_bootstrap_credits: int = 1000

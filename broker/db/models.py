@@ -275,8 +275,24 @@ class Conversion(Base):
     health_score: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The conversion cache's key of this input, target, options and converter version
+    # (broker.services.format_cache); NULL for rows written before migration 0009.
+    cache_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
     job: Mapped[Job] = relationship(lazy="joined", innerjoin=True)
+
+
+class ConvertedFile(Base):
+    """The conversion cache: one row per key, naming the conversion whose outputs are the
+    key's file. The primary key makes "one conversion per key" the database's: of callers
+    racing for a key one inserts, the others read its row. A failed conversion's row is
+    pointed at a new one by a compare-and-set on ``conversion_id`` (a retry)."""
+
+    __tablename__ = "converted_files"
+
+    cache_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversion_id: Mapped[str] = mapped_column(ForeignKey("conversions.id"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class WebhookDelivery(Base):

@@ -22,9 +22,10 @@ from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import ApiToken, Conversion
 from broker.errors import InvalidFormat, JobNotFound
-from broker.jobs import submit as jobs
+from broker.services import format_cache
+from broker.services.format_cache import ConvertOptions, NewConversion, cache_key, file_sha256
 from exchange.formats import READ_SUFFIXES, file_name
-from workers.specs import ConvertSpec, ConvertTarget
+from workers.specs import ConvertTarget
 
 SOURCE_FORMATS = READ_SUFFIXES
 """What the converter reads, by the upload's suffix."""
@@ -94,66 +95,42 @@ def submit(
 ) -> Conversion:
     """Store the upload and queue its conversion; the row is returned detached.
 
-    ``admit`` runs in the transaction that records it, before anything is written (a
-    quota's count), and may refuse it by raising."""
+    The upload is hashed while it is on disk: when a finished conversion of the same input,
+    target and options is in the cache, this one is its own row and job, finished at once
+    with that conversion's outputs and no worker run (format_cache.adopt); else it runs and
+    becomes the cache's conversion for its key. ``admit`` runs in the transaction that
+    records it, before anything is written (a quota's count), and may refuse it by raising."""
     file_format = source_format(upload.filename)
+    options = ConvertOptions(y_up=order.y_up, root_xform=order.root_xform)
+    key = cache_key(file_sha256(upload.path), order.target, options)
     conversion_id = str(uuid.uuid4())
-    key = f"conversions/{conversion_id}/source/{safe_filename(upload.filename, file_format)}"
-    size = ctx.store.put_file(key, upload.path)
+    source_key = f"conversions/{conversion_id}/source/{safe_filename(upload.filename, file_format)}"
+    size = ctx.store.put_file(source_key, upload.path)
+    new = NewConversion(
+        account_id=account_id,
+        token_id=token_id,
+        filename=upload.filename,
+        source_key=source_key,
+        source_format=file_format,
+        source_size=size,
+        target=order.target,
+        options=options,
+        cache_key=key,
+        webhook_url=order.webhook_url,
+        id=conversion_id,
+    )
     try:
         with transaction(ctx.sessions) as session:
             if admit is not None:
                 admit(session)
-            return _record(
-                session,
-                _Row(conversion_id, account_id, token_id, upload.filename, key, file_format, size),
-                order,
-                ctx.settings.max_attempts,
-            )
+            conversion = format_cache.queue(session, new, ctx.settings.max_attempts)
+            format_cache.adopt(session, conversion)
+            session.flush()
+            session.expunge(conversion)
+            return conversion
     except BaseException:
-        ctx.store.delete(key)
+        ctx.store.delete(source_key)
         raise
-
-
-@dataclass(frozen=True)
-class _Row:
-    id: str
-    account_id: str
-    token_id: str | None
-    filename: str
-    key: str
-    file_format: str
-    size: int
-
-
-def _record(session: Session, row: _Row, order: ConversionOrder, max_attempts: int) -> Conversion:
-    spec = ConvertSpec(
-        conversion_id=row.id,
-        target=order.target,
-        y_up=order.y_up,
-        root_xform=order.root_xform,
-    )
-    (job,) = jobs.submit(
-        session, row.account_id, [spec], by=f"account:{row.account_id}", max_attempts=max_attempts
-    )
-    conversion = Conversion(
-        id=row.id,
-        job_id=job.id,
-        account_id=row.account_id,
-        token_id=row.token_id,
-        filename=row.filename[:255],
-        source_key=row.key,
-        source_format=row.file_format,
-        source_size=row.size,
-        target=order.target,
-        webhook_url=order.webhook_url,
-        assets={},
-    )
-    session.add(conversion)
-    session.flush()
-    session.refresh(conversion)  # the job, loaded while the session is open
-    session.expunge(conversion)
-    return conversion
 
 
 def get(session: Session, account_id: str, conversion_id: str) -> Conversion:
