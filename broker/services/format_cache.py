@@ -189,7 +189,8 @@ def _insert(session: Session, key: str, conversion_id: str) -> bool:
     name = session.get_bind().dialect.name
     insert = postgresql.insert if name == "postgresql" else sqlite.insert
     statement = insert(ConvertedFile).values(**values).on_conflict_do_nothing()
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    inserted = session.execute(statement.returning(ConvertedFile.cache_key)).scalar()
+    return inserted is not None
 
 
 def _repoint(session: Session, key: str, old: str, new: str) -> bool:

@@ -1,21 +1,25 @@
-"""/v1/models — upload, dedup pre-flight, list, detail, patch, archive, file, original
-(a meshfarm extension: the upload as sent, before any conversion), delete."""
+"""/v1/models — upload, dedup pre-flight, list, detail, patch, archive, file (with
+``?format=``, a meshfarm extension: the model converted through the conversion cache),
+original (a meshfarm extension: the upload as sent, before any conversion), delete."""
 
 from __future__ import annotations
 
 import re
 from functools import partial
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from broker.api.deps import get_ctx, require
+from broker.api.error_handlers import server_roots
 from broker.context import AppContext
 from broker.db.engine import transaction
+from broker.db.models import Model
 from broker.dialects.dxgl.downloads import serve_object
+from broker.dialects.dxgl.errors import envelope
 from broker.dialects.dxgl.pagination import Paging, page_of, paging
 from broker.dialects.dxgl.render_settings import parse_render_settings, to_spec
 from broker.dialects.dxgl.schemas import (
@@ -30,13 +34,17 @@ from broker.dialects.dxgl.schemas import (
     UploadOut,
 )
 from broker.dialects.dxgl.views import model_detail_out, model_out, upload_out
-from broker.errors import FileNotFound, InvalidRequest, Sha256Required
+from broker.errors import FileNotFound, InvalidFormat, InvalidRequest, Sha256Required
 from broker.ingest.multipart import openapi_body, receive_upload
 from broker.ingest.validate import CONTENT_TYPES, SOURCE_TYPES, content_type
+from broker.safe_text import scrub_paths
 from broker.security import Principal
+from broker.services import format_cache
 from broker.services import models as model_service
 from broker.services import renders as render_service
 from broker.services.uploads import SpecFor, checked_url, ingest_url, model_format, store_model
+from exchange.formats import file_name
+from workers.specs import ConvertTarget
 
 router = APIRouter(prefix="/models", tags=["models"])
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -169,20 +177,48 @@ def unarchive_model(
         return _set_archived(session, principal, model_id, False)
 
 
+CONVERTED_TYPES = {
+    "glb": "model/gltf-binary",
+    "usdz": "model/vnd.usdz+zip",
+    "usdc": "model/vnd.pixar.usd",
+    "usda": "model/vnd.pixar.usd",
+    "obj": "application/zip",  # the OBJ, its MTL and textures
+    "stl": "model/stl",
+}
+"""Content types of converted files; a target without one here is octet-stream."""
+FORMATS: tuple[ConvertTarget, ...] = get_args(ConvertTarget)
+FORMAT_QUERY = Query(
+    None,
+    description=(
+        "meshfarm extension: the model converted to this format ("
+        + ", ".join(FORMATS)
+        + "), through the conversion cache; absent: the stored file"
+    ),
+)
+FILE_TYPES = {*CONTENT_TYPES.values(), *CONVERTED_TYPES.values(), "application/octet-stream"}
+
+
 @router.get(
     "/{model_id}/file",
     response_class=Response,
-    responses={200: {"content": {v: {} for v in CONTENT_TYPES.values()}}},
+    responses={
+        200: {"content": {v: {} for v in sorted(FILE_TYPES)}},
+        202: {"description": "?format=: the conversion is still running (Retry-After)"},
+    },
 )
 def download_model_file(
     model_id: str,
     request: Request,
+    format: str | None = FORMAT_QUERY,
     principal: Principal = Depends(require("models:read")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Response:
     with transaction(ctx.sessions) as session:
         model = model_service.get_model(session, principal, model_id)
     stem = model.original_name.rsplit(".", 1)[0] or "model"
+    wanted = (format or "").strip().lower()
+    if wanted and wanted != model.file_format:
+        return _converted(ctx, request, model, wanted, stem)
     try:
         return serve_object(
             ctx.store,
@@ -193,6 +229,38 @@ def download_model_file(
         )
     except FileNotFoundError:
         raise FileNotFound() from None
+
+
+def _converted(ctx: AppContext, request: Request, model: Model, wanted: str, stem: str) -> Response:
+    """The stored file converted (default options), made once per input and format by the
+    conversion cache and waited for up to ``MESHFARM_INLINE_CONVERT_SECONDS``."""
+    target = next((f for f in FORMATS if f == wanted), None)
+    if target is None:
+        raise InvalidFormat(f"format must be one of {', '.join(FORMATS)}")
+    source = format_cache.model_source(ctx.store, model)
+    conversion = format_cache.obtain(ctx, model.account_id, source, target)
+    try:
+        ready = format_cache.wait_ready(ctx, conversion.id, ctx.settings.inline_convert_seconds)
+    except format_cache.ConversionPending as exc:
+        retry = str(exc.retry_after or format_cache.RETRY_AFTER_SECONDS)
+        status = "processing" if exc.state == "running" else "queued"
+        body = {"data": {"modelId": model.id, "format": target, "status": status}}
+        return JSONResponse(body, status_code=202, headers={"Retry-After": retry})
+    except format_cache.ConversionFailed as exc:
+        reason = scrub_paths(exc.detail, server_roots(request))
+        return envelope(
+            422, "conversion_failed", f"Converting the model to {target} failed: {reason}"
+        )
+    try:
+        return serve_object(
+            ctx.store,
+            ready.assets["asset"]["key"],
+            request,
+            media_type=CONVERTED_TYPES.get(target, "application/octet-stream"),
+            filename=file_name(stem, target),
+        )
+    except FileNotFoundError:
+        raise FileNotFound("The converted file is missing from storage") from None
 
 
 ORIGINAL_TYPES = {*CONTENT_TYPES.values(), *SOURCE_TYPES.values(), "application/octet-stream"}
