@@ -18,16 +18,20 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from test_refinery_support import BASE, fail, finish, new_key
 
+from broker.app import create_app
 from broker.context import AppContext
 from broker.db.engine import transaction
+from broker.db.migrate import upgrade
 from broker.db.models import Conversion, ConvertedFile, Job, JobTransition, Model
+from broker.dispatcher import Dispatcher
 from broker.jobs import queue
 from broker.jobs.reports import apply_report
-from broker.services import format_cache
+from broker.services import accounts, format_cache
 from broker.services.convert_jobs import CONVERT_HOOKS, assign
 from exchange.formats import CONVERTER_VERSION
 from workers.config import Settings
 from workers.jobs import Asset, JobEvent
+from workers.local_executor import LocalExecutor
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 OBJ = b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
@@ -364,3 +368,64 @@ def test_twenty_concurrent_format_requests_make_one_conversion(
     assert len(worker.runs) == 1 and _counts(ctx) == (1, 1)
     with ctx.sessions() as session:
         assert len(session.scalars(select(ConvertedFile)).all()) == 1
+
+
+# --- a real farm: the dispatcher and a CPU worker process ----------------------------------
+
+
+@pytest.fixture
+def farm_ctx(tmp_path: Path) -> Iterator[AppContext]:
+    url = f"sqlite:///{tmp_path / 'farm.db'}"
+    upgrade(url)
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        database_url=url,
+        lease_seconds=30,
+        inline_convert_seconds=300,
+        _env_file=None,
+    )
+    farm = AppContext.from_settings(settings)
+    yield farm
+    farm.close()
+
+
+@pytest.fixture
+def farm(farm_ctx: AppContext) -> Iterator[TestClient]:
+    app = create_app(farm_ctx)
+    # no GPU worker: the uploads' renders stay queued; conversions run on one CPU worker
+    app.state.dispatcher = Dispatcher(farm_ctx, LocalExecutor(farm_ctx.settings, 0, cpu_workers=1))
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def _worker_runs(ctx: AppContext) -> int:
+    """Convert jobs a worker started (a cache-served job never has an attempt)."""
+    with ctx.sessions() as session:
+        attempts = session.scalars(select(Job.attempts).where(Job.kind == "convert")).all()
+    return sum(1 for n in attempts if n > 0)
+
+
+def test_on_a_real_farm_each_file_is_converted_once_for_both_apis(farm, farm_ctx):
+    """~10 s: two real conversions (a box to STL and USDZ), then each served again."""
+    with transaction(farm_ctx.sessions) as session:
+        account = accounts.create_account(session, "cache@example.com", initial_credits=100)
+        headers = {"Authorization": f"Bearer {accounts.issue_token(session, account).token}"}
+    glb = (ASSETS / "BoxTextured.glb").read_bytes()
+    made = farm.post("/v1/models", headers=headers, files={"file": ("box.glb", glb)})
+    assert made.status_code == 201, made.text
+    url = f"/v1/models/{made.json()['data']['modelId']}/file?format="
+    stl = farm.get(url + "stl", headers=headers)
+    assert stl.status_code == 200, stl.text
+    assert stl.headers["content-type"] == "model/stl" and len(stl.content) > 84
+    assert farm.get(url + "stl", headers=headers).content == stl.content
+    usdz = farm.get(url + "usdz", headers=headers)
+    assert usdz.status_code == 200 and usdz.content[:2] == b"PK"
+    assert _worker_runs(farm_ctx) == 2
+    key = new_key(farm_ctx)
+    job_id = _convert(farm, key, data=glb, name="crate.glb")  # the same bytes, via Refinery
+    status = farm.get(f"{BASE}/status/{job_id}", headers={"X-API-Key": key}).json()
+    assert status["status"] == "completed"
+    answer = farm.get(f"{BASE}/download/{job_id}", headers={"X-API-Key": key})
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as bundle:
+        assert bundle.read("crate.usdz") == usdz.content
+    assert _worker_runs(farm_ctx) == 2 and _counts(farm_ctx) == (3, 3)
