@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import io
+import json
 import threading
 import time
 import zipfile
@@ -22,12 +23,21 @@ from broker.app import create_app
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.migrate import upgrade
-from broker.db.models import Conversion, ConvertedFile, Job, JobTransition, Model
+from broker.db.models import (
+    Conversion,
+    ConvertedFile,
+    Job,
+    JobTransition,
+    Model,
+    WebhookDelivery,
+)
+from broker.dialects.refinery.views import webhook_body
 from broker.dispatcher import Dispatcher
 from broker.jobs import queue
 from broker.jobs.reports import apply_report
 from broker.services import accounts, format_cache
 from broker.services.convert_jobs import CONVERT_HOOKS, assign
+from broker.webhooks.outbox import enqueue
 from exchange.formats import CONVERTER_VERSION
 from workers.config import Settings
 from workers.jobs import Asset, JobEvent
@@ -43,6 +53,7 @@ def app_settings(tmp_path: Path, db_url: str) -> Settings:
         data_dir=tmp_path / "data",
         database_url=db_url,
         inline_convert_seconds=30,
+        webhook_allow_private=True,
         _env_file=None,
     )
 
@@ -196,6 +207,18 @@ def test_the_same_refinery_request_twice_runs_one_conversion(client, ctx, tmp_pa
     # nothing is queued for a worker: the second needed none
     with transaction(ctx.sessions) as session:
         assert queue.claim(session, "test-worker", 60, ["convert"]) is None
+
+
+def test_a_job_served_from_the_cache_gets_its_webhook(client, ctx, tmp_path):
+    key = new_key(ctx)
+    hook = "http://127.0.0.1:9/hook"
+    finish(ctx, _convert(client, key), tmp_path)
+    served = _convert(client, key, webhook_url=hook)
+    with transaction(ctx.sessions) as session:
+        assert enqueue(session, webhook_body) == 1
+        (delivery,) = session.scalars(select(WebhookDelivery)).all()
+    assert delivery.url == hook and json.loads(delivery.body)["job_id"] == served
+    assert json.loads(delivery.body)["status"] == "completed"
 
 
 def test_other_options_or_another_target_are_other_conversions(client, ctx, tmp_path):
