@@ -6,8 +6,8 @@ from __future__ import annotations
 USD_SUFFIXES = ("usd", "usda", "usdc", "usdz")
 READ_SUFFIXES = ("glb", "gltf", "zip", "obj", "stl", "ply", "dae", "zae", "fbx", *USD_SUFFIXES)
 """What :func:`exchange.asset.read_asset` reads (FBX only where Blender is installed)."""
-TARGETS = ("glb", "obj", "stl", "usdz", "usdc", "usda")
-"""What :func:`exchange.asset.write_asset` writes."""
+TARGETS = ("glb", "obj", "stl", "usdz", "usdc", "usda", "fbx")
+"""What :func:`exchange.asset.write_asset` writes (FBX only where Blender is installed)."""
 CONVERTER_VERSION = "1"
 """Part of every conversion cache key (docs/architecture.md, "The conversion cache"): bump
 it when what the converter writes for the same input changes, so no file made by the old

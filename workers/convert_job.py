@@ -28,6 +28,7 @@ CONTENT_TYPES = {
     "usda": "model/vnd.pixar.usd",
     "obj": "application/zip",
     "stl": "model/stl",
+    "fbx": "application/octet-stream",  # FBX has no registered media type
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",

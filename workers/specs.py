@@ -114,7 +114,7 @@ class DatasetSpec(_Spec):
         return 0
 
 
-ConvertTarget = Literal["usdz", "usdc", "usda", "glb", "obj", "stl"]
+ConvertTarget = Literal["usdz", "usdc", "usda", "glb", "obj", "stl", "fbx"]
 
 
 class ConvertSpec(_Spec):

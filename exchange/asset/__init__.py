@@ -4,7 +4,7 @@ converter (docs/exchange.md).
 Read (:data:`READ_SUFFIXES`): .glb, .gltf, .zip (a glTF or an OBJ with its files), .obj,
 .stl, .ply, .dae and .zae (through pycollada), .usd/.usda/.usdc/.usdz (through usd-core),
 .fbx (through Blender, in a process of its own: ``blender_python``). Write: glb, obj (a
-ZIP), stl, usdz, usdc, usda.
+ZIP), stl, usdz, usdc, usda, fbx (through Blender, as reading it).
 Every refusal is an :class:`~exchange.errors.AssetInvalid`.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from exchange.asset.compare import RoundTrip, compare, summary
 from exchange.asset.dae_in import read_dae_asset, read_zae_asset
 from exchange.asset.fbx_in import read_fbx_asset
+from exchange.asset.fbx_out import write_fbx
 from exchange.asset.files_out import write_obj_zip, write_stl
 from exchange.asset.glb_out import write_glb
 from exchange.asset.gltf_in import read_gltf_asset
@@ -55,8 +56,11 @@ def read_asset(
     raise AssetUnsupported(f"files of type .{suffix} are not converted yet")
 
 
-def write_asset(asset: Asset, path: Path, target: str) -> None:
-    """``asset`` as it is (see :func:`convert` for the options) in ``target``'s format."""
+def write_asset(
+    asset: Asset, path: Path, target: str, *, blender_python: Path | None = None
+) -> None:
+    """``asset`` as it is (see :func:`convert` for the options) in ``target``'s format
+    (FBX through Blender: ``blender_python``, see :mod:`exchange.asset.fbx_out`)."""
     if target == "glb":
         write_glb(asset, path)
     elif target == "obj":
@@ -65,6 +69,8 @@ def write_asset(asset: Asset, path: Path, target: str) -> None:
         write_stl(asset, path)
     elif target in ("usdz", "usdc", "usda"):
         write_usd(asset, path, target)
+    elif target == "fbx":
+        write_fbx(asset, path, blender_python)
     else:
         raise AssetUnsupported(f"cannot write {target!r}; targets: {', '.join(TARGETS)}")
 
@@ -83,7 +89,7 @@ def convert(
     returns the asset as written (what a round trip compares the re-read output with)."""
     asset = read_asset(source, limits, blender_python=blender_python)
     asset = normalised(asset, y_up=y_up, root_xform=root_xform)
-    write_asset(asset, dest, target)
+    write_asset(asset, dest, target, blender_python=blender_python)
     return asset
 
 
