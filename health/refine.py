@@ -2,7 +2,8 @@
 grade. What a convert job runs; files in, files out.
 
 Each output is checked in the same run by its standard's own checker (GLB: the Khronos
-glTF-Validator; USDZ: OpenUSD's ARKit rules; every USD: UsdValidation), then re-read and
+glTF-Validator; USDZ: OpenUSD's ARKit rules; every USD: UsdValidation; FBX, which has no
+official checker: ufbx, a reader independent of Blender that wrote it), then re-read and
 compared with what was written: a conversion that loses a mesh or a texture fails a check
 of the report instead of passing silently. Targets that cannot carry everything (STL, OBJ) are
 compared on what they can hold, and the report says what their format drops.
@@ -25,7 +26,7 @@ from exchange.formats import file_name
 from exchange.limits import AssetLimits
 from health.report import HealthReport, grade, repair, report_document, report_pdf
 from health.report import thumbnail_png as render_thumbnail
-from health.validators import check_arkit, validate_gltf, validate_usd
+from health.validators import check_arkit, check_fbx, validate_gltf, validate_usd
 
 Validator = Callable[[Path], object]
 VALIDATORS: dict[str, tuple[Validator, ...]] = {
@@ -33,6 +34,7 @@ VALIDATORS: dict[str, tuple[Validator, ...]] = {
     "usdz": (check_arkit, validate_usd),
     "usdc": (validate_usd,),
     "usda": (validate_usd,),
+    "fbx": (check_fbx,),
 }
 
 
@@ -63,11 +65,15 @@ def _transform_fixes(source: Asset, *, y_up: bool, root_xform: bool) -> list[str
     return fixes
 
 
-def _round_trip(written: Asset, output: Path, target: str, limits: AssetLimits) -> RoundTrip:
+def _round_trip(
+    written: Asset, output: Path, target: str, limits: AssetLimits, blender_python: Path | None
+) -> RoundTrip:
     """The output re-read (in Y-up metres, as ``written`` is: an STL is stored Z-up) against
     what its format can hold of ``written``; what the format drops is listed apart."""
     kept, dropped = carried(written, target)
-    reread = normalised(read_asset(output, limits), y_up=True, root_xform=False)
+    reread = normalised(
+        read_asset(output, limits, blender_python=blender_python), y_up=True, root_xform=False
+    )
     trip = compare(kept, reread)
     return RoundTrip(trip.before, trip.after, trip.problems, dropped)
 
@@ -107,12 +113,12 @@ def refine(
     out_dir.mkdir(parents=True, exist_ok=True)
     before = set(out_dir.rglob("*"))
     output = out_dir / file_name(name, target)
-    write_asset(written, output, target)
+    write_asset(written, output, target, blender_python=blender_python)
     sidecars = sorted(p for p in set(out_dir.rglob("*")) - before if p.is_file() and p != output)
     lap("write")
     verdicts = [check(output) for check in VALIDATORS.get(target, ())]
     lap("validate")
-    round_trip = _round_trip(written, output, target, limits)
+    round_trip = _round_trip(written, output, target, limits, blender_python)
     lap("round_trip")
     report = grade(
         written,

@@ -2,7 +2,8 @@
 (health.validators) and the round trip (exchange.asset.compare).
 
 A verdict that was not given is ``skip``, never a pass: a target without a glTF file has
-no glTF-Validator verdict. A round trip that lost a mesh, a texture or a material fails.
+no glTF-Validator verdict (nor a non-FBX target an FBX check). A round trip that lost a
+mesh, a texture or a material fails.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 
 from exchange.asset.compare import RoundTrip
 from health.report.check import Check, check
-from health.validators import ArkitVerdict, GltfVerdict, UsdValidationVerdict
+from health.validators import ArkitVerdict, FbxVerdict, GltfVerdict, UsdValidationVerdict
 
 GLTF_TARGETS = ("glb", "gltf")
 USD_TARGETS = ("usdz", "usd", "usdc", "usda")
@@ -23,10 +24,12 @@ def output_checks(
     gltf = [v for v in verdicts if isinstance(v, GltfVerdict)]
     arkit = [v for v in verdicts if isinstance(v, ArkitVerdict)]
     usd = [v for v in verdicts if isinstance(v, UsdValidationVerdict)]
+    fbx = [v for v in verdicts if isinstance(v, FbxVerdict)]
     return [
         _gltf(gltf, target),
         _arkit(arkit, target),
         _usd(usd, target),
+        _fbx(fbx, target),
         _round_trip(round_trip),
     ]
 
@@ -98,6 +101,36 @@ def _usd(verdicts: list[UsdValidationVerdict], target: str) -> Check:
         "warn" if warnings else "pass",
         f"UsdValidation: 0 errors, {warnings} warnings ({len(usable[0].validators)} validators)",
     )
+
+
+def _fbx(verdicts: list[FbxVerdict], target: str) -> Check:
+    """An FBX re-read by ufbx: it loads, has meshes and every material texture embedded
+    (fail otherwise); not Y-up metres, which engines then convert on import, is a warn."""
+    if not verdicts:
+        return check("output.fbx", 1, 15, "skip", f"no FBX check verdict ({target})")
+    problems = []
+    for v in verdicts:
+        problems += list(v.errors)
+        if not v.errors and not v.meshes:
+            problems.append("no meshes")
+        if v.textures_missing:
+            problems.append(
+                f"{len(v.textures_missing)} textures not embedded "
+                f"({', '.join(v.textures_missing[:5])})"
+            )
+    version = verdicts[0].ufbx_version
+    if problems:
+        return check("output.fbx", 1, 15, "fail", f"ufbx {version}: " + "; ".join(problems))
+    found = (
+        f"ufbx {version}: {sum(v.meshes for v in verdicts)} meshes, "
+        f"{sum(v.triangles for v in verdicts)} triangles, "
+        f"{sum(len(v.textures_embedded) for v in verdicts)} textures embedded"
+    )
+    skewed = [v for v in verdicts if not v.y_up_metres]
+    if skewed:
+        axes = ", ".join(f"{v.up_axis} up, 1 unit = {v.unit_meters:g} m" for v in skewed)
+        return check("output.fbx", 1, 15, "warn", f"{found}; not Y-up metres ({axes})")
+    return check("output.fbx", 1, 15, "pass", f"{found}; Y-up, 1 unit = 1 m")
 
 
 def _round_trip(round_trip: RoundTrip | None) -> Check:

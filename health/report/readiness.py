@@ -77,7 +77,7 @@ def engine_readiness(
         return EngineCheck(name, not bad, f"{len(bad)} of {len(sizes)} textures outside")
 
     def validators_clean() -> EngineCheck:
-        ids = ["output.gltf_validator", "output.usd_validation", "output.arkit"]
+        ids = ["output.gltf_validator", "output.usd_validation", "output.arkit", "output.fbx"]
         bad = [i for i in ids if by_id[i].result == "fail"]
         return EngineCheck("output_validators_clean", not bad, ", ".join(bad) or "no failures")
 

@@ -2,10 +2,13 @@
 
 A verdict is only worth something if it is the standard's own: the Khronos glTF-Validator
 for glTF/GLB, OpenUSD's ARKit compliance rules for USDZ and its validation framework for
-any USD. Our own checks live beside these, never in place of them.
+any USD; FBX has no official checker, so ufbx (a reader that is not Blender, which
+wrote it) says what an engine importing it gets. Our own checks live beside these, never
+in place of them.
 """
 
 from health.validators.errors import ValidatorFailed, ValidatorUnavailable
+from health.validators.fbx import FbxVerdict, check_fbx
 from health.validators.gltf import GltfMessage, GltfVerdict, validate_gltf
 from health.validators.usd import (
     ArkitVerdict,
@@ -19,6 +22,7 @@ from health.validators.usd import (
 __all__ = [
     "ArkitVerdict",
     "ComplianceIssue",
+    "FbxVerdict",
     "GltfMessage",
     "GltfVerdict",
     "UsdIssue",
@@ -26,6 +30,7 @@ __all__ = [
     "ValidatorFailed",
     "ValidatorUnavailable",
     "check_arkit",
+    "check_fbx",
     "validate_gltf",
     "validate_usd",
 ]
