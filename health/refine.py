@@ -5,7 +5,7 @@ Each output is checked in the same run by its standard's own checker (GLB: the K
 glTF-Validator; USDZ: OpenUSD's ARKit rules; every USD: UsdValidation; FBX, which has no
 official checker: ufbx, a reader independent of Blender that wrote it), then re-read and
 compared with what was written: a conversion that loses a mesh or a texture fails a check
-of the report instead of passing silently. Targets that cannot carry everything (STL, OBJ) are
+of the report instead of passing silently. Targets that cannot carry everything (STL, OBJ, FBX) are
 compared on what they can hold, and the report says what their format drops.
 """
 
