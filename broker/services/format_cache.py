@@ -180,7 +180,10 @@ def is_ready(conversion: Conversion) -> bool:
 
 
 def is_failed(conversion: Conversion) -> bool:
-    return JobState(conversion.job.state) in _FAILED
+    """Never to be served: its job failed (or it succeeded without a file, which no worker
+    reports, but a key must not be stuck on it)."""
+    state = JobState(conversion.job.state)
+    return state in _FAILED or (state is JobState.SUCCEEDED and not is_ready(conversion))
 
 
 def _insert(session: Session, key: str, conversion_id: str) -> bool:
@@ -314,9 +317,9 @@ def wait_ready(ctx: AppContext, conversion_id: str, timeout_s: float) -> Convers
                 raise ConversionFailed("The conversion no longer exists")
             session.expunge(conversion)
         state = JobState(conversion.job.state)
-        if state is JobState.SUCCEEDED:
+        if is_ready(conversion):
             return conversion
-        if state in _FAILED:
+        if is_failed(conversion):
             raise ConversionFailed(conversion.job.error_message or None)
         left = deadline - time.monotonic()
         if left <= 0:
