@@ -360,6 +360,28 @@ def test_force_converts_a_finished_key_again(client, ctx, user, upload, worker):
     assert format_cache.obtain(ctx, model.account_id, source, "stl").id == forced.id
 
 
+def test_racing_retries_of_a_failed_key_make_one_new_conversion(client, ctx, user, upload):
+    model_id = _model(client, user, upload)
+    with ctx.sessions() as session:
+        model = session.get(Model, model_id)
+        assert model is not None
+        session.expunge(model)
+    source = format_cache.model_source(ctx.store, model)
+    first = format_cache.obtain(ctx, model.account_id, source, "usdz")
+    fail(ctx, first.id, "no faces")
+
+    def retry(_: int) -> str:
+        return format_cache.obtain(ctx, model.account_id, source, "usdz").id
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        ids = set(pool.map(retry, range(10)))
+    (retried,) = ids
+    assert retried != first.id and _counts(ctx) == (2, 2)
+    with ctx.sessions() as session:
+        (entry,) = session.scalars(select(ConvertedFile)).all()
+        assert entry.conversion_id == retried
+
+
 def test_a_refinery_conversion_is_the_file_dxgl_serves(client, ctx, user, upload, tmp_path):
     """The same bytes, target and options from two APIs: one conversion, one file."""
     model_id = _model(client, user, upload)
