@@ -3,7 +3,9 @@
 The route has already streamed the upload to a staging file under its size limit; here it
 is stored under ``conversions/<id>/source/<safe name>`` first and the conversion row and
 its job are written in one transaction after, so a failed transaction leaves no row and
-its stored object is removed again. A conversion's state is its job's.
+its stored object is removed again. A conversion's state is its job's; one whose input,
+target and options were converted before is finished from the conversion cache
+(:mod:`broker.services.format_cache`).
 """
 
 from __future__ import annotations
@@ -125,7 +127,6 @@ def submit(
                 admit(session)
             conversion = format_cache.queue(session, new, ctx.settings.max_attempts)
             format_cache.adopt(session, conversion)
-            session.flush()
             session.expunge(conversion)
             return conversion
     except BaseException:
