@@ -16,7 +16,6 @@ rules and UsdValidation's errors; USDC/USDA UsdValidation's errors.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import subprocess
 import sys
@@ -25,15 +24,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from exchange.asset import TARGETS, convert, normalised, write_asset
-from exchange.asset.dae_in import read_zae_asset
-from exchange.asset.fbx_in import read_fbx_asset
-from exchange.errors import AssetInvalid, AssetUnsupported
-from exchange.limits import AssetLimits
+from exchange.asset import TARGETS, convert
+from exchange.errors import AssetInvalid
 from health.validators import check_arkit, validate_gltf, validate_usd
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path("/work/shared/assets")
+CORPUS = ROOT.parent / "shared" / "assets"  # the shared corpus beside the checkout
 SKIPPED_FOLDERS = ("bad", "environments")
 WANTED = ("glb", "usdz", "usdc", "usda")
 BLENDER_SCRIPT = ROOT / "bench" / "blender_convert.py"
@@ -70,24 +66,8 @@ def corpus_files(root: Path, only: list[str]) -> list[Path]:
 
 
 def meshfarm_convert(source: Path, dest: Path, target: str, blender: Path) -> None:
-    """:func:`exchange.asset.convert` (given Blender where it takes it); FBX and .zae by
-    their readers while ``read_asset`` refuses them."""
-    wired = "blender_python" in inspect.signature(convert).parameters
-    try:
-        if wired:
-            convert(source, dest, target, blender_python=blender)  # type: ignore[call-arg,unused-ignore]
-        else:
-            convert(source, dest, target)
-        return
-    except AssetUnsupported:
-        suffix = source.suffix.lower()
-        if suffix == ".fbx":
-            asset = read_fbx_asset(source, AssetLimits(), blender)
-        elif suffix == ".zae":
-            asset = read_zae_asset(source, AssetLimits())
-        else:
-            raise
-    write_asset(normalised(asset), dest, target)
+    """:func:`exchange.asset.convert` with its defaults, Blender given for FBX."""
+    convert(source, dest, target, blender_python=blender)
 
 
 def judge(path: Path, target: str) -> tuple[str, bool]:

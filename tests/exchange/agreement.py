@@ -28,7 +28,7 @@ def upload(path: Path, work: Path) -> tuple[Path | None, str | None]:
     fmt = upload_format(path.name)
     assert fmt is not None
     try:
-        accepted = accept_model(staged, fmt, tmp_dir=work, limits=limits())
+        accepted = accept_model(staged, fmt, filename=path.name, tmp_dir=work, limits=limits())
     except ModelInvalid as exc:
         return None, str(exc)
     return accepted.path, None
