@@ -18,21 +18,18 @@ no traceback); a file Blender does not read (ASCII FBX, FBX before 7.1) as
 from __future__ import annotations
 
 import os
-import resource
 import shutil
-import signal
 import struct
-import subprocess
 import tempfile
 from pathlib import Path
 
+from exchange.asset.blender_process import READ_FAILED, run_blender_script
 from exchange.asset.gltf_in import read_gltf_asset
 from exchange.asset.model import Asset
 from exchange.errors import AssetInvalid, AssetUnsupported
 from exchange.gltf import check_file_size
 from exchange.limits import AssetLimits
 
-SCRIPT = Path(__file__).resolve().parent / "blender" / "fbx_to_glb.py"
 BINARY_MAGIC = b"Kaydara FBX Binary  \x00"
 ASCII_HEAD = b"; FBX "
 OLDEST_VERSION = 7100
@@ -62,8 +59,7 @@ def read_fbx_asset(
         shutil.copyfile(path, src)
         _copy_images(path.parent, upload, path, limits)
         out = root / "model.glb"
-        # absolute, not resolved: a venv's python is a link that must keep its name
-        _run_blender(Path(blender_python).absolute(), src, out, root, limits, timeout_s)
+        _run_blender(src, out, root, Path(blender_python), limits, timeout_s)
         if not out.is_file():
             raise AssetInvalid("Blender wrote no model for this FBX file")
         return read_gltf_asset(out, limits)
@@ -110,38 +106,19 @@ def _copy_images(folder: Path, dest: Path, model: Path, limits: AssetLimits) -> 
 
 
 def _run_blender(
-    python: Path, src: Path, out: Path, root: Path, limits: AssetLimits, timeout_s: float
+    src: Path, out: Path, root: Path, python: Path, limits: AssetLimits, timeout_s: float
 ) -> None:
-    env = {"HOME": str(root), "TMPDIR": str(root), "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}
-
-    def confine() -> None:  # in the child, before Blender starts
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_bytes,) * 2)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    command = [str(python), "-I", str(SCRIPT), "--", str(src), str(out)]
-    with (root / "blender.log").open("wb") as log:
-        try:
-            proc = subprocess.Popen(
-                command,
-                cwd=root,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                preexec_fn=confine,
-                start_new_session=True,
-            )
-        except OSError:
-            raise AssetUnsupported(HINT) from None
-        try:
-            code = proc.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise AssetInvalid(
-                f"converting the FBX file took longer than {timeout_s:.0f} s"
-            ) from None
-    if code == 3:
+    code = run_blender_script(
+        python,
+        "fbx_to_glb.py",
+        [src, out],
+        root,
+        limits,
+        timeout_s,
+        missing=HINT,
+        slow="converting the FBX file took longer than {seconds:.0f} s",
+    )
+    if code == READ_FAILED:
         raise AssetInvalid("Blender's FBX importer cannot read this file")
     if code != 0:
         raise AssetInvalid("Blender failed while converting this FBX file")

@@ -16,20 +16,16 @@ sockets, a time limit on its process group and its output size bounded. Its fail
 
 from __future__ import annotations
 
-import os
-import resource
 import shutil
-import signal
-import subprocess
 import tempfile
 from pathlib import Path
 
+from exchange.asset.blender_process import READ_FAILED, run_blender_script
 from exchange.asset.glb_out import write_glb
 from exchange.asset.model import Asset
 from exchange.errors import AssetInvalid, AssetUnsupported
 from exchange.limits import AssetLimits
 
-SCRIPT = Path(__file__).resolve().parent / "blender" / "glb_to_fbx.py"
 TIMEOUT_S = 120.0
 HINT = (
     "FBX output needs Blender: `make install` builds .venv-blender, or set "
@@ -53,44 +49,26 @@ def write_fbx(
         src = root / "model.glb"
         write_glb(asset, src)
         out = root / "model.fbx"
-        # absolute, not resolved: a venv's python is a link that must keep its name
-        _run_blender(Path(blender_python).absolute(), src, out, root, limits, timeout_s)
+        _run_blender(src, out, root, Path(blender_python), limits, timeout_s)
         if not out.is_file():
             raise AssetInvalid("Blender wrote no FBX file for this model")
         shutil.copyfile(out, path)
 
 
 def _run_blender(
-    python: Path, src: Path, out: Path, root: Path, limits: AssetLimits, timeout_s: float
+    src: Path, out: Path, root: Path, python: Path, limits: AssetLimits, timeout_s: float
 ) -> None:
-    env = {"HOME": str(root), "TMPDIR": str(root), "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}
-
-    def confine() -> None:  # in the child, before Blender starts
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_bytes,) * 2)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    command = [str(python), "-I", str(SCRIPT), "--", str(src), str(out)]
-    with (root / "blender.log").open("wb") as log:
-        try:
-            proc = subprocess.Popen(
-                command,
-                cwd=root,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                preexec_fn=confine,
-                start_new_session=True,
-            )
-        except OSError:
-            raise AssetUnsupported(HINT) from None
-        try:
-            code = proc.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise AssetInvalid(f"writing the FBX file took longer than {timeout_s:.0f} s") from None
-    if code == 3:
+    code = run_blender_script(
+        python,
+        "glb_to_fbx.py",
+        [src, out],
+        root,
+        limits,
+        timeout_s,
+        missing=HINT,
+        slow="writing the FBX file took longer than {seconds:.0f} s",
+    )
+    if code == READ_FAILED:
         raise AssetInvalid("Blender could not read the model to write it as FBX")
     if code != 0:
         raise AssetInvalid("Blender failed while writing the FBX file")
