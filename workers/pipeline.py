@@ -19,11 +19,17 @@ from workers.job_events import Emit, JobRun
 from workers.jobs import Assignment
 from workers.render_job import run_render
 from workers.storage import ObjectStore
+from workers.views_job import run_views
 
 Runner = Callable[[list[JobRun], Path, Settings], None]
 """Runs an assignment (and its variants) in a scratch directory, reporting each job."""
 
-RUNNERS: dict[str, Runner] = {"render": run_render, "dataset": run_dataset, "convert": run_convert}
+RUNNERS: dict[str, Runner] = {
+    "render": run_render,
+    "dataset": run_dataset,
+    "convert": run_convert,
+    "views": run_views,
+}
 
 
 def run_job(assignment: Assignment, store: ObjectStore, settings: Settings, emit: Emit) -> None:

@@ -138,10 +138,32 @@ class ConvertSpec(_Spec):
         return 0
 
 
-KIND_RESOURCES: dict[str, Resource] = {"render": "gpu", "dataset": "gpu", "convert": "cpu"}
+class ViewsSpec(_Spec):
+    """A model's stored file drawn from the canonical views (workers.views_job.VIEWS) and
+    as a thumbnail: rendered once per file and served from the broker's cache. Nobody is
+    charged: it is derived from a file the account already holds."""
+
+    kind: Literal["views"] = "views"
+    model_id: str
+
+    @property
+    def credits(self) -> int:
+        return 0
+
+    @property
+    def priority(self) -> int:
+        return 0
+
+
+KIND_RESOURCES: dict[str, Resource] = {
+    "render": "gpu",
+    "dataset": "gpu",
+    "convert": "cpu",
+    "views": "gpu",
+}
 """Which worker pool runs each kind: rendering needs a GL context, conversion only CPU."""
 
-AnySpec = RenderSpec | DatasetSpec | ConvertSpec
+AnySpec = RenderSpec | DatasetSpec | ConvertSpec | ViewsSpec
 JobSpec = Annotated[AnySpec, Field(discriminator="kind")]
 JOB_SPECS: TypeAdapter[AnySpec] = TypeAdapter(JobSpec)
 """Parses a stored spec back into its class (``JOB_SPECS.validate_python(row.spec)``)."""
