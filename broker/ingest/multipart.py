@@ -26,6 +26,36 @@ MAX_FIELD_BYTES = 64 * 1024
 MAX_PARTS = 32
 
 
+CALLBACKS = (
+    "on_part_begin",
+    "on_part_data",
+    "on_part_end",
+    "on_header_field",
+    "on_header_value",
+    "on_header_end",
+    "on_headers_finished",
+)
+"""The parser events a receiver handles (a method of that name each)."""
+
+
+def form_boundary(request: Request, file_field: str) -> bytes:
+    """The multipart boundary of ``request``; ``no_file`` when it is not a form upload."""
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    if content_type != b"multipart/form-data" or b"boundary" not in params:
+        raise NoFile(f"Expected multipart/form-data with a '{file_field}' field")
+    return bytes(params[b"boundary"])
+
+
+async def feed(request: Request, boundary: bytes, receiver: object) -> None:
+    """Stream the body through a parser whose events are ``receiver``'s methods; whatever
+    the parser or the receiver raises is the caller's to turn into a refusal."""
+    events = {name: getattr(receiver, name) for name in CALLBACKS}
+    parser = MultipartParser(boundary, events)  # type: ignore[arg-type]  # a TypedDict of these
+    async for chunk in request.stream():
+        parser.write(chunk)
+    parser.finalize()
+
+
 def openapi_body(fields: dict[str, dict[str, object]]) -> dict[str, object]:
     """The OpenAPI request body of an upload parsed here: a required ``file`` + text fields
     (the route reads the raw stream, so FastAPI cannot describe it by itself)."""
@@ -135,26 +165,10 @@ class _Receiver:
 
 async def receive_upload(request: Request, tmp_dir: Path, max_bytes: int) -> StagedUpload:
     """Parse the request body; raises ``no_file`` / ``file_too_large`` / ``invalid_request``."""
-    content_type, params = parse_options_header(request.headers.get("content-type", ""))
-    if content_type != b"multipart/form-data" or b"boundary" not in params:
-        raise NoFile("Expected multipart/form-data with a 'file' field")
+    boundary = form_boundary(request, "file")
     receiver = _Receiver(tmp_dir, max_bytes)
-    parser = MultipartParser(
-        params[b"boundary"],
-        {
-            "on_part_begin": receiver.on_part_begin,
-            "on_part_data": receiver.on_part_data,
-            "on_part_end": receiver.on_part_end,
-            "on_header_field": receiver.on_header_field,
-            "on_header_value": receiver.on_header_value,
-            "on_header_end": receiver.on_header_end,
-            "on_headers_finished": receiver.on_headers_finished,
-        },
-    )
     try:
-        async for chunk in request.stream():
-            parser.write(chunk)
-        parser.finalize()
+        await feed(request, boundary, receiver)
     except Exception as exc:
         receiver.close()
         receiver.upload.discard()

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 
 from broker.errors import DomainError, FileTooLarge, InvalidInput, InvalidRequest, NoFile
+from broker.ingest.multipart import feed, form_boundary
 from broker.safe_json import refuse_bad_text
 
 MAX_FIELD_BYTES = 64 * 1024
@@ -161,26 +162,10 @@ class _Receiver:
 
 async def receive_form(request: Request, tmp_dir: Path, rules: UploadRules) -> StagedForm:
     """The request's files on disk and its text fields; the caller discards the files."""
-    content_type, params = parse_options_header(request.headers.get("content-type", ""))
-    if content_type != b"multipart/form-data" or b"boundary" not in params:
-        raise NoFile(f"Expected multipart/form-data with a '{rules.file_field}' field")
+    boundary = form_boundary(request, rules.file_field)
     receiver = _Receiver(tmp_dir, rules)
-    parser = MultipartParser(
-        params[b"boundary"],
-        {
-            "on_part_begin": receiver.on_part_begin,
-            "on_part_data": receiver.on_part_data,
-            "on_part_end": receiver.on_part_end,
-            "on_header_field": receiver.on_header_field,
-            "on_header_value": receiver.on_header_value,
-            "on_header_end": receiver.on_header_end,
-            "on_headers_finished": receiver.on_headers_finished,
-        },
-    )
     try:
-        async for chunk in request.stream():
-            parser.write(chunk)
-        parser.finalize()
+        await feed(request, boundary, receiver)
     except Exception as exc:
         receiver.close_file()
         receiver.form.discard()
