@@ -295,6 +295,23 @@ class ConvertedFile(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ModelView(Base):
+    """A model file's rendered views (broker.services.model_views): one row per key (the
+    file's SHA-256 and the views version), naming the views job that renders them and,
+    once it succeeded, the PNGs' keys by name (``assets``). The primary key makes "one
+    views job per file" the database's; a failed job's row is pointed at a new job by a
+    compare-and-set on ``job_id`` (a retry)."""
+
+    __tablename__ = "model_views"
+
+    views_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
+    assets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    job: Mapped[Job] = relationship(lazy="joined", innerjoin=True)
+
+
 class WebhookDelivery(Base):
     """A webhook still to deliver (an outbox row, written with the job's final move): a
     crash loses none, and the delivery loop retries it with backoff until ``max`` tries."""
