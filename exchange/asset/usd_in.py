@@ -29,11 +29,12 @@ from exchange.asset.model import Asset, Material, Mesh, Node
 from exchange.asset.usd_files import Upload
 from exchange.asset.usd_materials import read_material
 from exchange.asset.usd_mesh import mesh_primitives, triangle_count
+from exchange.asset.usd_shapes import SHAPES, shape_primitive
 from exchange.errors import AssetInvalid, AssetTooLarge
 from exchange.gltf import check_file_size
 from exchange.limits import AssetLimits
 
-IMPLICIT = ("Cube", "Sphere", "Cone", "Cylinder", "Capsule", "Plane", "PointInstancer")
+UNEXPANDED = ("PointInstancer",)
 
 
 def read_usd_asset(path: Path, limits: AssetLimits) -> Asset:
@@ -88,17 +89,17 @@ class _Reader:
         self._mesh_of: dict[str, int] = {}
         self._material_of: dict[str, int | None] = {}
         self._triangles = 0
-        self._implicit = 0
+        self._unexpanded = 0
 
     def asset(self) -> Asset:
         top = self.stage.GetDefaultPrim()
         starts = [top] if top else list(self.stage.GetPseudoRoot().GetChildren())
         roots = [i for p in starts if (i := self._walk(p)) is not None]
         if not any(p.indices.size for m in self.meshes for p in m.primitives):
-            if self._implicit:
+            if self._unexpanded:
                 raise AssetInvalid(
-                    "the USD file holds only implicit shapes (Cube, Sphere, …) or point "
-                    "instancers, which are not tessellated yet: export them as meshes"
+                    "the USD file holds only point instancers, which are not expanded yet: "
+                    "export them as meshes"
                 )
             raise AssetInvalid(
                 "the USD file holds no drawable mesh: no Mesh with points and faces (a "
@@ -121,8 +122,10 @@ class _Reader:
             node = Node(prim.GetName(), self._matrix(prim))
             if prim.IsA(UsdGeom.Mesh):
                 node.mesh = self._mesh(prim)
-            elif prim.GetTypeName() in IMPLICIT:
-                self._implicit += 1
+            elif prim.GetTypeName() in SHAPES:
+                node.mesh = self._shape(prim)
+            elif prim.GetTypeName() in UNEXPANDED:
+                self._unexpanded += 1
             index_of[str(prim.GetPath())] = len(self.nodes)
             self.nodes.append(node)
             parent = index_of.get(str(prim.GetParent().GetPath()))
@@ -176,6 +179,20 @@ class _Reader:
             self._mesh_of[key] = len(self.meshes) - 1
         return self._mesh_of[key]
 
+    def _shape(self, prim: Any) -> int | None:
+        """The mesh index for an implicit shape, tessellated (:mod:`usd_shapes`)."""
+        primitive = shape_primitive(prim, self.time)
+        if primitive is None:
+            return None
+        self._triangles += len(primitive.indices)
+        if self._triangles > self.limits.max_triangles:
+            raise AssetTooLarge(
+                f"the USD file has more than {self.limits.max_triangles:,} triangles"
+            )
+        primitive.material = self._bound(prim)
+        self.meshes.append(Mesh(prim.GetName(), [primitive]))
+        return len(self.meshes) - 1
+
     def _bound(self, prim: Any) -> int | None:
         """The material index for ``prim`` (a Mesh or a GeomSubset): its preview binding,
         else its all-purpose one; instances share their prototype's material."""
@@ -189,7 +206,7 @@ class _Reader:
             if key not in self._material_of:
                 self._add(read_material(material, self.upload), key)
             return self._material_of[key]
-        if not prim.IsA(UsdGeom.Mesh):
+        if not prim.IsA(UsdGeom.Gprim):
             return None
         colour = UsdGeom.PrimvarsAPI(prim).GetPrimvar("displayColor")
         if not colour or colour.GetInterpolation() != UsdGeom.Tokens.constant:

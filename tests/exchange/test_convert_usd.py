@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from exchange.asset import Asset, compare, convert, normalised, read_asset, summary, write_asset
+from exchange.asset.skinning import world_matrices
 from exchange.asset.transform import bounds
 from exchange.errors import AssetInvalid
 from health.validators.usd import check_arkit, validate_usd
@@ -304,9 +305,31 @@ def test_hostile_usd_is_refused_without_paths(path: Path) -> None:
     assert message and "/" not in message and "Traceback" not in message
 
 
-def test_implicit_shapes_only_is_refused_with_the_reason() -> None:
-    with pytest.raises(AssetInvalid, match="only implicit shapes"):
-        read_asset(USD / "all_primitives.usda")
+def test_implicit_shapes_are_tessellated_where_their_schema_puts_them(tmp_path: Path) -> None:
+    """all_primitives.usda: a capsule, cone, cube, cylinder and sphere along Z, 2 units
+    apart on X, in centimetres; each becomes a closed mesh of its schema's size."""
+    asset = read_asset(USD / "all_primitives.usda")
+    assert asset.meters_per_unit == pytest.approx(0.01)
+    boxes = {}
+    for node, world in zip(asset.nodes, world_matrices(asset.nodes), strict=True):
+        if node.mesh is not None:
+            (prim,) = asset.meshes[node.mesh].primitives
+            points = prim.positions.astype(float) @ world[:3, :3].T + world[:3, 3]
+            boxes[node.name] = (points.min(0), points.max(0))
+    assert sorted(boxes) == ["Capsule", "Cone", "Cube", "Cylinder", "Sphere"]
+    expected = {
+        "Capsule": ((-0.5, -0.5, -1.0), (0.5, 0.5, 1.0)),
+        "Cone": ((1, -1, -1), (3, 1, 1)),
+        "Cube": ((3, -1, -1), (5, 1, 1)),
+        "Cylinder": ((5, -1, -1), (7, 1, 1)),
+        "Sphere": ((7, -1, -1), (9, 1, 1)),
+    }
+    for name, (low, high) in expected.items():
+        assert np.allclose(boxes[name][0], low, atol=0.02), name
+        assert np.allclose(boxes[name][1], high, atol=0.02), name
+    out = tmp_path / "shapes.usdz"
+    convert(USD / "all_primitives.usda", out, "usdz")
+    assert check_arkit(out).ok
 
 
 TEXTURED = """#usda 1.0

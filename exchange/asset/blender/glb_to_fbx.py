@@ -7,8 +7,8 @@ that keep what the defaults lose: ``path_mode="COPY"`` with ``embed_textures=Tru
 default ``AUTO`` writes only paths to the importer's unpacked images, which do not exist
 next to the FBX, so every texture is silently gone), Y up and −Z forward (Unity, Unreal,
 Maya), the unit scale applied with ``FBX_SCALE_UNITS`` (the file says 1 unit = 1 m, as
-ufbx reads it back), modifiers applied, meshes only (no cameras, lights, armatures or animation, which
-the converter does not carry). Sockets are refused: nothing here needs the network.
+ufbx reads it back), modifiers applied, meshes only (no cameras, lights, armatures or
+animation, which the converter does not carry). Sockets are refused: nothing here needs the network.
 
 Exit status: 0 written; 3 the importer failed on the GLB; 4 the exporter failed. The
 reason goes to stderr (the caller does not show it: it names paths).
