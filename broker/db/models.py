@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -126,6 +127,8 @@ class Model(Base):
     source_key: Mapped[str | None] = mapped_column(String(300))
     source_format: Mapped[str | None] = mapped_column(String(16))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Reachable by anyone through the Thrixel API (migration 0011); its owner's choice.
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -115,6 +115,10 @@ class ModelOut(Timestamped):
         "the upload as sent is GET /v1/models/:id/original"
     )
     archived: bool
+    public: bool = Field(
+        description="meshfarm extension: the model is served by the Thrixel API to anyone "
+        "(/thrixel/api/v1/{modelId}/download); false: only to its owner's token"
+    )
     createdAt: datetime
 
 
@@ -128,6 +132,11 @@ class ModelPatch(BaseModel):
     title: str | None = Field(None, max_length=500)
     sku: str | None = Field(None, max_length=200)
     tags: list[str] | None = Field(None, max_length=20)
+    public: bool | None = Field(
+        None,
+        description="meshfarm extension: true publishes the model through the Thrixel API "
+        "(anyone with its id may download it), false makes it private again",
+    )
 
     @field_validator("tags")
     @classmethod

@@ -31,6 +31,7 @@ def model_out(model: Model) -> ModelOut:
         sha256=model.sha256,
         originalFormat=model.source_format,
         archived=model.archived,
+        public=model.public,
         createdAt=model.created_at,
     )
 

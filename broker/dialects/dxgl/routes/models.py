@@ -147,6 +147,10 @@ def patch_model(
         changes = model_service.ModelChanges(
             given=frozenset(body.model_fields_set), title=body.title, sku=body.sku, tags=body.tags
         )
+        if "public" in body.model_fields_set:
+            if body.public is None:
+                raise InvalidRequest("public must be true or false")
+            model.public = body.public
         return Data(data=model_out(model_service.patch_model(session, model, changes)))
 
 
