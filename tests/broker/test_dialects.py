@@ -22,7 +22,7 @@ from broker.dialects.thrixel import errors as thrixel_errors
 VENDORS = (
     ("/refinery", "/api/v1/nope/status", lambda body: body["detail"]),
     ("/rigyd", "/api/conversions/nope", lambda body: body["error"]),
-    ("/thrixel", "/api/v1/nope/download", lambda body: body["detail"]),
+    ("/thrixel", "/api/v1/nope/nothing", lambda body: body["detail"]),
 )
 
 

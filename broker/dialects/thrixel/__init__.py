@@ -1,1 +1,2 @@
-"""The Thrixel download API under /thrixel (its ``/api/v1/...`` paths, later)."""
+"""The Thrixel download API under /thrixel: ``/api/v1/{submission_id}/download`` and the
+``/api/v1/convert`` jobs over meshfarm's models and its conversion cache."""
