@@ -330,3 +330,40 @@ def test_twenty_concurrent_inline_requests_run_one_conversion(
     assert {code for code, _ in answers} == {200}, [a[1][:200] for a in answers if a[0] != 200]
     assert len({body for _, body in answers}) == 1
     assert len(worker.runs) == 1 and _counts(ctx) == (1, 1)
+
+
+def test_a_model_stored_as_gltf_is_converted_to_glb_and_its_job_is_reachable(
+    client, ctx, user, upload
+):
+    ctx.settings.inline_convert_seconds = 0.3
+    model_id = _model(user, upload, "BoxTextured-embedded.gltf")
+    _publish(client, user, model_id)
+    pending = client.get(f"{API}/{model_id}/download?format=glb")
+    assert pending.status_code == 202 and pending.json()["format"] == "glb"
+    assert client.get(pending.json()["status_url"]).status_code == 200
+    with FakeWorker(ctx, ctx.settings.data_dir.parent) as fake:
+        ctx.settings.inline_convert_seconds = 20
+        answer = client.get(f"{API}/{model_id}/download?format=glb")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "model/gltf-binary"
+    assert (
+        answer.headers["content-disposition"] == 'attachment; filename="BoxTextured-embedded.glb"'
+    )
+    assert len(fake.runs) == 1
+
+
+@pytest.mark.parametrize("query", ["format=thumbnail", "format=reference_image&index=5"])
+def test_pictures_past_the_inline_bound_are_202_with_retry_after(client, ctx, user, upload, query):
+    ctx.settings.inline_convert_seconds = 0.3  # no render worker: the views job stays queued
+    model_id = _model(user, upload)
+    _publish(client, user, model_id)
+    answer = client.get(f"{API}/{model_id}/download?{query}")
+    assert answer.status_code == 202, answer.text
+    assert answer.headers["retry-after"] == str(format_cache.RETRY_AFTER_SECONDS)
+    assert list(answer.json()) == ["detail"] and "rendered" in answer.json()["detail"]
+    with ctx.sessions() as session:
+        kinds = session.scalars(select(Job.kind).where(Job.kind == "views")).all()
+    assert kinds == ["views"]  # one views job for every picture
+    again = client.get(f"{API}/{model_id}/download?format=reference_image&index=0")
+    assert again.status_code == 202
+    with ctx.sessions() as session:
+        assert len(session.scalars(select(Job.kind).where(Job.kind == "views")).all()) == 1

@@ -120,7 +120,7 @@ def convert(
 def _job(ctx: AppContext, principal: Principal | None, job_id: str) -> tuple[Model, Conversion]:
     with ctx.sessions() as session:
         conversion = session.get(Conversion, job_id)
-        if conversion is None or conversion.target not in CONVERTED:
+        if conversion is None or conversion.target not in CONTENT_TYPES:
             raise JobNotFound("Conversion job not found")
         model = access.submission_of(session, principal, conversion)
         session.expunge_all()
