@@ -42,7 +42,7 @@ CONVERTED: tuple[ConvertFormat, ...] = ("fbx", "obj", "stl", "usdz")
 INLINE: tuple[ConvertTarget, ...] = ("glb", *CONVERTED)
 IMAGES = ("thumbnail", "reference_image")
 FORMATS = ("glb", *CONVERTED, "py", *IMAGES)
-REFERENCE_VIEWS = 6
+REFERENCE_VIEWS = len(model_views.VIEWS)  # index 0..5
 NO_SCRIPT = (
     "This submission has no generating script: meshfarm submissions are uploaded models, "
     "not generated ones, so format=py is never available"
@@ -169,7 +169,7 @@ def job_download(
 def download(
     submission_id: str,
     request: Request,
-    format: str = Query("glb", description="glb, fbx, obj, stl, usdz, py, thumbnail, ..."),
+    format: str = Query("glb", description=", ".join(FORMATS) + " (obj: a ZIP with MTL, textures)"),
     index: int = Query(
         0, description="reference_image: 0 front, 1 back, 2 left, 3 right, 4 top, 5 three-quarter"
     ),
