@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from zipstream import ZipStream
 
 from broker.api.deps import get_ctx
+from broker.api.downloads import content_disposition
 from broker.api.error_handlers import server_roots
 from broker.context import AppContext
 from broker.db.models import Conversion
@@ -205,10 +206,6 @@ def _unfinished(request: Request, conversion: Conversion) -> Response | None:
     return None
 
 
-def _attachment(name: str) -> str:
-    return f'attachment; filename="{name}"'
-
-
 @router.get("/health/{job_id}")
 def health(
     job_id: str,
@@ -231,7 +228,7 @@ def health(
     name = conversions.safe_filename(conversion.filename, "pdf").removesuffix(".pdf")
     headers = {
         "Content-Length": str(size),
-        "Content-Disposition": _attachment(f"{name}_health_report.pdf"),
+        "Content-Disposition": content_disposition(f"{name}_health_report.pdf"),
     }
     return StreamingResponse(
         ctx.store.iter_range(pdf["key"]), media_type="application/pdf", headers=headers
@@ -261,7 +258,7 @@ def download(
     bundle.add(json.dumps(conversion.report or {}, indent=2), "health_report.json")
     bundle.add(json.dumps(views.metadata(conversion, options), indent=2), "metadata.json")
     name = conversions.safe_filename(conversion.filename, "zip")
-    headers = {"Content-Length": str(len(bundle)), "Content-Disposition": _attachment(name)}
+    headers = {"Content-Length": str(len(bundle)), "Content-Disposition": content_disposition(name)}
     return StreamingResponse(iter(bundle), media_type="application/zip", headers=headers)
 
 

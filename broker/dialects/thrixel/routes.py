@@ -14,12 +14,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import JSONResponse, Response
 
 from broker.api.deps import get_ctx
+from broker.api.downloads import serve_object
 from broker.api.error_handlers import detail_envelope, server_roots
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Conversion, Model
 from broker.dialects.thrixel import access
-from broker.dialects.thrixel.files import serve
 from broker.dialects.thrixel.schemas import ConvertFormat, ConvertIn, JobOut, JobStatus
 from broker.errors import Conflict, FileNotFound, InvalidRequest, JobNotFound
 from broker.jobs.states import JobState
@@ -91,7 +91,9 @@ def job_out(
 
 def _serve_stored(ctx: AppContext, request: Request, key: str, media: str, name: str) -> Response:
     try:
-        return serve(ctx.store, key, request, media_type=media, filename=name)
+        return serve_object(
+            ctx.store, key, request, media_type=media, filename=name, envelope=detail_envelope
+        )
     except FileNotFoundError:
         raise FileNotFound("The file is missing from storage") from None
 

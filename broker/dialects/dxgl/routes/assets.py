@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from broker.api.deps import get_ctx, require
+from broker.api.downloads import serve_object, zip_response
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Render
-from broker.dialects.dxgl.downloads import serve_object, zip_response
+from broker.dialects.dxgl.errors import envelope
 from broker.errors import (
     ApiError,
     DatasetHasNoVideo,
@@ -64,7 +65,9 @@ def _serve(
     if asset is None:
         raise missing()
     try:
-        return serve_object(ctx.store, asset["key"], request, media_type=asset["content_type"])
+        return serve_object(
+            ctx.store, asset["key"], request, media_type=asset["content_type"], envelope=envelope
+        )
     except FileNotFoundError:
         raise missing() from None
 
@@ -131,6 +134,7 @@ def bundle(
                 request,
                 media_type="application/zip",
                 filename=f"{render_id}-dataset.zip",
+                envelope=envelope,
             )
         except FileNotFoundError:
             raise lost from None

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
 from broker.api.deps import get_ctx, require
+from broker.api.downloads import serve_object
 from broker.api.error_handlers import server_roots
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Model
-from broker.dialects.dxgl.downloads import serve_object
 from broker.dialects.dxgl.errors import envelope
 from broker.dialects.dxgl.pagination import Paging, page_of, paging
 from broker.dialects.dxgl.render_settings import parse_render_settings, to_spec
@@ -230,6 +230,7 @@ def download_model_file(
             request,
             media_type=CONTENT_TYPES[model.file_format],
             filename=f"{stem}.{model.file_format}",
+            envelope=envelope,
         )
     except FileNotFoundError:
         raise FileNotFound() from None
@@ -262,6 +263,7 @@ def _converted(ctx: AppContext, request: Request, model: Model, wanted: str, ste
             request,
             media_type=CONVERTED_TYPES.get(target, "application/octet-stream"),
             filename=file_name(stem, target),
+            envelope=envelope,
         )
     except FileNotFoundError:
         raise FileNotFound("The converted file is missing from storage") from None
@@ -294,6 +296,7 @@ def download_model_original(
             request,
             media_type=content_type(model.source_format),
             filename=model.original_name,
+            envelope=envelope,
         )
     except FileNotFoundError:
         raise FileNotFound() from None

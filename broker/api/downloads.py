@@ -1,9 +1,11 @@
-"""Serving stored objects to clients: one HTTP Range implementation for every store.
+"""Serving stored objects to clients: one HTTP Range implementation for every store and
+every dialect.
 
 Local and S3 objects take the same path (size, then ranged reads), so a client sees the
 same answer whichever store the farm uses: RFC 9110 §14 semantics (an invalid ``Range`` is
-ignored, an unsatisfiable one is a 416 in the error envelope with ``Content-Range: bytes */N``),
-``HEAD`` without reading the object, and ZIP bundles streamed while they are built.
+ignored, an unsatisfiable one is a 416 in the calling dialect's envelope with
+``Content-Range: bytes */N``), ``HEAD`` without reading the object, and ZIP bundles
+streamed while they are built.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from zipstream import ZIP_STORED, ZipStream
 
+from broker.api.error_handlers import Envelope
 from broker.api.methods import is_head
-from broker.dialects.dxgl.errors import envelope
 from workers.storage import ObjectStore
 
 # ``private``: every asset answers an authenticated request, so no shared cache may keep it.
@@ -89,10 +91,12 @@ def serve_object(
     request: Request,
     *,
     media_type: str,
+    envelope: Envelope,
     filename: str | None = None,
 ) -> Response:
     """Raises FileNotFoundError when the object is not in the store (a 404 for the caller
-    to name), before any byte is sent: never a 200 whose body breaks off."""
+    to name), before any byte is sent: never a 200 whose body breaks off. ``envelope`` is
+    the calling dialect's, for its 416."""
     size = store.size(key)
     if size is None:
         raise FileNotFoundError(key)
