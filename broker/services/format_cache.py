@@ -265,6 +265,12 @@ def obtain(
     callers get the same row. Returned detached."""
     options = options or ConvertOptions()
     key = cache_key(source.sha256, target, options)
+    if not force:  # a hit is a read: no write lock for the downloads the cache serves
+        with ctx.sessions() as session:
+            current = holder(session, key)
+            if current is not None and is_ready(current):
+                session.expunge(current)
+                return current
     for _ in range(_TRIES):
         try:
             with transaction(ctx.sessions) as session:

@@ -201,7 +201,11 @@ def _inline(ctx: AppContext, request: Request, model: Model, target: str) -> Res
     source = format_cache.model_source(ctx.store, model)
     conversion = format_cache.obtain(ctx, model.account_id, source, as_target)
     try:
-        ready = format_cache.wait_ready(ctx, conversion.id, ctx.settings.inline_convert_seconds)
+        ready = (
+            conversion
+            if format_cache.is_ready(conversion)
+            else format_cache.wait_ready(ctx, conversion.id, ctx.settings.inline_convert_seconds)
+        )
     except format_cache.ConversionPending as exc:
         status: JobStatus = "running" if exc.state == JobState.RUNNING else "queued"
         body = job_out(request, model.id, conversion, status).model_dump()

@@ -245,7 +245,11 @@ def _converted(ctx: AppContext, request: Request, model: Model, wanted: str, ste
     source = format_cache.model_source(ctx.store, model)
     conversion = format_cache.obtain(ctx, model.account_id, source, target)
     try:
-        ready = format_cache.wait_ready(ctx, conversion.id, ctx.settings.inline_convert_seconds)
+        ready = (
+            conversion
+            if format_cache.is_ready(conversion)
+            else format_cache.wait_ready(ctx, conversion.id, ctx.settings.inline_convert_seconds)
+        )
     except format_cache.ConversionPending as exc:
         retry = str(exc.retry_after or format_cache.RETRY_AFTER_SECONDS)
         status = "processing" if exc.state == "running" else "queued"
