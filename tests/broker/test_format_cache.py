@@ -7,14 +7,13 @@ import concurrent.futures
 import hashlib
 import io
 import json
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from fake_pool import FakePool
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from test_refinery_support import BASE, fail, finish, new_key
@@ -34,13 +33,12 @@ from broker.db.models import (
 from broker.dialects.refinery.views import webhook_body
 from broker.dispatcher import Dispatcher
 from broker.jobs import queue
-from broker.jobs.reports import apply_report
 from broker.services import accounts, format_cache
-from broker.services.convert_jobs import CONVERT_HOOKS, assign
+from broker.services.convert_jobs import CONVERT_HOOKS
 from broker.webhooks.outbox import enqueue
 from exchange.formats import CONVERTER_VERSION
 from workers.config import Settings
-from workers.jobs import Asset, JobEvent
+from workers.jobs import Asset
 from workers.local_executor import LocalExecutor
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -58,65 +56,26 @@ def app_settings(tmp_path: Path, db_url: str) -> Settings:
     )
 
 
-class FakeWorker:
-    """Plays the CPU pool: claims queued convert jobs and reports them done (the output
-    bytes name the job, so two runs never make the same file) or failed."""
+class FakeWorker(FakePool):
+    """Plays the CPU pool: the output bytes name the job, so two runs never make the same
+    file; a failure's message names a server path (the dialects must scrub it)."""
+
+    kind, hooks = "convert", CONVERT_HOOKS
 
     def __init__(self, ctx: AppContext, tmp: Path) -> None:
-        self.ctx, self.tmp = ctx, tmp
-        self.runs: list[str] = []
-        self.delay = 0.0
-        self.failing = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
+        super().__init__(ctx, tmp)
+        self.failure = f"The converter cannot read {ctx.settings.data_dir}/tmp/x.glb"
 
-    def __enter__(self) -> FakeWorker:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            with transaction(self.ctx.sessions) as session:
-                lease = queue.claim(session, "fake-worker", 60, ["convert"])
-                if lease is not None:
-                    job = session.get(Job, lease.job_id)
-                    assert job is not None
-                    prefix = assign(session, job, lease.attempt, lease.version).output_prefix
-            if lease is None:
-                time.sleep(0.02)
-                continue
-            self.runs.append(lease.job_id)
-            time.sleep(self.delay)
-            self._report(lease, prefix)
-
-    def _report(self, lease: queue.Lease, prefix: str) -> None:
-        if self.failing:
-            event = JobEvent(
-                job_id=lease.job_id,
-                lease_version=lease.version,
-                kind="error",
-                message=f"The converter cannot read {self.ctx.settings.data_dir}/tmp/x.glb",
-            )
-        else:
-            data = f"converted by run {len(self.runs)} of job {lease.job_id}".encode() * 50
-            path = self.tmp / f"{lease.job_id}.out"
-            path.write_bytes(data)
-            key = f"{prefix}/model.out"
-            self.ctx.store.put_file(key, path)
-            asset = Asset(key=key, content_type="application/octet-stream", size=len(data))
-            event = JobEvent(
-                job_id=lease.job_id,
-                lease_version=lease.version,
-                kind="done",
-                assets={"asset": asset},
-                result={"health_score": 90},
-            )
-        with transaction(self.ctx.sessions) as session:
-            assert apply_report(session, lease, event, CONVERT_HOOKS)
+    def outputs(
+        self, lease: queue.Lease, prefix: str
+    ) -> tuple[dict[str, Asset], dict[str, object]]:
+        data = f"converted by run {len(self.runs)} of job {lease.job_id}".encode() * 50
+        path = self.tmp / f"{lease.job_id}.out"
+        path.write_bytes(data)
+        key = f"{prefix}/model.out"
+        self.ctx.store.put_file(key, path)
+        asset = Asset(key=key, content_type="application/octet-stream", size=len(data))
+        return {"asset": asset}, {"result": {"health_score": 90}}
 
 
 @pytest.fixture

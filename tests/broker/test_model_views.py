@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fake_pool import FakePool
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -24,11 +25,10 @@ from broker.errors import InvalidInput
 from broker.ids import new_id
 from broker.janitor import sweep
 from broker.jobs import queue
-from broker.jobs.reports import apply_report
 from broker.services import model_views
 from broker.services.format_cache import ConversionFailed, ConversionPending
-from broker.services.view_jobs import VIEWS_HOOKS, assign
-from workers.jobs import Asset, JobEvent
+from broker.services.view_jobs import VIEWS_HOOKS
+from workers.jobs import Asset
 from workers.local_executor import LocalExecutor
 from workers.specs import KIND_RESOURCES
 
@@ -59,66 +59,22 @@ def _model(ctx: AppContext, account_id: str, path: Path = ASSETS / "Duck.glb") -
     return model
 
 
-class FakeWorker:
-    """Plays the GPU pool: claims queued views jobs and reports seven small PNGs (the
-    pixels name the job) or a failure."""
+class FakeWorker(FakePool):
+    """Plays the GPU pool: seven small PNGs whose pixels name the job."""
 
-    def __init__(self, ctx: AppContext, tmp: Path) -> None:
-        self.ctx, self.tmp = ctx, tmp
-        self.runs: list[str] = []
-        self.delay = 0.0
-        self.failing = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
+    kind, hooks, failure = "views", VIEWS_HOOKS, "The model has no meshes to draw"
 
-    def __enter__(self) -> FakeWorker:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            with transaction(self.ctx.sessions) as session:
-                lease = queue.claim(session, "fake-gpu", 60, ["views"])
-                if lease is not None:
-                    job = session.get(Job, lease.job_id)
-                    assert job is not None
-                    prefix = assign(session, job, lease.attempt, lease.version).output_prefix
-            if lease is None:
-                time.sleep(0.02)
-                continue
-            self.runs.append(lease.job_id)
-            time.sleep(self.delay)
-            self._report(lease, prefix)
-
-    def _report(self, lease: queue.Lease, prefix: str) -> None:
-        if self.failing:
-            event = JobEvent(
-                job_id=lease.job_id,
-                lease_version=lease.version,
-                kind="error",
-                message="The model has no meshes to draw",
-            )
-        else:
-            assets = {}
-            for index, name in enumerate(NAMES):
-                path = self.tmp / f"{lease.job_id}-{name}.png"
-                Image.new("RGB", (8, 8), (index * 30, len(self.runs), 0)).save(path)
-                key = f"{prefix}/{name}.png"
-                size = self.ctx.store.put_file(key, path, "image/png")
-                assets[name] = Asset(key=key, content_type="image/png", size=size)
-            event = JobEvent(
-                job_id=lease.job_id,
-                lease_version=lease.version,
-                kind="done",
-                assets=assets,
-                file_size=assets["thumbnail"].size,
-            )
-        with transaction(self.ctx.sessions) as session:
-            assert apply_report(session, lease, event, VIEWS_HOOKS)
+    def outputs(
+        self, lease: queue.Lease, prefix: str
+    ) -> tuple[dict[str, Asset], dict[str, object]]:
+        assets = {}
+        for index, name in enumerate(NAMES):
+            path = self.tmp / f"{lease.job_id}-{name}.png"
+            Image.new("RGB", (8, 8), (index * 30, len(self.runs), 0)).save(path)
+            key = f"{prefix}/{name}.png"
+            size = self.ctx.store.put_file(key, path, "image/png")
+            assets[name] = Asset(key=key, content_type="image/png", size=size)
+        return assets, {"file_size": assets["thumbnail"].size}
 
 
 @pytest.fixture
