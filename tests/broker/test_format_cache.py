@@ -14,14 +14,13 @@ from pathlib import Path
 import httpx
 import pytest
 from fake_pool import FakePool
+from farms import farm_client, farm_context
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from test_refinery_support import BASE, fail, finish, new_key
 
-from broker.app import create_app
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.db.migrate import upgrade
 from broker.db.models import (
     Conversion,
     ConvertedFile,
@@ -31,7 +30,6 @@ from broker.db.models import (
     WebhookDelivery,
 )
 from broker.dialects.refinery.views import webhook_body
-from broker.dispatcher import Dispatcher
 from broker.jobs import queue
 from broker.services import accounts, format_cache
 from broker.services.convert_jobs import CONVERT_HOOKS
@@ -39,7 +37,6 @@ from broker.webhooks.outbox import enqueue
 from exchange.formats import CONVERTER_VERSION
 from workers.config import Settings
 from workers.jobs import Asset
-from workers.local_executor import LocalExecutor
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 OBJ = b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
@@ -379,27 +376,15 @@ def test_twenty_concurrent_format_requests_make_one_conversion(
 
 @pytest.fixture
 def farm_ctx(tmp_path: Path) -> Iterator[AppContext]:
-    url = f"sqlite:///{tmp_path / 'farm.db'}"
-    upgrade(url)
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=tmp_path / "data",
-        database_url=url,
-        lease_seconds=30,
-        inline_convert_seconds=300,
-        _env_file=None,
-    )
-    farm = AppContext.from_settings(settings)
-    yield farm
-    farm.close()
+    with farm_context(tmp_path, inline_convert_seconds=300) as ctx:
+        yield ctx
 
 
 @pytest.fixture
 def farm(farm_ctx: AppContext) -> Iterator[TestClient]:
-    app = create_app(farm_ctx)
-    # no GPU worker: the uploads' renders stay queued; conversions run on one CPU worker
-    app.state.dispatcher = Dispatcher(farm_ctx, LocalExecutor(farm_ctx.settings, 0, cpu_workers=1))
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
+    # no render worker: the uploads' renders stay queued; conversions run on one CPU worker
+    with farm_client(farm_ctx, render_workers=0) as client:
+        yield client
 
 
 def _worker_runs(ctx: AppContext) -> int:

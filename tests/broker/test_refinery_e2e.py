@@ -11,18 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from farms import farm_client, farm_context
 from fastapi.testclient import TestClient
 from test_refinery_support import BASE, new_key
 from test_webhooks import documented_verify, receiver  # noqa: F401 - the receiver fixture
 
-from broker.app import create_app
 from broker.context import AppContext
-from broker.db.migrate import upgrade
 from broker.dialects.refinery.views import webhook_body
-from broker.dispatcher import Dispatcher
-from broker.webhooks.outbox import WebhookLoop
-from workers.config import Settings
-from workers.local_executor import LocalExecutor
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 pytestmark = pytest.mark.slow
@@ -30,27 +25,13 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def farm_ctx(tmp_path: Path) -> Iterator[AppContext]:
-    url = f"sqlite:///{tmp_path / 'farm.db'}"
-    upgrade(url)
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=tmp_path / "data",
-        database_url=url,
-        lease_seconds=30,
-        webhook_allow_private=True,
-        webhook_poll_seconds=0.1,
-        _env_file=None,
-    )
-    ctx = AppContext.from_settings(settings)
-    yield ctx
-    ctx.close()
+    with farm_context(tmp_path, webhook_allow_private=True, webhook_poll_seconds=0.1) as ctx:
+        yield ctx
 
 
 @pytest.fixture
 def farm(farm_ctx: AppContext) -> Iterator[TestClient]:
-    app = create_app(farm_ctx)
-    app.state.dispatcher = Dispatcher(farm_ctx, LocalExecutor(farm_ctx.settings, 0, cpu_workers=1))
-    app.state.webhooks = WebhookLoop(farm_ctx, webhook_body)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with farm_client(farm_ctx, render_workers=0, webhook_body=webhook_body) as client:
         yield client
 
 

@@ -12,18 +12,14 @@ from pathlib import Path
 
 import pytest
 import trimesh
+from farms import farm_client, farm_context
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from broker.app import create_app
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.db.migrate import upgrade
-from broker.dispatcher import Dispatcher
 from broker.services import accounts
 from health.validators import check_arkit, check_fbx, validate_gltf
-from workers.config import Settings
-from workers.local_executor import LocalExecutor
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 API = "/thrixel/api/v1"
@@ -33,27 +29,14 @@ needs_blender = pytest.mark.skipif(not BLENDER.is_file(), reason="no .venv-blend
 
 @pytest.fixture
 def farm_ctx(tmp_path: Path) -> Iterator[AppContext]:
-    url = f"sqlite:///{tmp_path / 'farm.db'}"
-    upgrade(url)
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=tmp_path / "data",
-        database_url=url,
-        lease_seconds=60,
-        inline_convert_seconds=300,
-        _env_file=None,
-    )
-    farm = AppContext.from_settings(settings)
-    yield farm
-    farm.close()
+    with farm_context(tmp_path, lease_seconds=60, inline_convert_seconds=300) as ctx:
+        yield ctx
 
 
 @pytest.fixture
 def farm(farm_ctx: AppContext) -> Iterator[TestClient]:
-    app = create_app(farm_ctx)
-    executor = LocalExecutor(farm_ctx.settings, 1, cpu_workers=1)
-    app.state.dispatcher = Dispatcher(farm_ctx, executor)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
+    with farm_client(farm_ctx, render_workers=1) as client:
+        yield client
 
 
 def _public_duck(farm: TestClient, farm_ctx: AppContext) -> str:
