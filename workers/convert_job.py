@@ -5,13 +5,16 @@ uploaded as the job's outputs.
 Output names are the contract with the broker: ``asset`` (the converted file), ``report``
 (health_report.json), ``report_pdf``, ``thumbnail``, and ``files/<relative path>`` for each
 file the asset refers to beside it; the report document travels as the event's result.
+Every file is named ``model.*`` whatever the upload was called: the conversion cache
+serves these outputs to any later request for the same bytes, whoever sends them, and
+each dialect names the download for its own caller.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from exchange.limits import AssetLimits
 from health.refine import refine
@@ -50,7 +53,6 @@ def run_convert(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
         path,
         out,
         spec.target,
-        name=PurePosixPath(source.key).stem or "model",  # the upload's (safe) name
         y_up=spec.y_up,
         root_xform=spec.root_xform,
         limits=AssetLimits.from_settings(settings),

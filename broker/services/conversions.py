@@ -134,10 +134,16 @@ def submit(
         raise
 
 
+UPLOADED = Conversion.token_id.is_not(None)
+"""A conversion of a file a key uploaded — not one the conversion cache made of a stored
+model for a download (``?format=``, Thrixel), which has no key."""
+
+
 def get(session: Session, account_id: str, conversion_id: str) -> Conversion:
-    """One of the account's conversions; another account's is not found, as a missing one."""
+    """One of the account's uploaded conversions; another account's is not found, as a
+    missing one."""
     conversion = session.get(Conversion, conversion_id)
-    if conversion is None or conversion.account_id != account_id:
+    if conversion is None or conversion.account_id != account_id or conversion.token_id is None:
         raise JobNotFound()
     return conversion
 
@@ -145,13 +151,12 @@ def get(session: Session, account_id: str, conversion_id: str) -> Conversion:
 def list_conversions(
     session: Session, account_id: str, *, limit: int, offset: int
 ) -> tuple[list[Conversion], int]:
-    """A page of the account's conversions, newest first, and how many it has in all."""
-    total = session.scalar(
-        select(func.count()).select_from(Conversion).where(Conversion.account_id == account_id)
-    )
+    """A page of the account's uploaded conversions, newest first, and how many in all."""
+    mine = (Conversion.account_id == account_id, UPLOADED)
+    total = session.scalar(select(func.count()).select_from(Conversion).where(*mine))
     rows = session.scalars(
         select(Conversion)
-        .where(Conversion.account_id == account_id)
+        .where(*mine)
         .order_by(Conversion.created_at.desc(), Conversion.id.desc())
         .limit(limit)
         .offset(offset)

@@ -265,7 +265,7 @@ def obtain(
     callers get the same row. Returned detached."""
     options = options or ConvertOptions()
     key = cache_key(source.sha256, target, options)
-    if not force:  # a hit is a read: no write lock for the downloads the cache serves
+    if not force:  # a hit is answered in one short session, without queueing anything
         with ctx.sessions() as session:
             current = holder(session, key)
             if current is not None and is_ready(current):

@@ -31,7 +31,7 @@ from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import ApiToken, Conversion, Job, WebhookDelivery
 from broker.jobs.machine import now
-from broker.jobs.states import JobState
+from broker.jobs.states import UNFINISHED, JobState
 from broker.safe_text import printable
 from broker.ssrf_guard import AddressRefused, GuardedBackend, guarded_client
 from broker.webhooks.signing import HEADER, signature
@@ -39,7 +39,8 @@ from broker.webhooks.signing import HEADER, signature
 log = logging.getLogger("meshfarm.webhooks")
 Payload = Callable[[Conversion], dict[str, Any]]
 """The body a finished conversion's webhook carries (the dialect's words)."""
-FINISHED = (JobState.SUCCEEDED.value, JobState.FAILED.value)
+FINISHED = tuple(s.value for s in JobState if s not in UNFINISHED)
+"""Completed, failed, dismissed or cancelled: the job will not change again."""
 BATCH = 100
 CLAIM_GRACE = timedelta(seconds=60)
 """How long a claimed try holds its row beyond the request's timeout (a crashed sender's

@@ -243,6 +243,21 @@ def test_format_converts_once_and_serves_the_same_bytes_again(client, ctx, user,
     assert len(worker.runs) == 2 and _counts(ctx) == (2, 2)
 
 
+def test_a_download_conversion_is_not_among_the_owners_refinery_jobs(
+    client, ctx, user, upload, worker
+):
+    """The cache's conversion of a stored model has no key: the owner's Refinery key lists
+    and finds only what it uploaded."""
+    model_id = _model(client, user, upload)
+    assert client.get(f"/v1/models/{model_id}/file?format=stl", headers=user.headers).is_success
+    key = new_key(ctx, email=user.email)  # the same account
+    listed = client.get(f"{BASE}/jobs", headers={"X-API-Key": key}).json()
+    assert listed["total"] == 0 and listed["jobs"] == []
+    with ctx.sessions() as session:
+        cached = session.scalars(select(Conversion.id)).one()
+    assert client.get(f"{BASE}/status/{cached}", headers={"X-API-Key": key}).status_code == 404
+
+
 def test_without_format_or_as_stored_the_file_is_unchanged(client, ctx, user, upload):
     model_id = _model(client, user, upload)
     original = (ASSETS / "BoxTextured.glb").read_bytes()

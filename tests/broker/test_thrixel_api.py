@@ -57,9 +57,9 @@ def _counts(ctx: AppContext) -> tuple[int, int]:
     return int(rows or 0), int(jobs or 0)
 
 
-def _convert(client: TestClient, model_id: str, fmt: str = "usdz", **extra):  # type: ignore[no-untyped-def]
+def _convert(client: TestClient, model_id: str, fmt: str = "usdz", headers=None, **extra):  # type: ignore[no-untyped-def]
     body = {"submission_id": model_id, "format": fmt, **extra}
-    answer = client.post(f"{API}/convert", json=body)
+    answer = client.post(f"{API}/convert", json=body, headers=headers)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -148,6 +148,13 @@ def test_a_bad_format_or_index_is_400_in_the_detail_envelope(client, user, uploa
     answer = client.get(f"{API}/{model_id}/download?{query}")
     assert answer.status_code == 400, answer.text
     assert list(answer.json()) == ["detail"] and words in answer.json()["detail"]
+
+
+def test_index_counts_only_for_reference_images(client, user, upload):
+    model_id = _model(user, upload)
+    _publish(client, user, model_id)
+    answer = client.get(f"{API}/{model_id}/download?format=glb&index=9")
+    assert answer.status_code == 200 and answer.content[:4] == b"glTF"
 
 
 def test_a_converted_format_is_made_once_and_served_from_the_cache(
@@ -240,7 +247,9 @@ def test_the_same_submission_and_format_is_the_same_job_unless_forced(
     format_cache.wait_ready(ctx, first["job_id"], 20)
     again = _convert(client, model_id, "obj")
     assert again["job_id"] == first["job_id"] and again["status"] == "ready"
-    forced = _convert(client, model_id, "obj", force=True)
+    anonymous = _convert(client, model_id, "obj", force=True)  # only the owner may force
+    assert anonymous["job_id"] == first["job_id"]
+    forced = _convert(client, model_id, "obj", headers=user.headers, force=True)
     assert forced["job_id"] != first["job_id"]
     assert _convert(client, model_id, "stl")["job_id"] not in {first["job_id"], forced["job_id"]}
     assert _counts(ctx) == (3, 3)

@@ -24,7 +24,7 @@ from broker.dialects.refinery import views
 from broker.dialects.refinery.errors import QuotaReached
 from broker.dialects.refinery.keys import Caller, authenticate
 from broker.dialects.refinery.uploads import StagedFile, UploadRules, receive_form
-from broker.errors import Conflict, InvalidInput, InvalidRequest, NoCredits, NotFound
+from broker.errors import Conflict, DomainError, InvalidRequest, NotFound
 from broker.safe_text import scrub_paths
 from broker.services import conversions
 from broker.services.conversions import ConversionOrder, Upload
@@ -154,7 +154,7 @@ async def batch(
                 if staged.refused is not None:
                     raise InvalidRequest(staged.refused)
                 conversion = await run_in_threadpool(_submit, ctx, who, staged, order)
-            except (InvalidInput, NoCredits) as exc:
+            except DomainError as exc:  # each file on its own: the others stay queued
                 rejected.append({"filename": staged.filename, "error": exc.detail})
             else:
                 accepted.append(views.job_out(conversion))

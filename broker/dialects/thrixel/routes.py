@@ -111,11 +111,14 @@ def convert(
     ctx: AppContext = Depends(get_ctx),
 ) -> JobOut:
     """The (submission, format)'s conversion: the existing one (ready or in progress)
-    unless ``force`` re-runs a ready one, else a new one queued."""
+    unless ``force`` re-runs a ready one, else a new one queued. Only the owner's token
+    may force: an anonymous caller of a public model would otherwise re-run it at will."""
     with transaction(ctx.sessions) as session:
         model = access.submission(session, principal, body.submission_id)
+    owner = principal is not None and principal.account_id == model.account_id
     source = format_cache.model_source(ctx.store, model)
-    conversion = format_cache.obtain(ctx, model.account_id, source, body.format, force=body.force)
+    force = body.force and owner
+    conversion = format_cache.obtain(ctx, model.account_id, source, body.format, force=force)
     return job_out(request, model.id, conversion)
 
 
@@ -181,7 +184,7 @@ def download(
     wanted = format.strip().lower()
     if wanted not in FORMATS:
         raise InvalidRequest(f"format must be one of {', '.join(FORMATS)}")
-    if not 0 <= index < REFERENCE_VIEWS:
+    if wanted == "reference_image" and not 0 <= index < REFERENCE_VIEWS:
         raise InvalidRequest(f"index must be 0 to {REFERENCE_VIEWS - 1}")
     with transaction(ctx.sessions) as session:
         model = access.submission(session, principal, submission_id)
