@@ -80,10 +80,11 @@ class Settings(BaseSettings):
         256 * 1024 * 1024, ge=1, description="Sum of the pixels of a model's textures."
     )
     convert_memory_bytes: int = Field(
-        3 * 1024 * MB, description="Address-space limit of an OBJ conversion process."
+        3 * 1024 * MB,
+        description="Address-space limit of a conversion's process (an upload's, a job's).",
     )
     convert_timeout_seconds: float = Field(120.0, gt=0, description="Wall clock per conversion.")
-    convert_concurrency: int = Field(2, ge=1, description="OBJ conversions run at once.")
+    convert_concurrency: int = Field(2, ge=1, description="Upload conversions run at once.")
     inline_convert_seconds: float = Field(
         60.0,
         ge=0,

@@ -1,6 +1,6 @@
 """A conversion: the upload converted to its target, validated, round tripped and graded
-(health.refine), then the file, its sidecars, the report (JSON and PDF) and the thumbnail
-uploaded as the job's outputs.
+(health.refine, in a bounded child: :mod:`workers.convert_child`), then the file, its
+sidecars, the report (JSON and PDF) and the thumbnail uploaded as the job's outputs.
 
 Output names are the contract with the broker: ``asset`` (the converted file), ``report``
 (health_report.json), ``report_pdf``, ``thumbnail``, and ``files/<relative path>`` for each
@@ -12,13 +12,12 @@ each dialect names the download for its own caller.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 from exchange.limits import AssetLimits
-from health.refine import refine
 from workers.config import Settings
+from workers.convert_child import convert_bounded
 from workers.job_events import JobRun
 from workers.job_inputs import InputMissing
 from workers.jobs import Asset
@@ -48,33 +47,28 @@ def run_convert(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
     started = time.monotonic()
     path = run.store.download(source.key, workdir / f"source.{source.format}")
     run.timings["download"] = time.monotonic() - started
-    out = workdir / "out"
-    refined = refine(
+    converted = convert_bounded(
         path,
-        out,
+        workdir,
         spec.target,
         y_up=spec.y_up,
         root_xform=spec.root_xform,
         limits=AssetLimits.from_settings(settings),
         source_format=source.format,
         blender_python=settings.blender_python,
+        memory_bytes=settings.convert_memory_bytes,
+        timeout_s=settings.convert_timeout_seconds,
     )
-    run.timings.update(refined.timings)
-    report = workdir / "health_report.json"
-    report.write_text(json.dumps(refined.document, indent=2))
-    pdf = workdir / "health_report.pdf"
-    pdf.write_bytes(refined.pdf)
+    run.timings.update(converted.timings)
     assets: dict[str, Asset] = {
-        "asset": run.upload(refined.output, CONTENT_TYPES[spec.target]),
-        "report": run.upload(report, "application/json"),
-        "report_pdf": run.upload(pdf, "application/pdf"),
+        "asset": run.upload(converted.output, CONTENT_TYPES[spec.target]),
+        "report": run.upload(converted.report, "application/json"),
+        "report_pdf": run.upload(converted.report_pdf, "application/pdf"),
     }
-    if refined.thumbnail is not None:
-        thumb = workdir / "thumbnail.png"
-        thumb.write_bytes(refined.thumbnail)
-        assets["thumbnail"] = run.upload(thumb, "image/png")
-    for sidecar in refined.sidecars:
-        name = sidecar.relative_to(out).as_posix()
+    if converted.thumbnail is not None:
+        assets["thumbnail"] = run.upload(converted.thumbnail, "image/png")
+    for sidecar in converted.sidecars:
+        name = sidecar.relative_to(workdir / "out").as_posix()
         kind = CONTENT_TYPES.get(sidecar.suffix.lower(), "application/octet-stream")
         assets[f"files/{name}"] = run.upload(sidecar, kind, name=f"files/{name}")
-    run.done(assets, "asset", result=refined.document)
+    run.done(assets, "asset", result=converted.document)

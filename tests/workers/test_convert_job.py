@@ -20,7 +20,9 @@ from workers.storage.local import LocalStore
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 
-def _convert(tmp_path: Path, source: Path, target: str, fmt: str) -> tuple[JobEvent, Path]:
+def _convert(
+    tmp_path: Path, source: Path, target: str, fmt: str, **settings: object
+) -> tuple[JobEvent, Path]:
     store = LocalStore(tmp_path / "store")
     store.put_file(f"conversions/c/source/upload.{fmt}", source)
     job = Assignment(
@@ -32,8 +34,8 @@ def _convert(tmp_path: Path, source: Path, target: str, fmt: str) -> tuple[JobEv
         inputs={"source": StoredInput(key=f"conversions/c/source/upload.{fmt}", format=fmt)},
     )
     events: list[JobEvent] = []
-    settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
-    run_job(job, store, settings, events.append)
+    config = Settings(data_dir=tmp_path / "data", _env_file=None, **settings)  # type: ignore[call-arg]
+    run_job(job, store, config, events.append)
     return events[-1], tmp_path / "store"
 
 
@@ -75,3 +77,9 @@ def test_a_broken_upload_fails_the_job_with_a_message_for_the_user(tmp_path: Pat
     assert done.kind == "error"
     assert done.message and "Internal error" not in done.message
     assert str(tmp_path) not in done.message
+
+
+def test_a_conversion_past_its_deadline_fails_the_job_not_the_worker(tmp_path: Path) -> None:
+    done, _ = _convert(tmp_path, ASSETS / "Duck.glb", "usdz", "glb", convert_timeout_seconds=0.2)
+    assert done.kind == "error"
+    assert done.message == "converting the file took longer than 0.2 s"
