@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from broker.context import AppContext
-from broker.db.models import Account, ApiToken
+from broker.db.models import Account, ApiToken, as_utc
 from broker.errors import Forbidden, InsufficientScope, TokenExpired, Unauthorized
 from broker.security import (
     TOKEN_PREFIX,
@@ -34,10 +34,6 @@ def get_ctx(request: Request) -> AppContext:
     return ctx
 
 
-def _as_utc(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 def authenticate(session: Session, raw: str | None) -> Principal:
     if not raw or not raw.startswith(TOKEN_PREFIX):
         raise Unauthorized()
@@ -46,7 +42,7 @@ def authenticate(session: Session, raw: str | None) -> Principal:
     token = next((t for t in candidates if hashes_match(t.token_hash, digest)), None)
     if token is None or token.revoked_at is not None:
         raise Unauthorized()
-    if token.expires_at is not None and _as_utc(token.expires_at) <= datetime.now(UTC):
+    if token.expires_at is not None and as_utc(token.expires_at) <= datetime.now(UTC):
         raise TokenExpired()
     account = session.get(Account, token.account_id)
     if account is None:
@@ -60,7 +56,7 @@ def authenticate(session: Session, raw: str | None) -> Principal:
 def _mark_used(session: Session, token: ApiToken) -> None:
     """Best effort: a busy database costs the timestamp, never the request."""
     now = datetime.now(UTC)
-    if token.last_used_at is not None and _as_utc(token.last_used_at) > now - LAST_USED_RESOLUTION:
+    if token.last_used_at is not None and as_utc(token.last_used_at) > now - LAST_USED_RESOLUTION:
         return
     try:
         session.execute(

@@ -37,7 +37,7 @@ def assign(session: Session, job: Job, attempt: int, version: int) -> Assignment
         job_id=job.id,
         attempt=attempt,
         lease_version=version,
-        output_prefix=f"conversions/{conversion.id}/attempt-{attempt}",
+        output_prefix=output_prefix(session, job, attempt),
         spec=JOB_SPECS.validate_python(job.spec),
         inputs={"source": StoredInput(key=conversion.source_key, format=conversion.source_format)},
     )

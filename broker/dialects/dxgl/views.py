@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from broker.db.models import Account, Model, Overlay, Render
+from broker.db.models import Account, Model, Overlay, Render, as_utc
 from broker.dialects.dxgl.render_orders import status_of
 from broker.dialects.dxgl.render_settings import echo
 from broker.dialects.dxgl.schemas import (
@@ -56,11 +56,7 @@ def model_detail_out(model: Model, renders: list[Render]) -> ModelDetailOut:
 def updated_at(render: Render) -> datetime:
     """A render changes when its outputs do and when its job moves (SQLite hands back
     naive UTC datetimes, PostgreSQL aware ones)."""
-    return max(_utc(render.updated_at), _utc(render.job.updated_at))
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return max(as_utc(render.updated_at), as_utc(render.job.updated_at))
 
 
 def render_out(render: Render) -> RenderOut:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broker.db.models import Account, ApiToken
+from broker.db.models import Account, ApiToken, as_utc
 from broker.dialects.refinery.tiers import TIER_NAMES, Tier, tier_named
 from broker.errors import Forbidden, Unauthorized
 from broker.ids import new_id
@@ -64,10 +64,6 @@ def issue_key(session: Session, email: str, tier: str) -> str:
     return key
 
 
-def _as_utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def authenticate(session: Session, settings: Settings, raw: str | None) -> Caller:
     if not raw:
         raise Unauthorized("Missing API key")
@@ -80,7 +76,7 @@ def authenticate(session: Session, settings: Settings, raw: str | None) -> Calle
         raise Unauthorized("Invalid API key")
     if token.revoked_at is not None:
         raise Forbidden("API key revoked")
-    if token.expires_at is not None and _as_utc(token.expires_at) <= datetime.now(UTC):
+    if token.expires_at is not None and as_utc(token.expires_at) <= datetime.now(UTC):
         raise Forbidden("API key inactive (expired)")
     account = session.get(Account, token.account_id)
     if account is None:

@@ -6,10 +6,10 @@ client joins them onto the base URL it called (``http://host/refinery``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from broker.db.models import Conversion
+from broker.db.models import Conversion, as_utc
 from broker.jobs.states import JobState
 
 Status = Literal["pending", "processing", "completed", "failed"]
@@ -31,7 +31,7 @@ def status_of(conversion: Conversion) -> Status:
 def epoch(at: datetime | None) -> float | None:
     if at is None:
         return None
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
+    return as_utc(at).timestamp()
 
 
 def finished_at(conversion: Conversion) -> datetime | None:
