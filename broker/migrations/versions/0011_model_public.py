@@ -20,12 +20,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("models") as batch:
-        batch.add_column(
-            sa.Column("public", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # a plain ADD COLUMN (a constant default): SQLite's batch mode would copy and drop the
+    # models table, which the renders' foreign keys refuse
+    op.add_column(
+        "models", sa.Column("public", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("models") as batch:
-        batch.drop_column("public")
+    op.drop_column("models", "public")
