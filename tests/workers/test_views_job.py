@@ -20,9 +20,14 @@ ASSETS = Path(__file__).resolve().parents[1] / "assets"
 NAMES = {"front", "back", "left", "right", "top", "three_quarter", "thumbnail"}
 
 
-def _run(tmp_path: Path, key: str = "models/m/original.glb") -> tuple[JobEvent, Path]:
+DUCK_KEY = "models/views-duck/original.glb"
+"""A key no other worker test stores another model under: the worker's scene cache keys
+scenes by the (immutable, in production unique) model key."""
+
+
+def _run(tmp_path: Path, key: str = DUCK_KEY) -> tuple[JobEvent, Path]:
     store = LocalStore(tmp_path / "store")
-    store.put_file("models/m/original.glb", ASSETS / "Duck.glb")
+    store.put_file(DUCK_KEY, ASSETS / "Duck.glb")
     job = Assignment(
         job_id="j",
         attempt=1,
