@@ -83,15 +83,41 @@ class StagedUpload:
             self.path.unlink(missing_ok=True)
 
 
-class _Receiver:
+class PartHeaders:
+    """A receiver's part headers, gathered from the parser's header events, and the
+    form field name and file name its Content-Disposition gives (names checked as text)."""
+
+    def __init__(self) -> None:
+        self._headers: dict[bytes, bytes] = {}
+        self._header_field = b""
+        self._header_value = b""
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self._headers[self._header_field.lower()] = self._header_value
+        self._header_field = b""
+        self._header_value = b""
+
+    def disposition(self) -> tuple[str, bytes | None]:
+        """(field name, file name or None) of the part whose headers just ended."""
+        _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
+        name = params.get(b"name", b"").decode("utf-8", "replace")
+        refuse_bad_text(name, "A form field name")
+        return name, params.get(b"filename")
+
+
+class _Receiver(PartHeaders):
     def __init__(self, tmp_dir: Path, max_bytes: int) -> None:
+        super().__init__()
         self.tmp_dir = tmp_dir
         self.max_bytes = max_bytes
         self.upload = StagedUpload()
         self._hasher = hashlib.sha256()
-        self._headers: dict[bytes, bytes] = {}
-        self._header_field = b""
-        self._header_value = b""
         self._name = ""
         self._file: IO[bytes] | None = None
         self._field_buf = bytearray()
@@ -106,22 +132,8 @@ class _Receiver:
         if self._parts > MAX_PARTS:
             raise InvalidRequest(f"More than {MAX_PARTS} form fields")
 
-    def on_header_field(self, data: bytes, start: int, end: int) -> None:
-        self._header_field += data[start:end]
-
-    def on_header_value(self, data: bytes, start: int, end: int) -> None:
-        self._header_value += data[start:end]
-
-    def on_header_end(self) -> None:
-        self._headers[self._header_field.lower()] = self._header_value
-        self._header_field = b""
-        self._header_value = b""
-
     def on_headers_finished(self) -> None:
-        _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
-        self._name = params.get(b"name", b"").decode("utf-8", "replace")
-        refuse_bad_text(self._name, "A form field name")
-        filename = params.get(b"filename")
+        self._name, filename = self.disposition()
         self._is_file = self._name == "file" and filename is not None
         self._skipped = filename is not None and not self._is_file
         if self._skipped:

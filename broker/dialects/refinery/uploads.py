@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 
 from broker.errors import DomainError, FileTooLarge, InvalidInput, InvalidRequest, NoFile
-from broker.ingest.multipart import feed, form_boundary
+from broker.ingest.multipart import PartHeaders, feed, form_boundary
 from broker.safe_json import refuse_bad_text
 
 MAX_FIELD_BYTES = 64 * 1024
@@ -65,14 +64,12 @@ class UploadRules:
     """Raises InvalidInput for a file name refused whatever its bytes (its suffix)."""
 
 
-class _Receiver:
+class _Receiver(PartHeaders):
     def __init__(self, tmp_dir: Path, rules: UploadRules) -> None:
+        super().__init__()
         self.tmp_dir = tmp_dir
         self.rules = rules
         self.form = StagedForm()
-        self._headers: dict[bytes, bytes] = {}
-        self._header_field = b""
-        self._header_value = b""
         self._name = ""
         self._current: StagedFile | None = None
         self._file: IO[bytes] | None = None
@@ -84,22 +81,8 @@ class _Receiver:
         self._buf = bytearray()
         self._current = None
 
-    def on_header_field(self, data: bytes, start: int, end: int) -> None:
-        self._header_field += data[start:end]
-
-    def on_header_value(self, data: bytes, start: int, end: int) -> None:
-        self._header_value += data[start:end]
-
-    def on_header_end(self) -> None:
-        self._headers[self._header_field.lower()] = self._header_value
-        self._header_field = b""
-        self._header_value = b""
-
     def on_headers_finished(self) -> None:
-        _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
-        self._name = params.get(b"name", b"").decode("utf-8", "replace")
-        refuse_bad_text(self._name, "A form field name")
-        filename = params.get(b"filename")
+        self._name, filename = self.disposition()
         if filename is None:
             self._fields += 1
             if self._fields > MAX_FIELDS:
