@@ -201,10 +201,31 @@ def create_refinery_key(
         _fail(exc)
 
 
+@admin.command("create-rigyd-key")
+def create_rigyd_key(
+    email: Annotated[str, typer.Option(help="Account email (created when missing).")],
+    test: Annotated[bool, typer.Option("--test", help="A test key (rgyd_test_...).")] = False,
+) -> None:
+    """Create a Rigyd API key (rgyd_live_..., or rgyd_test_... with --test); prints only the
+    key (shown once). At most 10 active per account. Revoke it with
+    `meshfarm admin revoke-token rgyd_live_XXXXXXXX` (its first 18 characters)."""
+    from broker.dialects.rigyd.keys import issue_key
+
+    try:
+        with transaction(_sessions(Settings())) as session:
+            key = issue_key(session, email, test=test)
+        typer.echo(key)
+    except accounts.AccountError as exc:
+        _fail(exc)
+
+
 @admin.command("revoke-token")
 def revoke_token(
     prefix: Annotated[
-        str, typer.Argument(help="Token prefix, e.g. dxgl_sk_AbCd1234 or im_AbCd1234")
+        str,
+        typer.Argument(
+            help="Token prefix, e.g. dxgl_sk_AbCd1234, im_AbCd1234 or rgyd_live_AbCd1234"
+        ),
     ],
 ) -> None:
     """Revoke a token by its prefix."""

@@ -1,7 +1,8 @@
-"""The Rigyd sub-app, mounted at ``PREFIX`` by broker/app.py.
+"""The Rigyd sub-app, mounted at ``PREFIX`` by broker/app.py: its ``/api/...`` paths,
+answering errors in its ``{"error": message}`` envelope.
 
-No routes yet: a path it does not know already answers in Rigyd's error envelope, and
-the routers of its issue are included here.
+The account router comes first: ``/api/conversions/pricing`` must be matched before any
+``/api/conversions/{id}`` route would take ``pricing`` for an id.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from fastapi import FastAPI
 from broker.api.sub_app import sub_app
 from broker.context import AppContext
 from broker.dialects.rigyd.errors import ERRORS
+from broker.dialects.rigyd.routes import account
 
 PREFIX = "/rigyd"
 
 
 def create_rigyd_app(context: AppContext) -> FastAPI:
-    return sub_app("meshfarm: Rigyd API", context, ERRORS)
+    app = sub_app("meshfarm: Rigyd API", context, ERRORS)
+    app.include_router(account.router)
+    return app

@@ -14,8 +14,16 @@ from fastapi.responses import JSONResponse
 from broker import errors as e
 from broker.api.error_handlers import ErrorDialect, Row
 
+
+class AuthenticationRequired(e.Unauthorized):
+    """No key at all: Rigyd words it apart from a key that does not work."""
+
+    message = "Authentication required"
+
+
 TABLE: dict[type[e.DomainError], Row] = {
     e.InvalidInput: (400, "bad_request", "Bad request"),
+    AuthenticationRequired: (401, "unauthorized", "Authentication required"),
     e.AuthError: (401, "unauthorized", "Invalid API key"),
     e.NoCredits: (402, "no_credits", "Insufficient credits"),
     e.NotFound: (404, "not_found", "Not found"),
