@@ -94,6 +94,13 @@ class InvalidRequest(InvalidInput):
     message = "Invalid request"
 
 
+class Unprocessable(InvalidRequest):
+    """Well-formed, but the fields cannot be honoured together (a prompt and images; a
+    simulation of a simulation)."""
+
+    message = "The request cannot be processed"
+
+
 class InvalidSettings(InvalidInput):
     message = "Invalid render settings"
 

@@ -60,3 +60,13 @@ DATASET_TIERS: dict[str, DatasetTier] = {
 PREVIEW_DIVISOR = 2
 """The free preview of an upload renders at half the share size (480×270)."""
 PREVIEW_LENGTH = 3.0
+
+SIMREADY_PRICES: dict[str, int] = {
+    "glb_to_simready": 1,
+    "text_to_simready": 2,
+    "image_to_simready": 3,
+    "multiview_to_simready": 3,
+    "simulate_usd": 0,
+}
+"""Credits per simulation-ready job, by the job type Rigyd names it with: a 3D file, a text
+prompt, one image, 2–4 images, a simulation of a finished asset (free)."""

@@ -84,6 +84,37 @@ class Settings(BaseSettings):
         description="Address-space limit of a conversion's process (an upload's, a job's).",
     )
     convert_timeout_seconds: float = Field(120.0, gt=0, description="Wall clock per conversion.")
+    simready_budget_seconds: float = Field(
+        60.0, gt=0, description="Time CoACD may take per asset before the convex-hull fallback."
+    )
+    simready_timeout_seconds: float = Field(
+        300.0, gt=0, description="Wall clock per simulation-ready job (its whole pipeline)."
+    )
+    simready_memory_bytes: int = Field(
+        6 * 1024 * MB, description="Address-space limit of a simulation-ready job's process."
+    )
+    simulate_timeout_seconds: float = Field(
+        180.0, gt=0, description="Wall clock per physics simulation and its video."
+    )
+    material_llm_url: str | None = Field(
+        None,
+        description="An OpenAI-compatible endpoint (…/v1) that identifies physics materials, "
+        "offered to Rigyd callers as llm_provider=<material_llm_name>.",
+    )
+    material_llm_name: str = Field("openai", description="The llm_provider name of that endpoint.")
+    material_llm_model: str = Field("gpt-4o-mini", description="The model asked at that endpoint.")
+    material_llm_key: str | None = Field(None, description="Its bearer key, if it needs one.")
+    url_signing_key: str | None = Field(
+        None,
+        description="Key of the short-lived download links (Rigyd's output URLs); unset, a "
+        "random one per broker process (links then end with a restart).",
+    )
+    signed_url_seconds: int = Field(3600, ge=60, description="How long a download link works.")
+    generator_url: str | None = Field(
+        None,
+        description="A self-hosted text/image-to-3D server (docs/physics.md, 'Generators') "
+        "behind POST /rigyd/api/conversions/generate; unset, generation is refused.",
+    )
     convert_concurrency: int = Field(2, ge=1, description="Upload conversions run at once.")
     inline_convert_seconds: float = Field(
         60.0,

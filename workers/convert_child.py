@@ -1,35 +1,16 @@
-"""One conversion (:func:`health.refine.refine`) in a child process with a memory ceiling
-and a deadline, so a hostile or merely huge upload fails its job instead of taking the
-worker down (the kernel's OOM killer) or holding its slot for ever.
-
-The parent runs ``python -m workers.convert_child`` with the job as JSON on stdin; the
-child caps its address space and CPU time (RLIMIT_AS, RLIMIT_CPU — inherited by the
-Blender it may start for FBX), converts, writes the report's JSON, PDF and thumbnail beside
-the output and answers one JSON line. A timeout, a memory ceiling hit, or a child that
-dies is an :class:`~exchange.errors.AssetInvalid` for the sender; any other failure in
-the child is a :class:`ChildFailed` (an internal error, logged by the worker).
-"""
+"""One conversion (:func:`health.refine.refine`) in a bounded child
+(:mod:`workers.bounded_child`): a memory ceiling and a deadline, so a hostile or merely
+huge upload fails its job instead of taking the worker down."""
 
 from __future__ import annotations
 
 import json
-import math
-import os
-import resource
-import subprocess
-import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from exchange.errors import AssetInvalid
 from exchange.limits import AssetLimits
-
-CHILD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
-
-
-class ChildFailed(RuntimeError):
-    """The child failed in a way that is not the upload's fault (named by its type)."""
+from workers.bounded_child import Stage, child_main, run_bounded
 
 
 @dataclass(frozen=True)
@@ -68,32 +49,14 @@ def convert_bounded(
         "limits": asdict(limits),
         "source_format": source_format,
         "blender_python": str(blender_python) if blender_python else None,
-        "memory_bytes": memory_bytes,
-        "cpu_seconds": math.ceil(timeout_s * (os.cpu_count() or 1)) + 1,
     }
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "workers.convert_child"],
-            input=json.dumps(job),
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            env={**os.environ, **CHILD_ENV},
-        )
-    except subprocess.TimeoutExpired:
-        raise AssetInvalid(f"converting the file took longer than {timeout_s:g} s") from None
-    lines = done.stdout.strip().splitlines()
-    answer = json.loads(lines[-1]) if done.returncode == 0 and lines else {}
-    if "error" in answer:
-        raise AssetInvalid(answer["error"])
-    if "internal" in answer:
-        raise ChildFailed(answer["internal"])
-    if "result" not in answer:
-        raise AssetInvalid(
-            f"the conversion stopped before it finished (it may use {memory_bytes // 2**20} MB "
-            "of memory)"
-        )
-    r = answer["result"]
+    r = run_bounded(
+        "workers.convert_child",
+        job,
+        memory_bytes=memory_bytes,
+        timeout_s=timeout_s,
+        doing="converting the file",
+    )
     return Converted(
         output=Path(r["output"]),
         sidecars=[Path(p) for p in r["sidecars"]],
@@ -105,7 +68,7 @@ def convert_bounded(
     )
 
 
-def _convert(job: dict[str, Any]) -> dict[str, Any]:
+def _convert(job: dict[str, Any], stage: Stage) -> dict[str, Any]:
     from health.refine import refine
 
     workdir = Path(job["workdir"])
@@ -137,22 +100,5 @@ def _convert(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    job = json.loads(sys.stdin.read())
-    limit = int(job["memory_bytes"])
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    cpu = int(job["cpu_seconds"])
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    try:
-        answer: dict[str, Any] = {"result": _convert(job)}
-    except AssetInvalid as exc:
-        answer = {"error": str(exc)}
-    except MemoryError:
-        answer = {"error": f"the file needs more than the {limit // 2**20} MB it may use"}
-    except Exception as exc:  # not the upload's fault: the worker logs it as internal
-        answer = {"internal": type(exc).__name__}
-    print(json.dumps(answer), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    child_main(_convert)

@@ -18,7 +18,7 @@ from encoders import EncodeError
 from exchange.errors import AssetInvalid
 from renderer import SceneError
 from workers.job_inputs import InputMissing
-from workers.jobs import Asset, Assignment, EventKind, JobEvent, RenderPhase
+from workers.jobs import Asset, Assignment, EventKind, JobEvent, Phase
 from workers.storage import ObjectStore
 
 log = logging.getLogger("meshfarm.workers")
@@ -27,6 +27,10 @@ Emit = Callable[[JobEvent], None]
 
 USER_ERRORS: tuple[type[Exception], ...] = (SceneError, EncodeError, InputMissing, AssetInvalid)
 """Failures caused by the model, its settings or its inputs: the message is for the user."""
+
+
+DOING = {"convert": "converting", "simready": "building", "simulate": "simulating"}
+"""How an internal error names what the job was doing (renders and datasets: rendering)."""
 
 
 class JobRun:
@@ -50,7 +54,7 @@ class JobRun:
             )
         )
 
-    def progress(self, phase: RenderPhase, assets: dict[str, Asset] | None = None) -> None:
+    def progress(self, phase: Phase, assets: dict[str, Asset] | None = None) -> None:
         self.event("progress", phase=phase, assets=assets or {})
 
     def done(self, assets: dict[str, Asset], main: str, **fields: Any) -> None:
@@ -74,5 +78,5 @@ class JobRun:
             self.event("error", message=str(exc))
         else:
             log.error("job %s failed", self.assignment.job_id, exc_info=exc)
-            doing = "converting" if self.assignment.spec.kind == "convert" else "rendering"
+            doing = DOING.get(self.assignment.spec.kind, "rendering")
             self.event("error", message=f"Internal error while {doing} ({type(exc).__name__})")

@@ -19,6 +19,19 @@ from workers.specs import JobSpec
 EventKind = Literal["progress", "done", "error"]
 RenderPhase = Literal["poster-processing", "poster-done", "video-processing"]
 """A render's progress: frames started, first posters uploaded, all frames rendered."""
+SimReadyPhase = Literal[
+    "preprocess",
+    "physics",
+    "collision_decompose",
+    "usd",
+    "mjcf",
+    "validate",
+    "export",
+    "simulate",
+    "encode",
+]
+"""A simulation-ready job's stages, in order (a simulation's are its last two)."""
+Phase = RenderPhase | SimReadyPhase
 
 
 class Asset(BaseModel):
@@ -59,7 +72,7 @@ class JobEvent(BaseModel):
     job_id: str
     lease_version: int
     kind: EventKind
-    phase: RenderPhase | None = None
+    phase: Phase | None = None
     assets: dict[str, Asset] = Field(default_factory=dict)
     file_size: int | None = None
     has_web_variant: bool = False

@@ -12,7 +12,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from workers.catalogue import DATASET_TIERS, VIDEO_TIERS, DatasetTierName, VideoTierName
+from workers.catalogue import (
+    DATASET_TIERS,
+    SIMREADY_PRICES,
+    VIDEO_TIERS,
+    DatasetTierName,
+    VideoTierName,
+)
 from workers.resources import Resource
 
 Effect = Literal["turntable", "hero-spin", "showcase", "zoom-orbit", "reveal"]
@@ -115,6 +121,10 @@ class DatasetSpec(_Spec):
 
 
 ConvertTarget = Literal["usdz", "usdc", "usda", "glb", "obj", "stl", "fbx"]
+SimReadyJobType = Literal[
+    "glb_to_simready", "text_to_simready", "image_to_simready", "multiview_to_simready"
+]
+SimulationScene = Literal["demo", "drop"]
 
 
 class ConvertSpec(_Spec):
@@ -155,15 +165,60 @@ class ViewsSpec(_Spec):
         return 0
 
 
+class SimReadySpec(_Spec):
+    """One uploaded file (or a generated model) made simulation-ready: preprocessed to a
+    clean asset, its physics material identified, decimated, decomposed into convex
+    colliders, written as a SimReady USD and an MJCF package and validated. The source is
+    the job's stored upload; ``name`` is what the outputs are called (the upload's stem)."""
+
+    kind: Literal["simready"] = "simready"
+    simready_id: str
+    name: str = "model"
+    job_type: SimReadyJobType = "glb_to_simready"
+    target_triangle_count: int | None = Field(None, ge=1_000, le=1_000_000)
+    threshold: float | None = Field(None, gt=0, le=1)
+    """CoACD's concavity threshold (None: the fast preset's)."""
+    material_provider: str | None = None
+    """Who identifies the physics material (None: the heuristic)."""
+    skip_validation: bool = False
+
+    @property
+    def credits(self) -> int:
+        return SIMREADY_PRICES[self.job_type]
+
+    @property
+    def priority(self) -> int:
+        return 0
+
+
+class SimulateSpec(_Spec):
+    """A finished simulation-ready asset's MJCF package dropped into a MuJoCo scene and
+    filmed: a video, a GIF, a log and a verdict. The input is the parent's package."""
+
+    kind: Literal["simulate"] = "simulate"
+    simready_id: str
+    scene: SimulationScene = "demo"
+
+    @property
+    def credits(self) -> int:
+        return SIMREADY_PRICES["simulate_usd"]
+
+    @property
+    def priority(self) -> int:
+        return 0
+
+
 KIND_RESOURCES: dict[str, Resource] = {
     "render": "gpu",
     "dataset": "gpu",
     "convert": "cpu",
     "views": "gpu",
+    "simready": "cpu",
+    "simulate": "gpu",
 }
 """Which worker pool runs each kind: rendering needs a GL context, conversion only CPU."""
 
-AnySpec = RenderSpec | DatasetSpec | ConvertSpec | ViewsSpec
+AnySpec = RenderSpec | DatasetSpec | ConvertSpec | ViewsSpec | SimReadySpec | SimulateSpec
 JobSpec = Annotated[AnySpec, Field(discriminator="kind")]
 JOB_SPECS: TypeAdapter[AnySpec] = TypeAdapter(JobSpec)
 """Parses a stored spec back into its class (``JOB_SPECS.validate_python(row.spec)``)."""

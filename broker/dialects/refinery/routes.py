@@ -23,8 +23,8 @@ from broker.db.models import Conversion
 from broker.dialects.refinery import views
 from broker.dialects.refinery.errors import QuotaReached
 from broker.dialects.refinery.keys import Caller, authenticate
-from broker.dialects.refinery.uploads import StagedFile, UploadRules, receive_form
 from broker.errors import Conflict, DomainError, InvalidRequest, NotFound
+from broker.ingest.form_uploads import StagedFile, UploadRules, receive_form
 from broker.safe_text import scrub_paths
 from broker.services import conversions
 from broker.services.conversions import ConversionOrder, Upload

@@ -1,11 +1,12 @@
-"""The Refinery's multipart uploads, streamed to staging files under the key's size limit.
+"""Multipart uploads streamed to staging files under a size limit, for the dialects whose
+forms carry files and text fields together (USD Refinery, Rigyd).
 
-``/convert`` takes one file (``file``): a name the converter cannot read is refused from the
-part's headers (400), a file past the tier's size as soon as it passes it (413), and nothing
-more is read. ``/batch`` takes up to 20 (``files``), each judged on its own: one with such a
-name is never written, one past the size is dropped from disk as it streams, and both are
-reported as rejected while the others go on. Nothing is held in memory but the small text
-fields (64 KB each).
+A file whose name the service cannot take is refused from the part's headers, a file past
+the size as soon as it passes it, and nothing more is read (``fail_fast``); or, for a
+batch (the Refinery's ``/batch``), each file is judged on its own: one with such a name is
+never written, one past the size is dropped from disk as it streams, and both are reported
+as rejected while the others go on. Nothing is held in memory but the small text fields
+(64 KB each).
 """
 
 from __future__ import annotations
@@ -59,9 +60,13 @@ class UploadRules:
     fail_fast: bool
     """True: a file past ``max_bytes`` refuses the request; False: only that file."""
     too_large: str
-    """The words for a file past the limit."""
+    """The words for a file past the limit (``{name}``: the file's name)."""
     check_name: Callable[[str], object]
     """Raises InvalidInput for a file name refused whatever its bytes (its suffix)."""
+    other_fields: tuple[str, ...] = ()
+    """More names the files may come in (Rigyd's ``images[]`` is also sent as ``images``)."""
+    too_many: Callable[[int], DomainError] | None = None
+    """The refusal of a file past ``max_files`` (default: a 400 that says the limit)."""
 
 
 class _Receiver(PartHeaders):
@@ -88,9 +93,11 @@ class _Receiver(PartHeaders):
             if self._fields > MAX_FIELDS:
                 raise InvalidRequest(f"More than {MAX_FIELDS} form fields")
             return
-        if self._name != self.rules.file_field:
+        if self._name != self.rules.file_field and self._name not in self.rules.other_fields:
             raise InvalidRequest(f"Send files in the '{self.rules.file_field}' field")
         if len(self.form.files) >= self.rules.max_files:
+            if self.rules.too_many is not None:
+                raise self.rules.too_many(self.rules.max_files)
             many = "one file" if self.rules.max_files == 1 else f"{self.rules.max_files} files"
             raise InvalidRequest(f"At most {many} per request")
         name = filename.decode("utf-8", "replace")
@@ -103,7 +110,7 @@ class _Receiver(PartHeaders):
             self._current = StagedFile(name, None, refused=exc.detail)
             self.form.files.append(self._current)
             return
-        fd, path = tempfile.mkstemp(prefix="refinery-", dir=self.tmp_dir)
+        fd, path = tempfile.mkstemp(prefix="upload-", dir=self.tmp_dir)
         self._current = StagedFile(name, Path(path))
         self.form.files.append(self._current)
         self._file = os.fdopen(fd, "wb")
@@ -119,11 +126,12 @@ class _Receiver(PartHeaders):
         if staged.refused is not None:
             return
         if staged.size > self.rules.max_bytes:
+            words = self.rules.too_large.format(name=staged.filename)
             if self.rules.fail_fast:
-                raise FileTooLarge(self.rules.too_large)
+                raise FileTooLarge(words)
             self.close_file()
             staged.discard()
-            staged.refused = self.rules.too_large
+            staged.refused = words
             return
         if self._file is not None:
             self._file.write(data[start:end])
@@ -143,7 +151,9 @@ class _Receiver(PartHeaders):
             self._file = None
 
 
-async def receive_form(request: Request, tmp_dir: Path, rules: UploadRules) -> StagedForm:
+async def receive_form(
+    request: Request, tmp_dir: Path, rules: UploadRules, *, files_required: bool = True
+) -> StagedForm:
     """The request's files on disk and its text fields; the caller discards the files."""
     boundary = form_boundary(request, rules.file_field)
     receiver = _Receiver(tmp_dir, rules)
@@ -155,6 +165,6 @@ async def receive_form(request: Request, tmp_dir: Path, rules: UploadRules) -> S
         if isinstance(exc, DomainError):
             raise
         raise InvalidRequest("Malformed multipart body") from exc
-    if not receiver.form.files:
+    if files_required and not receiver.form.files:
         raise NoFile(f"No file in the '{rules.file_field}' field")
     return receiver.form
