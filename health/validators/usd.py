@@ -111,6 +111,22 @@ def check_arkit(path: Path) -> ArkitVerdict:
 def validate_usd(path: Path) -> UsdValidationVerdict:
     """Run every validator UsdValidation registers (composition, metadata, shading,
     geometry, skeleton, physics, USDZ packaging …) on the stage at ``path``."""
+    return _validate(path, keyword=None)
+
+
+PHYSICS_KEYWORD = "UsdPhysicsValidators"
+"""The keyword usd-core's UsdPhysics validators register under (26.5: RigidBodyChecker,
+ColliderChecker, ArticulationChecker, PhysicsJointChecker)."""
+
+
+def validate_usd_physics(path: Path) -> UsdValidationVerdict:
+    """Run only usd-core's UsdPhysics validators on the stage at ``path``: what OpenUSD
+    itself says of its rigid bodies, colliders, articulations and joints, apart from the
+    rest of :func:`validate_usd`. ``validators`` empty: this usd-core registers none."""
+    return _validate(path, keyword=PHYSICS_KEYWORD)
+
+
+def _validate(path: Path, keyword: str | None) -> UsdValidationVerdict:
     pxr = _pxr()
     path = _existing(path)
     version = _version(pxr)
@@ -122,8 +138,13 @@ def validate_usd(path: Path) -> UsdValidationVerdict:
         stage = pxr.Usd.Stage.Open(str(path))
     except pxr.Tf.ErrorException as exc:
         raise ValidatorFailed(f"OpenUSD cannot open {path.name}: {exc}") from exc
-    validators = UsdValidation.ValidationRegistry().GetOrLoadAllValidators()
-    found = UsdValidation.ValidationContext(validators).Validate(stage)
+    registry = UsdValidation.ValidationRegistry()
+    if keyword is None:
+        validators = registry.GetOrLoadAllValidators()
+    else:
+        names = [m.name for m in registry.GetValidatorMetadataForKeyword(keyword)]
+        validators = registry.GetOrLoadValidatorsByName(names) if names else []
+    found = UsdValidation.ValidationContext(validators).Validate(stage) if validators else []
     return UsdValidationVerdict(
         usd_version=version,
         available=True,
