@@ -34,7 +34,7 @@ from broker.metrics import (
     JOBS_STARTED,
     RENDER_SECONDS,
 )
-from broker.services import convert_jobs, render_jobs, view_jobs
+from broker.services import convert_jobs, render_jobs, simready_jobs, view_jobs
 from broker.services.render_jobs import MAX_GROUP
 from workers.executor import Executor
 from workers.jobs import Assignment, JobEvent
@@ -42,7 +42,12 @@ from workers.resources import RESOURCES, Resource
 from workers.specs import KIND_RESOURCES
 
 log = logging.getLogger("meshfarm.dispatcher")
-KINDS: Kinds = {**render_jobs.KINDS, **convert_jobs.KINDS, **view_jobs.KINDS}
+KINDS: Kinds = {
+    **render_jobs.KINDS,
+    **convert_jobs.KINDS,
+    **view_jobs.KINDS,
+    **simready_jobs.KINDS,
+}
 """Every job kind the broker runs, by ``Job.kind``."""
 
 

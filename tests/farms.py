@@ -50,3 +50,34 @@ def farm_client(
         app.state.webhooks = WebhookLoop(ctx, webhook_body)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
+
+
+@contextmanager
+def farm_server(ctx: AppContext, *, render_workers: int, cpu_workers: int = 1) -> Iterator[str]:
+    """The farm on a real uvicorn server on a free loopback port (for clients that speak
+    HTTP themselves: vendor SDKs, ``requests``); yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    app = create_app(ctx)
+    executor = LocalExecutor(ctx.settings, render_workers, cpu_workers=cpu_workers)
+    app.state.dispatcher = Dispatcher(ctx, executor)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -18,6 +18,8 @@ from workers.dataset_job import run_dataset
 from workers.job_events import Emit, JobRun
 from workers.jobs import Assignment
 from workers.render_job import run_render
+from workers.simready_job import run_simready
+from workers.simulate_job import run_simulate
 from workers.storage import ObjectStore
 from workers.views_job import run_views
 
@@ -29,6 +31,8 @@ RUNNERS: dict[str, Runner] = {
     "dataset": run_dataset,
     "convert": run_convert,
     "views": run_views,
+    "simready": run_simready,
+    "simulate": run_simulate,
 }
 
 

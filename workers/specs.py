@@ -181,6 +181,16 @@ class SimReadySpec(_Spec):
     material_provider: str | None = None
     """Who identifies the physics material (None: the heuristic)."""
     skip_validation: bool = False
+    prompt: str | None = Field(None, max_length=500)
+    """A generated model's text prompt (sent to the configured generator)."""
+    images: int = Field(0, ge=0, le=4)
+    """A generated model's images (its inputs ``image-0`` …), sent to the generator."""
+    face_limit: int | None = Field(None, ge=1)
+    """The generator's face cap, when the caller set one."""
+
+    @property
+    def generated(self) -> bool:
+        return self.job_type != "glb_to_simready"
 
     @property
     def credits(self) -> int:

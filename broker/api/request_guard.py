@@ -31,6 +31,8 @@ STREAMED_UPLOADS = frozenset(
         ("POST", "/v1/overlays"),
         ("POST", "/refinery/api/v1/convert"),
         ("POST", "/refinery/api/v1/batch"),
+        ("POST", "/rigyd/api/conversions"),
+        ("POST", "/rigyd/api/conversions/generate"),
     }
 )
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -339,3 +339,37 @@ class WebhookDelivery(Base):
     given_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SimReadyAsset(Base):
+    """A simulation-ready job as a client sees it: a 3D file (or a generated model) made
+    into a SimReady USD and an MJCF package, or a simulation of one (``source_id`` its
+    parent). Its state, phase and credits are its job's; here are what the client sent,
+    what the pipeline measured and the files it made."""
+
+    __tablename__ = "simready_assets"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_id: Mapped[str | None] = mapped_column(ForeignKey("api_tokens.id"))
+    job_type: Mapped[str] = mapped_column(String(32), index=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    """The upload's name, or a text prompt verbatim."""
+    source_key: Mapped[str | None] = mapped_column(String(300))
+    source_format: Mapped[str | None] = mapped_column(String(16))
+    source_size: Mapped[int | None] = mapped_column(Integer)
+    source_id: Mapped[str | None] = mapped_column(ForeignKey("simready_assets.id"), index=True)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    input_meta: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What a ZIP upload held: its primary file, textures and file tree."""
+    assets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    input_stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    preprocess_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    preprocess_completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    job: Mapped[Job] = relationship(lazy="joined", innerjoin=True)

@@ -1,1 +1,1 @@
-"""The Rigyd SimReady API under /rigyd (its ``/api/conversions...`` paths, later)."""
+"""The Rigyd SimReady API under /rigyd: its ``/api/conversions...`` and ``/api/me`` paths."""

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from broker.api.sub_app import sub_app
 from broker.context import AppContext
 from broker.dialects.rigyd.errors import ERRORS
-from broker.dialects.rigyd.routes import account
+from broker.dialects.rigyd.routes import account, conversions
 
 PREFIX = "/rigyd"
 
@@ -20,4 +20,6 @@ PREFIX = "/rigyd"
 def create_rigyd_app(context: AppContext) -> FastAPI:
     app = sub_app("meshfarm: Rigyd API", context, ERRORS)
     app.include_router(account.router)
+    app.include_router(conversions.router)
+    app.include_router(conversions.files_router)
     return app

@@ -1,8 +1,8 @@
 """Rigyd's error vocabulary: ``{"error": message}`` with the statuses its Errors page lists.
 
 Rigyd has no error codes, only statuses and messages, so each row's code is never sent.
-Rows are per group for now; the conversion routes add their own wording (e.g. "Conversion
-job not found") as they come.
+Where the seed words an error one way whatever meshfarm's reason (a missing job, spent
+credits), :func:`reword` says it so.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ TABLE: dict[type[e.DomainError], Row] = {
     AuthenticationRequired: (401, "unauthorized", "Authentication required"),
     e.AuthError: (401, "unauthorized", "Invalid API key"),
     e.NoCredits: (402, "no_credits", "Insufficient credits"),
+    e.Unprocessable: (422, "unprocessable", "The request cannot be processed"),
     e.NotFound: (404, "not_found", "Not found"),
     e.Conflict: (409, "conflict", "Wrong job state"),
     e.TooLarge: (413, "too_large", "Upload too large"),
@@ -41,4 +42,19 @@ def envelope(
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-ERRORS = ErrorDialect(envelope, TABLE)
+OWN_WORDS = ("broker.dialects.rigyd.", "broker.services.simready")
+"""Errors raised here and by the SimReady service say the seed's words in their class's
+message (e.g. "Cannot simulate a simulation job"), which a row's group default would hide."""
+
+
+def reword(exc: e.DomainError) -> str | None:
+    if type(exc).__module__.startswith(OWN_WORDS):
+        return exc.detail
+    if isinstance(exc, e.JobNotFound):
+        return "Conversion job not found"
+    if isinstance(exc, e.NoCredits):
+        return "Insufficient credits"
+    return None
+
+
+ERRORS = ErrorDialect(envelope, TABLE, reword=reword)

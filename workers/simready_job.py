@@ -1,0 +1,113 @@
+"""A simulation-ready job: the upload built into a SimReady USD and an MJCF package
+(:mod:`workers.simready_child`), then every file uploaded as the job's outputs.
+
+Output names are the contract with the broker: ``model`` (the USD), ``usd/<path>`` for
+each file beside it (its textures), ``mjcf/<path>`` for each file of the MJCF package,
+``mjcf_package`` (that package as one ZIP), ``thumbnail``, ``report`` (the report as JSON)
+and, for a non-GLB input, ``intermediate_glb``. The event's result carries the report and
+the input's statistics. A generated job (a prompt, images) first gets its model from the
+operator's generator (:mod:`workers.generator_client`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zipfile
+from pathlib import Path
+
+from workers.config import Settings
+from workers.generator_client import GeneratorFailed, generate_glb
+from workers.job_events import JobRun
+from workers.job_inputs import InputMissing
+from workers.jobs import Asset
+from workers.simready_child import build_bounded
+from workers.specs import SimReadySpec
+
+CONTENT_TYPES = {
+    ".usd": "model/vnd.pixar.usd",
+    ".xml": "application/xml",
+    ".obj": "model/obj",
+    ".stl": "model/stl",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".json": "application/json",
+    ".glb": "model/gltf-binary",
+    ".zip": "application/zip",
+}
+
+
+def content_type(path: Path) -> str:
+    return CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+def run_simready(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
+    (run,) = runs  # never batched
+    spec = run.assignment.spec
+    assert isinstance(spec, SimReadySpec), spec.kind
+    started = time.monotonic()
+    if spec.generated:
+        path, source_format = _generated(run, spec, workdir, settings), "glb"
+        run.timings["generate"] = time.monotonic() - started
+    else:
+        source = run.assignment.inputs.get("source")
+        if source is None:
+            raise InputMissing("The uploaded file no longer exists")
+        path = run.store.download(source.key, workdir / f"source.{source.format}")
+        source_format = source.format
+        run.timings["download"] = time.monotonic() - started
+    built = build_bounded(
+        path,
+        workdir,
+        spec,
+        settings,
+        source_format=source_format,
+        on_stage=lambda name: run.progress(name),  # type: ignore[arg-type]
+    )
+    run.timings.update(built.timings)
+    run.progress("export")
+    assets: dict[str, Asset] = {}
+    usd = built.usd_dir / f"{spec.name}.usd"
+    assets["model"] = run.upload(usd, content_type(usd), name=f"usd/{usd.name}")
+    for folder, prefix in ((built.usd_dir, "usd"), (built.mjcf_dir, "mjcf")):
+        for file in sorted(p for p in folder.rglob("*") if p.is_file() and p != usd):
+            name = f"{prefix}/{file.relative_to(folder).as_posix()}"
+            assets[name] = run.upload(file, content_type(file), name=name)
+    package = workdir / f"{spec.name}-mjcf.zip"
+    _zip_folder(built.mjcf_dir, package)
+    assets["mjcf_package"] = run.upload(package, "application/zip")
+    assets["thumbnail"] = run.upload(built.thumbnail, "image/png", name="thumbnail.png")
+    if built.intermediate_glb is not None:
+        assets["intermediate_glb"] = run.upload(built.intermediate_glb, "model/gltf-binary")
+    report = workdir / "report.json"
+    report.write_text(json.dumps(built.report, indent=2))
+    assets["report"] = run.upload(report, "application/json")
+    result = {"report": built.report, "input_stats": built.input_stats}
+    run.done(assets, "model", result=result)
+
+
+def _generated(run: JobRun, spec: SimReadySpec, workdir: Path, settings: Settings) -> Path:
+    """The model the operator's generator makes of the prompt or the images."""
+    if settings.generator_url is None:
+        raise GeneratorFailed("Generation service unavailable: no generator is configured")
+    images = []
+    for n in range(spec.images):
+        stored = run.assignment.inputs.get(f"image-{n}")
+        if stored is None:
+            raise InputMissing("The uploaded images no longer exist")
+        images.append(run.store.download(stored.key, workdir / f"image-{n}.{stored.format}"))
+    return generate_glb(
+        settings.generator_url,
+        workdir / "generated.glb",
+        prompt=spec.prompt,
+        images=images,
+        face_limit=spec.face_limit,
+        timeout_s=settings.simready_timeout_seconds,
+    )
+
+
+def _zip_folder(folder: Path, dest: Path) -> None:
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            archive.write(file, file.relative_to(folder).as_posix())
