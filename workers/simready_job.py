@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from workers.config import Settings
 from workers.generator_client import GeneratorFailed, generate_glb
@@ -96,7 +96,9 @@ def _generated(run: JobRun, spec: SimReadySpec, workdir: Path, settings: Setting
         stored = run.assignment.inputs.get(f"image-{n}")
         if stored is None:
             raise InputMissing("The uploaded images no longer exist")
-        images.append(run.store.download(stored.key, workdir / f"image-{n}.{stored.format}"))
+        name = PurePosixPath(stored.key).name.split("-", 1)[-1]  # "<n>-<upload's name>"
+        (workdir / f"image-{n}").mkdir()
+        images.append(run.store.download(stored.key, workdir / f"image-{n}" / name))
     return generate_glb(
         settings.generator_url,
         workdir / "generated.glb",
