@@ -1,0 +1,1 @@
+"""Models rebuilt from pictures (a pure library): images and camera poses in, a mesh out."""
