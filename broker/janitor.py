@@ -4,10 +4,10 @@ A kill -9 lands anywhere: mid-upload (a staging file in the data dir's ``tmp/``)
 storage write and the commit (a stored model or overlay with no row), in a worker (its
 ``job-*`` directory), or in a render whose attempts each wrote outputs before it ended in
 error. The rule is one: in ``tmp/`` everything, and under ``models/``, ``overlays/``,
-``renders/``, ``conversions/`` and ``views/`` every object that no row references, is removed
-once it is older than the grace period — nothing in flight is that old (an upload's file, a
-worker's outputs grow as they are written) and a row is committed within seconds of its
-object. The objects of a render or conversion still in progress are left to it: its
+``renders/``, ``conversions/``, ``views/`` and ``simready/`` every object that no row
+references, is removed once it is older than the grace period — nothing in flight is that
+old (an upload's file, a worker's outputs grow as they are written) and a row is committed
+within seconds of its object. The objects of a render or conversion still in progress are left to it: its
 attempts finish or are retried first.
 """
 
@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select
 
 from broker.context import AppContext
-from broker.db.models import Conversion, Job, Model, ModelView, Overlay, Render
+from broker.db.models import Conversion, Job, Model, ModelView, Overlay, Render, SimReadyAsset
 from broker.jobs.states import UNFINISHED
 
 log = logging.getLogger("meshfarm.janitor")
@@ -107,6 +107,19 @@ def _kept_keys(ctx: AppContext, prefix: str, owners: Iterable[str]) -> tuple[set
                         busy.add(conversion_id)
                     referenced.add(source_key)
                     referenced.update(_asset_keys(assets))
+            elif prefix == "simready":
+                rows = session.execute(
+                    select(SimReadyAsset, Job.state)
+                    .join(Job, Job.id == SimReadyAsset.job_id)
+                    .where(SimReadyAsset.id.in_(ids))
+                )
+                for row, state in rows:
+                    if state in UNFINISHED:
+                        busy.add(row.id)
+                    if row.source_key:
+                        referenced.add(row.source_key)
+                    referenced.update(_asset_keys(row.assets))
+                    referenced.update(i["key"] for i in (row.input_meta or {}).get("images", []))
             elif prefix == "views":  # owned by the views job: its row's PNGs stay
                 rows = session.execute(
                     select(Job.id, Job.state, ModelView.assets)
@@ -162,7 +175,7 @@ def sweep(ctx: AppContext, grace_s: float | None = None, now: float | None = Non
     grace = ctx.settings.janitor_grace_seconds if grace_s is None else grace_s
     cutoff = (time.time() if now is None else now) - grace
     swept = Swept(staging=sweep_staging(ctx.settings.tmp_dir, cutoff))
-    for prefix in ("models", "overlays", "renders", "conversions", "views"):
+    for prefix in ("models", "overlays", "renders", "conversions", "views", "simready"):
         removed = sweep_objects(ctx, prefix, cutoff)
         if removed:
             swept.objects[prefix] = removed

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from broker.db.engine import transaction
-from broker.db.models import Conversion, Render
+from broker.db.models import Conversion, Render, SimReadyAsset
 from broker.janitor import Janitor, sweep
 from broker.jobs.machine import Guard, move
 from broker.jobs.states import JobState
-from broker.services import conversions
+from broker.services import conversions, simready
 from testdata import ASSETS
 
 HOUR = 3600.0
@@ -41,7 +41,7 @@ def _put(ctx, key: str, tmp_path: Path, age: float = 2 * HOUR) -> str:
 
 
 def _objects(ctx) -> set[str]:
-    prefixes = ("models", "overlays", "renders", "conversions")
+    prefixes = ("models", "overlays", "renders", "conversions", "simready")
     return {o.key for p in prefixes for o in ctx.store.list_objects(p)}
 
 
@@ -205,4 +205,34 @@ def test_a_conversion_keeps_its_source_and_outputs_and_loses_its_debris(ctx, use
 
     assert sorted(swept.objects["conversions"]) == sorted(debris)
     left = {k for k in _objects(ctx) if k.startswith("conversions/")}
+    assert left == {done.source_key, running.source_key, *kept}
+
+
+def test_a_simready_asset_keeps_its_upload_outputs_and_images(ctx, user, tmp_path):
+    staged = tmp_path / "duck.glb"
+    staged.write_bytes((ASSETS / "Duck.glb").read_bytes())
+    upload = conversions.Upload(staged, "duck.glb", staged.stat().st_size)
+    done = simready.submit(ctx, user.account_id, None, upload, simready.BuildOrder())
+    running = simready.submit(ctx, user.account_id, None, upload, simready.BuildOrder())
+    output = f"simready/{done.id}/attempt-1/usd/duck.usd"
+    with transaction(ctx.sessions) as session:
+        row = session.get(SimReadyAsset, done.id)
+        row.assets = {"model": {"key": output, "content_type": "model/vnd.pixar.usd", "size": 6}}
+        assert move(session, row.job_id, JobState.RUNNING, Guard((JobState.QUEUED,)), by="t")
+        assert move(session, row.job_id, JobState.FAILED, Guard((JobState.RUNNING,)), by="t")
+    for key in (done.source_key, running.source_key):
+        _age(ctx.store.local_path(key), 2 * HOUR)
+    debris = [
+        _put(ctx, f"simready/{done.id}/attempt-2/usd/duck.usd", tmp_path),
+        _put(ctx, "simready/no-row-for-me/source/x.glb", tmp_path),
+    ]
+    kept = [
+        _put(ctx, output, tmp_path),
+        _put(ctx, f"simready/{running.id}/attempt-1/usd/duck.usd", tmp_path),  # in progress
+    ]
+
+    swept = sweep(ctx, grace_s=HOUR)
+
+    assert sorted(swept.objects["simready"]) == sorted(debris)
+    left = {k for k in _objects(ctx) if k.startswith("simready/")}
     assert left == {done.source_key, running.source_key, *kept}
