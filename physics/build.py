@@ -115,7 +115,10 @@ def build_simready(
     kwargs: dict[str, Any] = {"budget_s": options.budget_s}
     if options.threshold is not None:
         kwargs["threshold"] = options.threshold
-    collision = decompose(collider_source, **kwargs)
+    try:
+        collision = decompose(collider_source, **kwargs)
+    except ValueError as exc:  # a mesh with no extent in some direction: the file's fault
+        raise AssetInvalid(f"no collider can be built: {exc}") from None
     mass = mass_properties(mesh, collision, material.density)
 
     stage("usd")
@@ -203,6 +206,7 @@ def _physics(mass: MassProperties) -> dict[str, Any]:
         "principal_axes_wxyz": list(mass.principal_axes),
         "volume_m3": mass.volume,
         "mass_method": mass.method,
+        "floored": mass.floored,
     }
 
 

@@ -89,3 +89,6 @@ class MassProperties:
     method: str
     """``watertight`` (the mesh's own volume) or ``convex_hulls`` (the fallback for an open
     mesh: the colliders' volume; docs/physics.md)."""
+    floored: str | None = None
+    """What was raised to a floor (a degenerate shape's mass or inertia, which a simulator
+    refuses), else None (:mod:`physics.mass`)."""
