@@ -18,6 +18,7 @@ import mujoco
 import pytest
 import requests
 from farms import farm_context, farm_server
+from rigyd import RigydError
 from rigyd.client import RigydClient
 from rigyd.job import Job
 from test_rigyd_support import grant, new_key
@@ -168,3 +169,18 @@ def test_an_stl_goes_through_preprocessing_and_the_sdk_sees_it_complete(api):
     assert full["preprocess"]["status"] == "completed"
     assert full["preprocess"]["intermediate_glb"]["name"] == "intermediate.glb"
     assert full["report"]["validation"]["simready"]["passed"]
+
+
+def test_a_hostile_file_fails_its_job_refunded_and_the_farm_goes_on(api):
+    base, key = api
+    client = RigydClient(f"{base}/api", key)
+    before = client.me()["subscription"]["credits_remaining"]
+    data = client.create_from_file(str(ASSETS / "bad" / "BoxWithInfinites.glb"))
+    with pytest.raises(RigydError) as failed:
+        Job(client, data).wait(interval=1.0, timeout=300)
+    assert "Internal" not in str(failed.value) and str(failed.value)
+    assert client.me()["subscription"]["credits_remaining"] == before
+    done = Job(client, client.create_from_file(str(ASSETS / "BoxTextured.glb"))).wait(
+        interval=1.0, timeout=300
+    )
+    assert done.succeeded
