@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import SimReadyAsset
-from broker.errors import Conflict, InvalidInput, JobNotFound, Unavailable, Unprocessable
+from broker.errors import (
+    InvalidRequest,
+    InvalidTransition,
+    JobNotFound,
+    ServiceUnavailable,
+    Unprocessable,
+)
 from broker.jobs import submit as jobs
 from broker.jobs.states import JobState
 from broker.services.conversions import Upload, safe_filename, source_format
@@ -34,7 +40,7 @@ USD_PREFIX = "usd/"
 MJCF_PREFIX = "mjcf/"
 
 
-class SourceNotCompleted(Conflict):
+class SourceNotCompleted(InvalidTransition):
     message = "Source job must be completed before simulation"
 
 
@@ -42,7 +48,7 @@ class SimulationOfSimulation(Unprocessable):
     message = "Cannot simulate a simulation job"
 
 
-class GeneratorMissing(Unavailable):
+class GeneratorMissing(ServiceUnavailable):
     message = (
         "Generation service unavailable: no generator is configured. An operator sets "
         "MESHFARM_GENERATOR_URL to a self-hosted text/image-to-3D server that speaks "
@@ -50,7 +56,7 @@ class GeneratorMissing(Unavailable):
     )
 
 
-class UnknownMaterialProvider(InvalidInput):
+class UnknownMaterialProvider(InvalidRequest):
     message = "Unknown llm_provider"
 
 

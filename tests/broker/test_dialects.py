@@ -21,7 +21,7 @@ from broker.dialects.thrixel import errors as thrixel_errors
 # prefix, a path of that vendor's API, how its error body reads the message
 VENDORS = (
     ("/refinery", "/api/v1/nope/status", lambda body: body["detail"]),
-    ("/rigyd", "/api/conversions/nope", lambda body: body["error"]),
+    ("/rigyd", "/api/nope/nothing", lambda body: body["error"]),
     ("/thrixel", "/api/v1/nope/nothing", lambda body: body["detail"]),
 )
 

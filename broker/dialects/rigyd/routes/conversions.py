@@ -31,7 +31,7 @@ from broker.dialects.rigyd.uploads import (
     receive_generate,
     receive_model,
 )
-from broker.errors import InvalidRequest, NotFound
+from broker.errors import FileNotFound, InvalidRequest, NotFound
 from broker.jobs.states import JobState
 from broker.services import simready
 from broker.services.conversions import Upload
@@ -56,7 +56,7 @@ class SimulateIn(BaseModel):
     scene: SimulationScene = "demo"
 
 
-class MjcfUnavailable(NotFound):
+class MjcfUnavailable(FileNotFound):
     message = "MJCF package is not available for this conversion"
 
 
