@@ -7,7 +7,7 @@ error. The rule is one: in ``tmp/`` everything, and under ``models/``, ``overlay
 ``renders/``, ``conversions/``, ``views/`` and ``simready/`` every object that no row
 references, is removed once it is older than the grace period — nothing in flight is that
 old (an upload's file, a worker's outputs grow as they are written) and a row is committed
-within seconds of its object. The objects of a render or conversion still in progress are left to it: its
+within seconds of its object. The objects of a job still in progress are left to it: its
 attempts finish or are retried first.
 """
 
