@@ -5,7 +5,10 @@ slab of it) and the mass of a solid of the hulls' volume at a plain density."""
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.spatial import ConvexHull
@@ -15,6 +18,7 @@ from exchange.asset.model import Asset
 from physics.frame import merged, simready_frame
 from physics.mjcf import MjcfPackage, write_mjcf_package
 from physics.model import Collision, CollisionFigures, Hull, MassProperties, PhysicsMaterial
+from physics.simulate import Simulation, simulate
 from testdata import ASSETS
 
 WOOD = PhysicsMaterial("wood", 600.0, 0.5, 0.4, 0.3, "heuristic", "test material")
@@ -76,3 +80,11 @@ def package(name: str, out_dir: Path, slabs: int = 1) -> tuple[Asset, MjcfPackag
     collision = collision_of(asset, slabs)
     mass = mass_of(collision, WOOD.density)
     return asset, write_mjcf_package(asset, collision, mass, WOOD, out_dir, Path(name).stem)
+
+
+def simulated(xml: Path, scene: str, out_dir: Path, **options: Any) -> Simulation:
+    """:func:`physics.simulate.simulate` in a process of its own, as the worker runs it:
+    MuJoCo's EGL context and meshfarm's renderer cannot share a process, and the suite's
+    renderer tests run in this one."""
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(simulate, xml, scene, out_dir, **options).result()

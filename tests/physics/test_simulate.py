@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 from scipy import ndimage
-from sim_helpers import package
+from sim_helpers import package, simulated
 
-from physics.simulate import Simulation, simulate
+from physics.simulate import Simulation
 
 
 def frames_of(path: Path) -> list[np.ndarray]:
@@ -32,7 +32,7 @@ def yellow(frame: np.ndarray) -> np.ndarray:
 def box_drop(tmp_path_factory: pytest.TempPathFactory) -> Simulation:
     root = tmp_path_factory.mktemp("box")
     _, pkg = package("BoxTextured.glb", root / "package")
-    return simulate(pkg.xml, "drop", root / "drop")
+    return simulated(pkg.xml, "drop", root / "drop")
 
 
 def test_a_dropped_box_settles_on_its_base_at_half_its_height(box_drop: Simulation):
@@ -96,7 +96,7 @@ def largest_patch(mask: np.ndarray) -> tuple[int, float]:
 
 def test_the_duck_lands_upright_and_yellow(tmp_path: Path):
     _, pkg = package("Duck.glb", tmp_path / "package", slabs=3)
-    sim = simulate(pkg.xml, "drop", tmp_path / "drop")
+    sim = simulated(pkg.xml, "drop", tmp_path / "drop")
     v = sim.verdict
     assert v.ok and v.rest_pose == "upright" and v.rest_tilt_degrees < 2
     assert abs(v.rest_height_error) < 0.005 and v.rest_penetration < 0.003
@@ -108,7 +108,7 @@ def test_colliders_render_instead_of_the_visual_mesh_on_request(tmp_path: Path):
     _, pkg = package("Duck.glb", tmp_path / "package", slabs=3)
     shown = {}
     for colliders in (False, True):
-        sim = simulate(
+        sim = simulated(
             pkg.xml,
             "drop",
             tmp_path / str(colliders),
@@ -123,7 +123,7 @@ def test_colliders_render_instead_of_the_visual_mesh_on_request(tmp_path: Path):
 
 def test_a_sphere_rolls_down_the_demo_ramp(tmp_path: Path):
     _, pkg = package("test_sphere_ascii.stl", tmp_path / "package")
-    sim = simulate(pkg.xml, "demo", tmp_path / "demo", width=320, height=240, seconds=3.0)
+    sim = simulated(pkg.xml, "demo", tmp_path / "demo", width=320, height=240, seconds=3.0)
     log = json.loads(sim.log.read_text())
     samples = log["frames"]
     x = [f["position"][0] for f in samples]
@@ -139,16 +139,16 @@ def test_a_sphere_rolls_down_the_demo_ramp(tmp_path: Path):
 def test_unknown_scene_and_another_frame_rate_are_refused(tmp_path: Path):
     _, pkg = package("BoxTextured.glb", tmp_path / "package")
     with pytest.raises(ValueError, match="unknown scene"):
-        simulate(pkg.xml, "orbit", tmp_path / "out")
+        simulated(pkg.xml, "orbit", tmp_path / "out")
     with pytest.raises(ValueError, match="30 frames a second"):
-        simulate(pkg.xml, "drop", tmp_path / "out", fps=60)
+        simulated(pkg.xml, "drop", tmp_path / "out", fps=60)
 
 
 def test_shadows_darken_the_floor_on_request(tmp_path: Path):
     _, pkg = package("BoxTextured.glb", tmp_path / "package")
     shadowed = {}
     for shadows in (False, True):
-        sim = simulate(
+        sim = simulated(
             pkg.xml,
             "drop",
             tmp_path / str(shadows),
