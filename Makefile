@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-runtime
 # Debian packages: the runtime's (Mesa EGL), and the test suite's (the reference GLSL compiler,
-# poppler's pdftotext / pdftoppm to read the health report's PDF).
+# poppler's pdftotext / pdftoppm to read the health report's PDF, Chromium for the portal's
+# browser tests, kubectl for `kubectl kustomize` of the k8s overlays).
 SYSDEPS := libegl1 libegl-mesa0 libgl1-mesa-dri libgles2
-DEV_SYSDEPS := glslang-tools poppler-utils
+DEV_SYSDEPS := glslang-tools poppler-utils chromium kubernetes-client
 PORT ?=
 
 .PHONY: install sysdeps run test lint test-fast clean bench-fidelity bench-fidelity-env
@@ -36,15 +37,15 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 # What `meshfarm serve` needs, and no more.
-$(RUN_STAMP): pyproject.toml | $(BIN)/python
+$(RUN_STAMP): pyproject.toml sdk/pyproject.toml | $(BIN)/python
 	$(MAKE) sysdeps
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e . -e ./sdk --config-settings editable_mode=compat
 	touch $(RUN_STAMP)
 
 # The runtime plus the `dev` extra: tests, linters, Ray, the S3 test servers.
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml sdk/pyproject.toml | $(BIN)/python
 	$(MAKE) sysdeps dev-sysdeps
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev]' -e ./sdk --config-settings editable_mode=compat
 	touch $(STAMP) $(RUN_STAMP)
 
 # The Khronos glTF-Validator (npm, pinned in tools/gltf-validator/package-lock.json) under
@@ -69,9 +70,20 @@ $(BLENDER_STAMP):
 	$(BLENDER_VENV)/bin/python -m pip install -q $(BLENDER_PIP)
 	touch $(BLENDER_STAMP)
 
-install-runtime: $(RUN_STAMP) $(GLTF_VALIDATOR) $(BLENDER_STAMP)
+# The portal's <model-viewer> (npm, pinned in tools/model-viewer/package-lock.json), copied
+# into the broker's static files: the browser never fetches it from a CDN.
+PORTAL_VENDOR := broker/portal/static/vendor/model-viewer.min.js
 
-install: $(STAMP) $(GLTF_VALIDATOR) $(BLENDER_STAMP)
+$(PORTAL_VENDOR): tools/model-viewer/package-lock.json
+	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q nodejs npm; }
+	cd tools/model-viewer && npm ci --no-audit --no-fund --silent
+	mkdir -p $(dir $(PORTAL_VENDOR))
+	cp tools/model-viewer/node_modules/@google/model-viewer/dist/model-viewer.min.js $(PORTAL_VENDOR)
+
+install-runtime: $(RUN_STAMP) $(GLTF_VALIDATOR) $(BLENDER_STAMP) $(PORTAL_VENDOR)
+
+install: $(STAMP) $(GLTF_VALIDATOR) $(BLENDER_STAMP) $(PORTAL_VENDOR)
 
 # `make run PORT=9000`; without PORT, MESHFARM_PORT (else 8000).
 run: install-runtime

@@ -1,0 +1,1 @@
+"""The meshfarm client SDK: talks to a farm over its dx.gl v1 API and nothing else."""
