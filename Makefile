@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-runtime
 # Debian packages: the runtime's (Mesa EGL), and the test suite's (the reference GLSL compiler,
 # poppler's pdftotext / pdftoppm to read the health report's PDF, Chromium for the portal's
-# browser tests, kubectl for `kubectl kustomize` of the k8s overlays).
+# browser tests; kubectl for `kubectl kustomize` of the k8s overlays, Debian's only where the
+# machine has none: Google's kubectl package, where present, owns /usr/bin/kubectl).
 SYSDEPS := libegl1 libegl-mesa0 libgl1-mesa-dri libgles2
-DEV_SYSDEPS := glslang-tools poppler-utils chromium kubernetes-client
+DEV_SYSDEPS := glslang-tools poppler-utils chromium
 PORT ?=
 
 .PHONY: install sysdeps run test lint test-fast clean bench-fidelity bench-fidelity-env
@@ -31,6 +32,8 @@ sysdeps:
 
 dev-sysdeps:
 	$(call apt_install,$(DEV_SYSDEPS))
+	@command -v kubectl >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q kubernetes-client; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
