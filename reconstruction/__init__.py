@@ -6,6 +6,6 @@ assumes and cannot do).
 """
 
 from reconstruction.errors import ReconstructionFailed
-from reconstruction.silhouette import DEFAULT_HEIGHT_M, Carved, carve
+from reconstruction.silhouette import DEFAULT_HEIGHT_M, DEFAULT_MAX_TRIANGLES, Carved, carve
 
-__all__ = ["DEFAULT_HEIGHT_M", "Carved", "ReconstructionFailed", "carve"]
+__all__ = ["DEFAULT_HEIGHT_M", "DEFAULT_MAX_TRIANGLES", "Carved", "ReconstructionFailed", "carve"]

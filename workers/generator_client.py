@@ -5,7 +5,9 @@ One ``POST <url>`` per job, ``multipart/form-data`` with either a ``prompt`` tex
 or 1–4 files in ``images``, and ``face_limit`` when the caller set it; the server answers
 ``200`` with the model as a binary glTF (``model/gltf-binary``) in the body, or any other
 status with a reason in its body. The answer must start with the GLB magic and stay under
-the upload limit. No generative model ships with meshfarm: none can be installed here.
+the upload limit. No generative model ships with meshfarm (none can be installed here);
+``builtin:silhouette`` instead of a URL runs the classical one that does ship
+(:mod:`workers.builtin_generator`) in the worker, under the same function.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 from exchange.errors import AssetInvalid
+from workers import builtin_generator
 
 GLB_MAGIC = b"glTF"
 CHUNK = 1024 * 1024
@@ -25,6 +28,15 @@ MAX_BYTES = 500 * 1024 * 1024
 
 class GeneratorFailed(AssetInvalid):
     """The generator could not make the model (its reason, for the caller)."""
+
+
+def refusal(url: str, *, prompt: str | None, images: int) -> str | None:
+    """Why the generator at ``url`` cannot take this request, known before it runs — only a
+    built-in one can say (an HTTP server is asked), so the broker can refuse it before
+    any credit is taken."""
+    if builtin_generator.is_builtin(url):
+        return builtin_generator.refusal(url, prompt=prompt, images=images)
+    return None
 
 
 def _multipart(fields: dict[str, str], files: list[Path]) -> tuple[bytes, str]:
@@ -55,6 +67,13 @@ def generate_glb(
     timeout_s: float,
     max_bytes: int = MAX_BYTES,
 ) -> Path:
+    if builtin_generator.is_builtin(url):
+        try:
+            return builtin_generator.generate(
+                url, dest, prompt=prompt, images=images, face_limit=face_limit
+            )
+        except builtin_generator.BuiltinRefused as exc:
+            raise GeneratorFailed(str(exc)) from None
     fields = {"prompt": prompt} if prompt else {}
     if face_limit is not None:
         fields["face_limit"] = str(face_limit)
