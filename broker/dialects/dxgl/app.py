@@ -10,10 +10,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from broker.api.idempotency import Idempotency
 from broker.api.methods import support_head
 from broker.api.sub_app import sub_app
 from broker.context import AppContext
-from broker.dialects.dxgl.errors import ERRORS
+from broker.dialects.dxgl.errors import ERRORS, envelope
 from broker.dialects.dxgl.routes import (
     account,
     admin,
@@ -47,4 +48,7 @@ def create_dxgl_app(context: AppContext) -> FastAPI:
     for module in (health, account, models, renders, assets, overlays, quote, admin):
         app.include_router(module.router, prefix="/v1", responses=ERROR_RESPONSES)
     support_head(app)
+    # Every POST may carry an Idempotency-Key (docs/client.md): a retried upload, render or
+    # batch runs once and is charged once.
+    app.add_middleware(Idempotency, sessions=context.sessions, envelope=envelope)
     return app
