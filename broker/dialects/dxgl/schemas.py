@@ -162,6 +162,15 @@ class RenderOut(Timestamped):
     errorMessage: str | None
     hasWebVariant: bool
     is_system_preview: bool
+    progress: int | None = Field(
+        description="meshfarm extension: how far the render is, 0-100, by its phase "
+        "(pending 0, poster-processing 10, poster-done 20, video-processing 90, done 100); "
+        "null once it ended in error"
+    )
+    eta: float | None = Field(
+        description="meshfarm extension: estimated seconds until done, from the time the "
+        "render has run and its progress; null while pending or after an error, 0 when done"
+    )
     createdAt: datetime
     updatedAt: datetime
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from broker.db.models import Account, Model, Overlay, Render, as_utc
+from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
+
+from broker.db.models import Account, JobTransition, Model, Overlay, Render, as_utc, utcnow
 from broker.dialects.dxgl.render_orders import status_of
 from broker.dialects.dxgl.render_settings import echo
 from broker.dialects.dxgl.schemas import (
@@ -59,16 +62,61 @@ def updated_at(render: Render) -> datetime:
     return max(as_utc(render.updated_at), as_utc(render.job.updated_at))
 
 
+PROGRESS = {
+    "pending": 0,
+    "poster-processing": 10,
+    "poster-done": 20,
+    "video-processing": 90,
+    "done": 100,
+}
+"""A render's progress by status. Workers report phases, not frames: the frames are drawn
+between ``poster-done`` (the first one is out) and ``video-processing`` (the last one is)."""
+
+
+def _started_at(render: Render) -> datetime | None:
+    """When the job's current attempt was claimed (its latest queued → running move)."""
+    session = object_session(render)
+    if session is None:
+        return None
+    at = session.scalar(
+        select(func.max(JobTransition.at)).where(
+            JobTransition.job_id == render.job_id,
+            JobTransition.from_state == "queued",
+            JobTransition.to_state == "running",
+        )
+    )
+    return as_utc(at) if at is not None else None
+
+
+def progress_of(status: str, render: Render) -> tuple[int | None, float | None]:
+    """(progress %, seconds left): the time run so far scaled by what is left, a coarse
+    estimate that is exact only for a render whose phases take their share of the time."""
+    progress = PROGRESS.get(status)
+    if progress is None or progress == 0:
+        return progress, None
+    if progress == 100:
+        return progress, 0.0
+    started = _started_at(render)
+    if started is None:
+        return progress, None
+    elapsed = max(0.0, (utcnow() - started).total_seconds())
+    return progress, round(elapsed * (100 - progress) / progress, 1)
+
+
 def render_out(render: Render) -> RenderOut:
+    status = status_of(render.job)
+    progress, eta = progress_of(status, render)
     return RenderOut(
         id=render.id,
         modelId=render.model_id,
-        status=status_of(render.job),
+        status=status,
         renderSettings=echo(RENDER_SPECS.validate_python(render.job.spec)),
         fileSize=render.file_size,
         errorMessage=render.job.error_message,
         hasWebVariant=render.has_web_variant,
         is_system_preview=render.is_system_preview,
+        progress=progress,
+        eta=eta,
         createdAt=render.created_at,
         updatedAt=updated_at(render),
     )
