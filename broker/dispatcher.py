@@ -18,6 +18,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from broker import metrics
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import Job
@@ -27,13 +28,7 @@ from broker.jobs.kinds import InputMissing, Kinds
 from broker.jobs.machine import move
 from broker.jobs.reports import apply_report
 from broker.jobs.states import JobState
-from broker.metrics import (
-    ENCODE_SECONDS,
-    JOBS_FINISHED,
-    JOBS_LOST,
-    JOBS_STARTED,
-    RENDER_SECONDS,
-)
+from broker.metrics import JOBS_LOST, JOBS_STARTED
 from broker.services import convert_jobs, render_jobs, simready_jobs, view_jobs
 from broker.services.render_jobs import MAX_GROUP
 from workers.executor import Executor
@@ -68,6 +63,8 @@ class Dispatcher:
         self.leases: dict[str, queue.Lease] = {}
         self.subjects: dict[str, str] = {}
         """What the log calls each leased job ("render <id>")."""
+        self.runs: dict[str, metrics.Run] = {}
+        """How each leased job's end is counted on /metrics (its tier, when it started)."""
         self._last_renewal = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -81,8 +78,7 @@ class Dispatcher:
 
     # --- one round -------------------------------------------------------------------
     def run_once(self) -> None:
-        with transaction(self.ctx.sessions) as session:
-            queue.requeue_expired(session, self.owner, self._nouns)
+        self._requeue_expired()
         for job_id in self.executor.lost_jobs():
             self._expire(job_id)
         with transaction(self.ctx.sessions) as session:
@@ -114,6 +110,8 @@ class Dispatcher:
                 job = session.get(Job, assignment.job_id)
                 if job is not None:
                     self.subjects[job.id] = hooks.subject(session, job)
+                    tier = metrics.tier(job.kind, job.spec)
+                    self.runs[job.id] = metrics.Run(job.kind, tier, shared_by=len(runnable))
         if runnable:
             for assignment in runnable:
                 leased = next(x for x in (lease, *siblings) if x.job_id == assignment.job_id)
@@ -137,7 +135,8 @@ class Dispatcher:
         try:
             return self.kinds[lease.kind].assign(session, job, lease.attempt, lease.version)
         except InputMissing as exc:
-            move(session, job.id, JobState.FAILED, lease.guard, by=self.owner, message=str(exc))
+            if move(session, job.id, JobState.FAILED, lease.guard, by=self.owner, message=str(exc)):
+                metrics.failed(session, job.kind, "input_missing")
             return None
 
     def _record(self, event: JobEvent) -> None:
@@ -147,6 +146,8 @@ class Dispatcher:
         hooks = self.kinds[lease.kind]
         with transaction(self.ctx.sessions) as session:
             applied = apply_report(session, lease, event, hooks)
+            if applied and event.kind == "error":
+                metrics.failed(session, lease.kind, event.cause or "internal")
             stale: list[str] = []
             if applied and event.kind == "done":
                 job = session.get(Job, lease.job_id)
@@ -156,11 +157,9 @@ class Dispatcher:
         if event.kind in ("done", "error"):
             self.leases.pop(event.job_id, None)
             self.subjects.pop(event.job_id, None)
-            JOBS_FINISHED.labels(lease.kind, event.kind).inc()
-            if "render" in event.timings:
-                RENDER_SECONDS.labels(lease.kind).observe(event.timings["render"])
-            if "encode" in event.timings:
-                ENCODE_SECONDS.labels(lease.kind).observe(event.timings["encode"])
+            run = self.runs.pop(event.job_id, None)
+            if applied and run is not None:
+                run.ended(event)
             for prefix in stale:
                 self.ctx.store.delete_prefix(prefix)
         if not applied:
@@ -183,9 +182,19 @@ class Dispatcher:
             return
         log.warning("the worker of %s (job %s) died; retrying it", subject, job_id)
         JOBS_LOST.inc()
+        self.runs.pop(job_id, None)
         with transaction(self.ctx.sessions) as session:
             queue.expire(session, lease)
-            queue.requeue_expired(session, self.owner, self._nouns)
+        self._requeue_expired()
+
+    def _requeue_expired(self) -> None:
+        """Expired leases go back to the queue; a job out of attempts fails, abandoned."""
+        with transaction(self.ctx.sessions) as session:
+            _, failed = queue.requeue_expired(session, self.owner, self._nouns)
+            for job_id in failed:
+                job = session.get(Job, job_id)
+                if job is not None:
+                    metrics.failed(session, job.kind, "abandoned")
 
     def _renew(self, lease_seconds: int) -> None:
         self._last_renewal = time.monotonic()
@@ -193,6 +202,7 @@ class Dispatcher:
             for job_id, lease in list(self.leases.items()):
                 if not queue.renew(session, lease, lease_seconds):
                     self.leases.pop(job_id, None)
+                    self.runs.pop(job_id, None)
 
     # --- thread ----------------------------------------------------------------------
     def start(self) -> None:

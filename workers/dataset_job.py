@@ -24,6 +24,7 @@ def run_dataset(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
     run.progress("poster-processing")
     started = time.monotonic()
     out = workdir / "dataset.zip"
-    build_dataset_zip(model, out, dataset_views(spec), limits=AssetLimits.from_settings(settings))
+    views = dataset_views(spec)
+    build_dataset_zip(model, out, views, limits=AssetLimits.from_settings(settings))
     run.timings["render"] = time.monotonic() - started
-    run.done({"dataset": run.upload(out, "application/zip")}, "dataset")
+    run.done({"dataset": run.upload(out, "application/zip")}, "dataset", frames=views.views)

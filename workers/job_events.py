@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from encoders import EncodeError
-from exchange.errors import AssetInvalid
-from renderer import SceneError
+from exchange.errors import AssetInvalid, AssetTooLarge, AssetUnsupported
+from renderer import InvalidSettings, ModelTooLarge, RenderTimeout, SceneError, UnsupportedModel
 from workers.job_inputs import InputMissing
-from workers.jobs import Asset, Assignment, EventKind, JobEvent, Phase
+from workers.jobs import Asset, Assignment, EventKind, FailureCause, JobEvent, Phase
 from workers.storage import ObjectStore
 
 log = logging.getLogger("meshfarm.workers")
@@ -27,6 +27,25 @@ Emit = Callable[[JobEvent], None]
 
 USER_ERRORS: tuple[type[Exception], ...] = (SceneError, EncodeError, InputMissing, AssetInvalid)
 """Failures caused by the model, its settings or its inputs: the message is for the user."""
+
+
+CAUSES: tuple[tuple[type[Exception], FailureCause], ...] = (
+    (UnsupportedModel, "unsupported_model"),
+    (AssetUnsupported, "unsupported_model"),
+    (ModelTooLarge, "too_large"),
+    (AssetTooLarge, "too_large"),
+    (InvalidSettings, "invalid_settings"),
+    (RenderTimeout, "timeout"),
+    (SceneError, "invalid_model"),
+    (AssetInvalid, "invalid_model"),
+    (EncodeError, "encode_failed"),
+    (InputMissing, "input_missing"),
+)
+"""A failure's cause by exception class, the most specific first (anything else: internal)."""
+
+
+def cause_of(exc: BaseException) -> FailureCause:
+    return next((cause for kind, cause in CAUSES if isinstance(exc, kind)), "internal")
 
 
 DOING = {"convert": "converting", "simready": "building", "simulate": "simulating"}
@@ -75,8 +94,9 @@ class JobRun:
 
     def fail(self, exc: BaseException) -> None:
         if isinstance(exc, USER_ERRORS):
-            self.event("error", message=str(exc))
+            self.event("error", message=str(exc), cause=cause_of(exc))
         else:
             log.error("job %s failed", self.assignment.job_id, exc_info=exc)
             doing = DOING.get(self.assignment.spec.kind, "rendering")
-            self.event("error", message=f"Internal error while {doing} ({type(exc).__name__})")
+            message = f"Internal error while {doing} ({type(exc).__name__})"
+            self.event("error", message=message, cause="internal")

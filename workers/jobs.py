@@ -32,6 +32,21 @@ SimReadyPhase = Literal[
 ]
 """A simulation-ready job's stages, in order (a simulation's are its last two)."""
 Phase = RenderPhase | SimReadyPhase
+FailureCause = Literal[
+    "invalid_model",
+    "unsupported_model",
+    "too_large",
+    "invalid_settings",
+    "timeout",
+    "encode_failed",
+    "input_missing",
+    "internal",
+    "abandoned",
+]
+"""Why a job failed, in a word the broker can count (/metrics labels stay bounded; the
+message is for the user). Workers name the first eight from the exception; the broker adds
+``abandoned`` (interrupted on every attempt), and ``input_missing`` when an input is gone at
+assignment."""
 
 
 class Asset(BaseModel):
@@ -77,6 +92,10 @@ class JobEvent(BaseModel):
     file_size: int | None = None
     has_web_variant: bool = False
     message: str | None = None
+    cause: FailureCause | None = None
+    """An ``error`` event's cause."""
+    frames: int | None = None
+    """A ``done`` event's frames: a render's video frames, a dataset's views (for /metrics)."""
     timings: dict[str, float] = Field(default_factory=dict)
     result: dict[str, Any] | None = None
     """A kind's small JSON result, recorded by the broker with the outputs (a conversion's

@@ -158,7 +158,7 @@ def _publish(run: JobRun, files: Files) -> None:
         for name, f in files.items()
         if name in ("video", "web", "thumb")
     }
-    run.done(assets, "video", has_web_variant="web" in assets)
+    run.done(assets, "video", has_web_variant="web" in assets, frames=files["video"].frames)
 
 
 def _render_one(

@@ -9,13 +9,13 @@ charge or refund of a job, from a retry or a race, fails to insert and changes n
 
 from __future__ import annotations
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from broker.db.models import Account, CreditEntry, Job
 from broker.errors import NoCredits
-from broker.metrics import CREDITS_CHARGED
+from broker.metrics import CREDITS_CHARGED, CREDITS_REFUNDED, count_on_commit
 
 
 def grant(session: Session, account_id: str, amount: int, kind: str, note: str = "") -> None:
@@ -39,7 +39,9 @@ def reserve(session: Session, account_id: str, jobs: list[Job]) -> int:
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise NoCredits(f"This needs {total} credits; your balance is lower")
-    session.info["credits_charged"] = session.info.get("credits_charged", 0) + total
+    for job in jobs:
+        if job.credits > 0:
+            count_on_commit(session, CREDITS_CHARGED, (job.kind,), job.credits)
     session.add_all(
         CreditEntry(account_id=account_id, delta=-job.credits, kind="reserve", job_id=job.id)
         for job in jobs
@@ -59,6 +61,7 @@ def _settle(session: Session, job: Job, kind: str, delta: int) -> bool:
     except IntegrityError:
         return False
     if delta:
+        count_on_commit(session, CREDITS_REFUNDED, (job.kind,), delta)
         session.execute(
             update(Account)
             .where(Account.id == job.account_id)
@@ -84,16 +87,3 @@ def ledger_balance(session: Session, account_id: str) -> int:
         )
     )
     return int(total or 0)
-
-
-@event.listens_for(Session, "after_commit")
-def _count_committed_charges(session: Session) -> None:
-    """Count charges for /metrics only once they are committed (a rollback charged nothing)."""
-    charged = session.info.pop("credits_charged", 0)
-    if charged:
-        CREDITS_CHARGED.inc(charged)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back_charges(session: Session) -> None:
-    session.info.pop("credits_charged", None)

@@ -27,12 +27,13 @@ def test_metrics_report_queue_depth_and_credits(client, user, upload, make_user)
     admin = make_user(admin=True)
     upload(user, ASSETS / "Duck.glb", '{"quality": "standard"}')
     before = _value(
-        client.get("/metrics", headers=admin.headers).text, "meshfarm_credits_charged_total"
+        client.get("/metrics", headers=admin.headers).text,
+        'meshfarm_credits_charged_total{kind="render"}',
     )
     upload(user, ASSETS / "BoxTextured.glb", '{"quality": "4k"}')
     text = client.get("/metrics", headers=admin.headers).text
     assert 'meshfarm_jobs{kind="render",state="queued"} 4.0' in text
-    assert _value(text, "meshfarm_credits_charged_total") == before + 16
+    assert _value(text, 'meshfarm_credits_charged_total{kind="render"}') == before + 16
 
 
 def _value(text: str, name: str) -> float:
