@@ -63,10 +63,6 @@ class Silhouette:
     def centre_y(self) -> float:
         return (self.top + self.bottom) / 2.0
 
-    @property
-    def aspect(self) -> float:
-        return self.mask.shape[1] / self.mask.shape[0]
-
 
 def segment(path: Path) -> Silhouette:
     rgb, alpha = _load(path)

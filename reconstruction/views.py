@@ -2,10 +2,19 @@
 
 glTF's frame: +Y up, the object's front faces +Z, its own right is −X. Every camera stands
 at the object's height and looks at its centre: front from +Z, right from −X (it sees the
-object's right side), back from −Z, left from +X — the camera turning 90° at a time
-around the vertical axis. At elevation 0 an orthographic view of that kind sees a plane
-spanned by +Y and one horizontal axis, so each view is "which grid axis runs to the
-image's right, in which sense, and from which side the camera looks".
+object's own right side), back from −Z, left from +X — the camera turning 90° at a time
+around the vertical axis. These are the cameras of meshfarm's views job
+(:mod:`workers.views_job`, Thrixel's reference images), so its pictures carve as they
+are. "Right" is the object's right, as one says of a car's right side — the photographer,
+having taken the front, walks to their own left to take it. The other reading (the
+photographer's right, as a drafting table's "right side view") walks the other way round;
+the silhouettes cannot tell the two apart — the carved shape is the object mirrored front
+to back, every outline still matching — only the colours land on the wrong sides, so the
+order is documented rather than guessed.
+
+At elevation 0 an orthographic view of that kind sees a plane spanned by +Y and one
+horizontal axis, so each view is "which grid axis runs to the image's right, in which
+sense, and from which side the camera looks".
 """
 
 from __future__ import annotations
@@ -44,3 +53,6 @@ LEFT = View("left", across=2, across_sign=-1.0, depth=0, toward_camera=(1.0, 0.0
 
 ORDER = (FRONT, RIGHT, BACK, LEFT)
 """Images 1..4 in the order the SDK documents; 2 images are front + right, 3 add back."""
+
+OPPOSITE = {"front": "back", "back": "front", "right": "left", "left": "right"}
+"""The view whose camera stands across the object: it sees the same outline, mirrored."""

@@ -88,11 +88,15 @@ def test_an_object_cut_by_the_frame(tmp_path: Path) -> None:
         carve(views, tmp_path / "x.glb")
 
 
-def test_pictures_of_different_aspect_ratios(tmp_path: Path) -> None:
+def test_pictures_of_different_framing_and_aspect(tmp_path: Path) -> None:
+    """A landscape picture, and one zoomed in and off-centre: each silhouette is scaled by
+    its own height and centred on its own extent, so the prism comes out the same."""
     views = cylinder_views(tmp_path)
-    picture(views[3], [(88, 32, 167, 151)], size=(320, 256))
-    with pytest.raises(ReconstructionFailed, match="share one aspect ratio"):
-        carve(views, tmp_path / "x.glb")
+    picture(views[1], [(40, 32, 119, 151)], size=(400, 256))
+    picture(views[3], [(20, 10, 179, 247)], size=(256, 256))
+    mesh = welded(carve(views, tmp_path / "cylinder.glb", resolution=48).path)
+    width, height = 0.3 * 80 / 120, 0.3
+    assert mesh.bounds[1] - mesh.bounds[0] == pytest.approx([width, height, width], rel=0.03)
 
 
 def test_views_of_different_objects(tmp_path: Path) -> None:
@@ -102,3 +106,32 @@ def test_views_of_different_objects(tmp_path: Path) -> None:
     right = picture(tmp_path / "r.png", [(88, 32, 167, 151)])
     with pytest.raises(ReconstructionFailed, match=r"does not match right \(0\.\d\d\)"):
         carve([front, right], tmp_path / "x.glb", resolution=32)
+
+
+def framed_square(path: Path, hole: bool) -> Path:
+    """A square, 136 px a side, with (``hole``) a 56 px square of the backdrop's white in
+    its middle."""
+    picture(path, [(60, 60, 195, 195)])
+    if hole:
+        image = Image.open(path)
+        ImageDraw.Draw(image).rectangle((100, 100, 155, 155), fill=WHITE)
+        image.save(path)
+    return path
+
+
+def test_a_hole_only_one_picture_shows_is_paint(tmp_path: Path) -> None:
+    """White lettering on a white backdrop: the front sees a hole the back does not, so
+    it is filled — the cube stays whole instead of being bored through."""
+    views = [framed_square(tmp_path / f"{n}.png", hole=n == "f") for n in ("f", "r", "b", "l")]
+    mesh = welded(carve(views, tmp_path / "cube.glb", resolution=48).path)
+    assert mesh.volume == pytest.approx(0.3**3, rel=0.05)
+
+
+def test_a_hole_both_opposite_pictures_show_goes_through(tmp_path: Path) -> None:
+    """A square tube seen along its axis from front and back: the opening is real."""
+    views = [framed_square(tmp_path / f"{n}.png", hole=n in "fb") for n in ("f", "r", "b", "l")]
+    mesh = welded(carve(views, tmp_path / "tube.glb", resolution=48).path)
+    side, opening = 0.3, 0.3 * 56 / 136
+    assert mesh.volume == pytest.approx(side**3 - opening**2 * side, rel=0.08)
+    # A ray along the axis through the middle passes clean through.
+    assert not mesh.ray.intersects_any([[0.0, 0.15, 1.0]], [[0.0, 0.0, -1.0]])[0]
