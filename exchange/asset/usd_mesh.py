@@ -7,9 +7,8 @@ any ``texCoord2f``) may be constant, uniform, vertex or faceVarying: every trian
 gets its values and corners that agree on point, normal and UV share one vertex. UVs are
 flipped to glTF's v-down. Faces in a ``materialBind`` GeomSubset with a material of its
 own become a primitive of their own; the rest keep the mesh's binding. The caller gives
-``material_of`` (a prim → a material index or None). A skinned mesh is read in its rest
-pose: its points as authored, in the skeleton's bind space when ``skel:geomBindTransform``
-says where that is.
+``material_of`` (a prim → a material index or None). A skinned mesh is read in its
+skeleton's rest pose, where OpenUSD draws it (:mod:`exchange.asset.usd_skin`).
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from exchange.asset.model import Primitive
+from exchange.asset.usd_skin import rest_pose
 from exchange.errors import AssetInvalid, AssetTooLarge
 
 MaterialOf = Callable[[Any], "int | None"]
@@ -46,7 +46,7 @@ def mesh_primitives(
         raise AssetInvalid(f"the mesh {name!r} has face counts that do not match its indices")
     if len(indices) and (indices.min() < 0 or indices.max() >= len(points)):
         raise AssetInvalid(f"the mesh {name!r} has faces that point past its points")
-    points = _bind_space(prim, points, time)
+    points, normal_matrices = rest_pose(prim, points, time)
     corners, faces = _fan(counts, _holes(mesh, time, len(counts)))
     if mesh.GetOrientationAttr().Get(time) == UsdGeom.Tokens.leftHanded:
         corners = corners[:, ::-1]
@@ -54,7 +54,9 @@ def mesh_primitives(
     uvs = _corner_values(prim, _uv_name(prim), mesh, indices, counts, time)
     out = []
     for material, tris in _groups(prim, mesh, faces, material_of):
-        out.append(_primitive(points, indices, corners[tris], normals, uvs, material))
+        out.append(
+            _primitive(points, indices, corners[tris], normals, uvs, material, normal_matrices)
+        )
     return out
 
 
@@ -68,19 +70,6 @@ def triangle_count(prim: Any, time: Any) -> int:
 
 def _array(value: Any, dtype: Any) -> np.ndarray | None:
     return None if value is None else np.asarray(value, dtype=dtype)
-
-
-def _bind_space(prim: Any, points: np.ndarray, time: Any) -> np.ndarray:
-    from pxr import UsdGeom
-
-    primvar = UsdGeom.PrimvarsAPI(prim).GetPrimvar("skel:geomBindTransform")
-    value = primvar.Get(time) if primvar else None
-    if value is None:
-        return points
-    matrix = np.array(value, dtype=np.float64).T  # Gf matrices are row-vector
-    if np.allclose(matrix, np.eye(4)):
-        return points
-    return points @ matrix[:3, :3].T + matrix[:3, 3]
 
 
 def _holes(mesh: Any, time: Any, faces: int) -> np.ndarray:
@@ -200,8 +189,10 @@ def _primitive(
     normals: Corners | None,
     uvs: Corners | None,
     material: int | None,
+    normal_matrices: np.ndarray | None,
 ) -> Primitive:
-    """One vertex per distinct (point, normal, uv) among the triangles' corners."""
+    """One vertex per distinct (point, normal, uv) among the triangles' corners; a skinned
+    vertex's normal turned by its point's ``normal_matrices`` (points × 3 × 3)."""
     used = tris.reshape(-1)
     key = indices[used]
     sources = [key]
@@ -217,6 +208,8 @@ def _primitive(
     rest = iter(sources[1:])
     if normals is not None:
         n = normals[0][next(rest)[first], :3]
+        if normal_matrices is not None:
+            n = np.einsum("vij,vj->vi", normal_matrices[sources[0][first]], n.astype(np.float64))
         length = np.linalg.norm(n, axis=1, keepdims=True)
         prim.normals = (n / np.where(length > 0, length, 1)).astype(np.float32)
     if uvs is not None:
