@@ -31,6 +31,7 @@ from broker.dialects.rigyd import app as rigyd_app
 from broker.dialects.rigyd import errors as rigyd_errors
 from broker.dialects.thrixel import app as thrixel_app
 from broker.dialects.thrixel import errors as thrixel_errors
+from broker.portal import install as install_portal
 from workers.config import Settings
 
 # The dialects under a prefix of their own: (prefix, sub-app factory, error vocabulary).
@@ -79,6 +80,7 @@ def create_app(ctx: AppContext | None = None, settings: Settings | None = None) 
     )
     support_head(app)
     app.include_router(admin.metrics_router)
+    install_portal(app)  # the web portal at /: broker/portal/
     for prefix, create, _ in PREFIXED:
         sub = create(context)
         sub.state = app.state
