@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from meshfarm_client.cli import app as client_app
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +24,7 @@ admin = typer.Typer(help="Accounts, credits and API tokens.")
 app.add_typer(admin, name="admin")
 worker = typer.Typer(help="The worker fleet.")
 app.add_typer(worker, name="worker")
+app.add_typer(client_app, name="client")  # the SDK's command line: docs/client.md
 err = Console(stderr=True)
 
 
