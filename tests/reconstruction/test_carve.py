@@ -124,8 +124,7 @@ def truth_and_hull_iou(model: Path, carved: Path, samples: int = 48) -> tuple[fl
 def test_meshfarm_views_carve_the_model(model: str, least_iou: float, tmp_path: Path) -> None:
     """The views meshfarm's views job draws (front, right, back, left on white, a 15° lens)
     carve the model itself: the box whole (its white stripe is paint, not a tunnel), the
-    duck as its visual hull — holding nearly all of it, fatter where no outline shows
-    (under the beak, between the tail and the back)."""
+    duck as its visual hull — holding nearly all of it, fatter where no outline shows."""
     files = meshfarm_views(load_scene(ASSETS / model), tmp_path / "views")
     pictures = [files[name] for name in ("front", "right", "back", "left")]
     carved = carve(pictures, tmp_path / "carved.glb")
