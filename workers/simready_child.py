@@ -1,7 +1,10 @@
-"""One simulation-ready build (:func:`physics.build.build_simready`) in a bounded child
-(:mod:`workers.bounded_child`): CoACD and MuJoCo's compiler are native code that a hostile
-mesh could drive into any amount of memory or time, and the job must fail, not the worker.
-Each stage is reported to the parent as it starts."""
+"""A simulation-ready build in bounded children (:mod:`workers.bounded_child`): the
+preprocessing of a non-GLB upload (:func:`preprocess_bounded`: read any format, a USD ZIP
+included, repaired, written as the clean intermediate GLB) and the SimReady pipeline
+(:func:`build_bounded`, :func:`physics.build.build_simready`). Readers, CoACD and MuJoCo's
+compiler are native code that a hostile file could drive into any amount of memory or
+time, and the job must fail, not the worker. Each stage is reported to the parent as it
+starts."""
 
 from __future__ import annotations
 
@@ -20,10 +23,37 @@ class BuiltFiles:
     usd_dir: Path
     mjcf_dir: Path
     thumbnail: Path
-    intermediate_glb: Path | None
     report: dict[str, Any]
     input_stats: dict[str, Any]
     timings: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Preprocessed:
+    glb: Path
+    fixes: list[str]
+    """The repairs the upload needed (the pipeline's report lists them)."""
+
+
+def _bounds(settings: Settings) -> dict[str, Any]:
+    return {
+        "memory_bytes": settings.simready_memory_bytes,
+        "timeout_s": settings.simready_timeout_seconds,
+        "doing": "making the model simulation-ready",
+    }
+
+
+def preprocess_bounded(source: Path, workdir: Path, settings: Settings) -> Preprocessed:
+    """The upload converted to a clean GLB: Rigyd's preprocessing."""
+    job = {
+        "mode": "preprocess",
+        "source": str(source),
+        "out": str(workdir / "preprocess"),
+        "limits": asdict(AssetLimits.from_settings(settings)),
+        "blender_python": str(settings.blender_python) if settings.blender_python else None,
+    }
+    r = run_bounded("workers.simready_child", job, **_bounds(settings))
+    return Preprocessed(glb=Path(r["glb"]), fixes=r["fixes"])
 
 
 def build_bounded(
@@ -35,11 +65,13 @@ def build_bounded(
     source_format: str,
     on_stage: Stage,
 ) -> BuiltFiles:
+    """The SimReady pipeline on a GLB: the upload itself, a generated model or the
+    intermediate GLB of a preprocessed upload (``source_format`` names the upload's)."""
     job = {
         "source": str(source),
         "out": str(workdir / "out"),
         "spec": spec.model_dump(),
-        "is_glb": source_format == "glb",
+        "is_glb": True,  # a non-GLB upload was preprocessed to one first
         "source_name": f"{spec.name}.{source_format}",
         "limits": asdict(AssetLimits.from_settings(settings)),
         "blender_python": str(settings.blender_python) if settings.blender_python else None,
@@ -51,26 +83,39 @@ def build_bounded(
             "key": settings.material_llm_key,
         },
     }
-    r = run_bounded(
-        "workers.simready_child",
-        job,
-        memory_bytes=settings.simready_memory_bytes,
-        timeout_s=settings.simready_timeout_seconds,
-        doing="making the model simulation-ready",
-        on_stage=on_stage,
-    )
+    r = run_bounded("workers.simready_child", job, on_stage=on_stage, **_bounds(settings))
     return BuiltFiles(
         usd_dir=Path(r["usd_dir"]),
         mjcf_dir=Path(r["mjcf_dir"]),
         thumbnail=Path(r["thumbnail"]),
-        intermediate_glb=Path(r["intermediate_glb"]) if r["intermediate_glb"] else None,
         report=r["report"],
         input_stats=r["input_stats"],
         timings=r["timings"],
     )
 
 
+def _preprocess(job: dict[str, Any]) -> dict[str, Any]:
+    from exchange.asset import read_asset, write_asset
+    from health.report import repair
+    from workers.usd_zip import holds_usd, read_usd_zip
+
+    source, out = Path(job["source"]), Path(job["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    limits = AssetLimits(**job["limits"])
+    if source.suffix.lower() == ".zip" and holds_usd(source):
+        read = read_usd_zip(source, out / "unpacked", limits)
+    else:
+        blender = Path(job["blender_python"]) if job["blender_python"] else None
+        read = read_asset(source, limits, blender_python=blender)
+    asset, fixes = repair(read)
+    glb = out / "intermediate.glb"
+    write_asset(asset, glb, "glb")
+    return {"glb": str(glb), "fixes": fixes}
+
+
 def _build(job: dict[str, Any], stage: Stage) -> dict[str, Any]:
+    if job.get("mode") == "preprocess":
+        return _preprocess(job)
     from physics.build import BuildOptions, build_simready
     from workers.material_providers import material_provider
 
@@ -99,7 +144,6 @@ def _build(job: dict[str, Any], stage: Stage) -> dict[str, Any]:
         "usd_dir": str(built.usd_dir),
         "mjcf_dir": str(built.mjcf_dir),
         "thumbnail": str(built.thumbnail),
-        "intermediate_glb": str(built.intermediate_glb) if built.intermediate_glb else None,
         "report": built.report,
         "input_stats": built.input_stats,
         "timings": built.timings,

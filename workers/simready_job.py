@@ -21,7 +21,7 @@ from workers.generator_client import GeneratorFailed, generate_glb
 from workers.job_events import JobRun
 from workers.job_inputs import InputMissing
 from workers.jobs import Asset
-from workers.simready_child import build_bounded
+from workers.simready_child import build_bounded, preprocess_bounded
 from workers.specs import SimReadySpec
 
 CONTENT_TYPES = {
@@ -43,10 +43,15 @@ def content_type(path: Path) -> str:
 
 
 def run_simready(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
+    """A non-GLB upload is preprocessed first (:func:`_preprocess`): its ``preprocess``
+    report, carrying the intermediate GLB, hands the job to the SimReady pipeline, which
+    then runs on that GLB as on an uploaded one."""
     (run,) = runs  # never batched
     spec = run.assignment.spec
     assert isinstance(spec, SimReadySpec), spec.kind
     started = time.monotonic()
+    preprocessed: dict[str, Asset] = {}
+    fixes: list[str] = []
     if spec.generated:
         path, source_format = _generated(run, spec, workdir, settings), "glb"
         run.timings["generate"] = time.monotonic() - started
@@ -57,17 +62,19 @@ def run_simready(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
         path = run.store.download(source.key, workdir / f"source.{source.format}")
         source_format = source.format
         run.timings["download"] = time.monotonic() - started
+        if source_format != "glb":
+            path, preprocessed, fixes = _preprocess(run, path, workdir, settings)
+
+    def stage(name: str) -> None:
+        if not (preprocessed and name == "preprocess"):  # reported once, when it ended
+            run.progress(name)  # type: ignore[arg-type]
+
     built = build_bounded(
-        path,
-        workdir,
-        spec,
-        settings,
-        source_format=source_format,
-        on_stage=lambda name: run.progress(name),  # type: ignore[arg-type]
+        path, workdir, spec, settings, source_format=source_format, on_stage=stage
     )
     run.timings.update(built.timings)
     run.progress("export")
-    assets: dict[str, Asset] = {}
+    assets: dict[str, Asset] = dict(preprocessed)
     usd = built.usd_dir / f"{spec.name}.usd"
     assets["model"] = run.upload(usd, content_type(usd), name=f"usd/{usd.name}")
     for folder, prefix in ((built.usd_dir, "usd"), (built.mjcf_dir, "mjcf")):
@@ -78,13 +85,29 @@ def run_simready(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
     _zip_folder(built.mjcf_dir, package)
     assets["mjcf_package"] = run.upload(package, "application/zip")
     assets["thumbnail"] = run.upload(built.thumbnail, "image/png", name="thumbnail.png")
-    if built.intermediate_glb is not None:
-        assets["intermediate_glb"] = run.upload(built.intermediate_glb, "model/gltf-binary")
-    report = workdir / "report.json"
-    report.write_text(json.dumps(built.report, indent=2))
-    assets["report"] = run.upload(report, "application/json")
-    result = {"report": built.report, "input_stats": built.input_stats}
-    run.done(assets, "model", result=result)
+    report = {**built.report, "fixes": _merged(fixes, built.report.get("fixes", []))}
+    stats = {**built.input_stats, "repairs": _merged(fixes, built.input_stats.get("repairs", []))}
+    report_file = workdir / "report.json"
+    report_file.write_text(json.dumps(report, indent=2))
+    assets["report"] = run.upload(report_file, "application/json")
+    run.done(assets, "model", result={"report": report, "input_stats": stats})
+
+
+def _preprocess(
+    run: JobRun, source: Path, workdir: Path, settings: Settings
+) -> tuple[Path, dict[str, Asset], list[str]]:
+    """The upload converted to a clean GLB and stored; reported as the ``preprocess``
+    phase, after which the job is queued for the pipeline (the broker's kind hook)."""
+    started = time.monotonic()
+    done = preprocess_bounded(source, workdir, settings)
+    stored = {"intermediate_glb": run.upload(done.glb, "model/gltf-binary")}
+    run.timings["preprocess"] = time.monotonic() - started
+    run.progress("preprocess", stored)
+    return done.glb, stored, done.fixes
+
+
+def _merged(first: list[str], then: list[str]) -> list[str]:
+    return first + [f for f in then if f not in first]
 
 
 def _generated(run: JobRun, spec: SimReadySpec, workdir: Path, settings: Settings) -> Path:

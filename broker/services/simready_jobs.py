@@ -4,8 +4,12 @@ A build reads its stored upload and writes under ``simready/<id>/attempt-<n>``; 
 ``done`` event brings the USD and its textures, the MJCF package (file by file and as one
 ZIP), the thumbnail, the report and, for a non-GLB upload, the intermediate GLB, with the
 report and the input's statistics as the event's result. A simulation reads its parent's
-MJCF package and brings a video, a GIF and a log, its verdict as the result. The phases
-are recorded as they pass, so a client sees when preprocessing began and ended.
+MJCF package and brings a video, a GIF and a log, its verdict as the result.
+
+A non-GLB upload is preprocessed first, by the runner that claimed it: preprocessing
+begins with the claim (each attempt starts it afresh) and ends with the worker's
+``preprocess`` report, which carries the intermediate GLB; the SimReady pipeline's own
+stages follow (``physics`` …), and the pipeline's start is the job's ``started_at``.
 """
 
 from __future__ import annotations
@@ -47,9 +51,21 @@ def _assignment(
     )
 
 
+def _claimed(row: SimReadyAsset) -> None:
+    """What the runner that claimed the job starts with: the preprocessing of a non-GLB
+    upload (afresh on each attempt), else the pipeline (or the simulation) itself."""
+    if row.job_type == "glb_to_simready" and row.source_format not in (None, "glb"):
+        row.preprocess_started_at, row.preprocess_completed_at = now(), None
+        row.started_at = None
+        row.assets = {}
+    else:
+        row.started_at = row.started_at or now()
+
+
 def assign_build(session: Session, job: Job, attempt: int, version: int) -> Assignment:
     row = asset_of(session, job)
     if row.job_type != "glb_to_simready":  # generated: the generator gets the images
+        _claimed(row)
         images = (row.input_meta or {}).get("images", [])
         inputs: dict[str, StoredInput | None] = {
             f"image-{n}": StoredInput(key=image["key"], format=image["format"])
@@ -58,6 +74,7 @@ def assign_build(session: Session, job: Job, attempt: int, version: int) -> Assi
         return _assignment(session, job, attempt, version, inputs)
     if row.source_key is None or row.source_format is None:
         raise InputMissing("The simulation-ready asset has no input")
+    _claimed(row)
     source = StoredInput(key=row.source_key, format=row.source_format)
     return _assignment(session, job, attempt, version, {"source": source})
 
@@ -69,17 +86,18 @@ def assign_simulation(session: Session, job: Job, attempt: int, version: int) ->
     if package is None:
         raise InputMissing("The simulation-ready asset's MJCF package no longer exists")
     stored = StoredInput(key=package["key"], format="zip")
+    _claimed(row)
     return _assignment(session, job, attempt, version, {"package": stored})
 
 
 def on_progress(session: Session, job: Job, event: JobEvent) -> None:
     row = asset_of(session, job)
     at = now()
-    row.started_at = row.started_at or at
-    if event.phase == "preprocess":
-        row.preprocess_started_at = row.preprocess_started_at or at
-    elif row.preprocess_started_at is not None and row.preprocess_completed_at is None:
+    if event.phase == "preprocess" and row.preprocess_started_at is not None:
         row.preprocess_completed_at = at
+        row.assets = {name: asset.model_dump() for name, asset in event.assets.items()}
+    else:
+        row.started_at = row.started_at or at
 
 
 def on_success(session: Session, job: Job, event: JobEvent) -> None:
@@ -92,8 +110,6 @@ def on_success(session: Session, job: Job, event: JobEvent) -> None:
     else:
         row.report = result.get("report")
         row.input_stats = result.get("input_stats")
-    if row.preprocess_started_at is not None and row.preprocess_completed_at is None:
-        row.preprocess_completed_at = at
     row.started_at = row.started_at or at
     row.completed_at = at
 

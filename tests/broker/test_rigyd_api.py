@@ -12,7 +12,21 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from test_rigyd_support import BASE, auth, balance, fail, finish, grant, new_key, progress, start
+from test_rigyd_support import (
+    BASE,
+    MAIN_LAYER,
+    auth,
+    balance,
+    claim,
+    fail,
+    finish,
+    grant,
+    new_key,
+    progress,
+    start,
+    store_output,
+    usd_zip,
+)
 
 from broker.db.engine import transaction
 from broker.db.models import CreditEntry, SimReadyAsset
@@ -138,22 +152,44 @@ def test_output_urls_are_signed_links_that_need_no_key(client, ctx, key, tmp_pat
     assert client.get(other).status_code == 403  # a link opens the one file it names
 
 
-def test_a_non_glb_upload_is_preprocessing_then_running(client, ctx, key):
+def test_a_non_glb_upload_is_preprocessing_then_queued_then_running(client, ctx, key, tmp_path):
     data = _create(client, key, name="tet.obj", data=OBJ).json()["data"]
     assert data["status"] == "preprocessing"
     job_id = data["id"]
-    pre = _get(client, key, job_id)["preprocess"]
-    assert pre["status"] == "pending" and pre["steps"]
-    lease, kind = start(ctx, job_id, "preprocess")
     now = _get(client, key, job_id)
-    assert now["status"] == "preprocessing" and now["preprocess"]["status"] == "running"
-    progress(ctx, lease, kind, "collision_decompose")
+    assert now["preprocess"]["status"] == "pending" and now["preprocess"]["steps"]
+    lease, assignment, kind = claim(ctx, job_id)  # a runner converts it to a clean GLB
     now = _get(client, key, job_id)
-    assert now["status"] == "running" and now["stage"] == "collision_decompose"
-    assert now["progress"] == 30
+    assert now["status"] == "preprocessing" and now["stage"] == "preprocess"
+    pre = now["preprocess"]
+    assert pre["status"] == "running" and STAMP.match(pre["started_at"])
+    assert pre["completed_at"] is None and pre["intermediate_glb"] is None
+    assert now["timing"]["queued_at"] is None and now["timing"]["started_at"] is None
+    glb = store_output(ctx, assignment, "intermediate.glb", DUCK, tmp_path)
+    progress(ctx, lease, kind, "preprocess", {"intermediate_glb": glb})
+    now = _get(client, key, job_id)  # converted: handed to the SimReady pipeline
+    assert now["status"] == "queued"
     pre = now["preprocess"]
     assert pre["status"] == "completed" and STAMP.match(pre["completed_at"])
     assert pre["telemetry"]["duration_ms"] >= 0
+    assert pre["intermediate_glb"]["name"] == "intermediate.glb"
+    assert now["timing"]["queued_at"] == pre["completed_at"]
+    assert now["timing"]["started_at"] is None
+    assert client.get(pre["intermediate_glb"]["url"]).content == DUCK
+    progress(ctx, lease, kind, "collision_decompose")
+    now = _get(client, key, job_id)
+    assert now["status"] == "running" and now["stage"] == "collision_decompose"
+    assert now["progress"] == 30 and STAMP.match(now["timing"]["started_at"])
+    assert now["preprocess"]["intermediate_glb"]["name"] == "intermediate.glb"
+
+
+def test_a_glb_is_queued_then_running_and_skips_preprocessing(client, ctx, key):
+    data = _create(client, key).json()["data"]
+    assert data["status"] == "queued"
+    start(ctx, data["id"], "preprocess")
+    now = _get(client, key, data["id"])
+    assert now["status"] == "running" and now["preprocess"]["status"] == "skipped"
+    assert STAMP.match(now["timing"]["started_at"])
 
 
 def test_a_failed_job_is_refunded_once_and_says_why(client, ctx, key):
@@ -233,6 +269,35 @@ def test_a_zip_needs_exactly_one_model_and_its_layout_is_echoed(client, ctx, key
     assert meta["primary_file"] == "scan/model.obj"
     assert meta["textures"] == ["scan/albedo.png"]
     assert meta["file_tree"] == ["scan/model.obj", "scan/albedo.png"]
+
+
+def test_a_zip_of_a_usd_layer_with_its_references_is_accepted(client, ctx, key):
+    res = _create(client, key, name="crate.zip", data=usd_zip())
+    assert res.status_code == 202, res.text
+    assert res.json()["data"]["status"] == "preprocessing"
+    meta = _get(client, key, res.json()["data"]["id"])["input"]["metadata"]
+    assert meta["primary_file"] == "crate/crate.usda"  # body.usda is referenced by it
+    assert meta["textures"] == ["crate/parts/albedo.png"]
+    assert meta["file_tree"] == [
+        "crate/crate.usda",
+        "crate/parts/body.usda",
+        "crate/parts/albedo.png",
+    ]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"crate/other.usda": MAIN_LAYER}, {"crate/model.obj": OBJ}],
+    ids=["two-layers-nobody-references", "a-layer-and-an-obj"],
+)
+def test_a_usd_zip_with_two_primaries_is_400_before_any_credit(client, ctx, key, extra):
+    before = balance(ctx, EMAIL)
+    res = _create(client, key, name="crate.zip", data=usd_zip(extra))
+    assert res.status_code == 400
+    assert res.json() == {"error": "Archive must contain exactly one .obj/.gltf/.usd file"}
+    assert balance(ctx, EMAIL) == before
+    with transaction(ctx.sessions) as session:
+        assert session.scalars(select(SimReadyAsset)).all() == []
 
 
 def test_result_zips_by_format_with_the_documented_errors(client, ctx, key, tmp_path):

@@ -19,13 +19,14 @@ from broker.ingest.form_uploads import StagedForm, UploadRules, receive_form
 from broker.safe_json import loads
 from broker.services.conversions import Upload
 from broker.services.simready import BuildOrder, GenerateOrder
+from workers.usd_zip import primary_layers, visible_files
 
 MAX_UPLOAD_BYTES = 500 * 1024 * 1024
 ACCEPTED = ("glb", "gltf", "fbx", "obj", "stl", "ply", "usd", "usda", "usdc", "usdz", "zip")
 """The seed's list; meshfarm also reads COLLADA (dae, zae), accepted beside it."""
 EXTRA = ("dae", "zae")
 PRIMARY = (".obj", ".gltf", ".glb")
-"""What a ZIP's one model may be (its textures and buffers beside it)."""
+"""What a ZIP's one model may be besides a USD layer (its textures and buffers beside it)."""
 TEXTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".ktx2")
 TREE_LIMIT = 1000
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
@@ -65,20 +66,15 @@ async def receive_model(request: Request, ctx: AppContext) -> tuple[StagedForm, 
 
 
 def zip_layout(path: Path) -> dict[str, Any]:
-    """The archive's one model, its textures and its file tree (``input.metadata``)."""
+    """The archive's one model (an OBJ, a glTF or a USD layer that no other layer of it
+    refers to), its textures and its file tree (``input.metadata``)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            names = [i.filename for i in archive.infolist() if not i.is_dir()]
+            visible = visible_files(archive)
+            primaries = [n for n in visible if n.lower().endswith(PRIMARY)]
+            primaries += primary_layers(archive, visible)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise InvalidRequest("Invalid ZIP archive") from None
-    visible = [n for n in names if not _hidden(n)]
-    primaries = [n for n in visible if n.lower().endswith(PRIMARY)]
-    layers = [n for n in visible if n.lower().endswith((".usd", ".usda", ".usdc"))]
-    if layers and not primaries:
-        raise ZipLayout(
-            "A ZIP holding a USD layer is not read yet: send the layer with its files "
-            "as one .usdz package instead"
-        )
     if len(primaries) != 1:
         raise ZipLayout()
     return {
@@ -86,11 +82,6 @@ def zip_layout(path: Path) -> dict[str, Any]:
         "textures": [n for n in visible if n.lower().endswith(TEXTURE_SUFFIXES)][:TREE_LIMIT],
         "file_tree": visible[:TREE_LIMIT],
     }
-
-
-def _hidden(name: str) -> bool:
-    parts = PurePosixPath(name).parts
-    return any(p.startswith(".") or p == "__MACOSX" for p in parts)
 
 
 def build_order(fields: dict[str, str]) -> BuildOrder:

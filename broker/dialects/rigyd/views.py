@@ -2,11 +2,13 @@
 202's, the list's trimmed one and the full one of ``GET /api/conversions/:id``), and
 its files as signed, short-lived URLs.
 
-Rigyd's statuses from the job's: ``queued`` is ``preprocessing`` for a non-GLB upload (it
-is converted to a clean GLB first) and ``queued`` otherwise; ``running`` is
-``preprocessing`` while the job is in its preprocess phase, then ``running``;
-``succeeded`` is ``completed``; ``failed`` and ``cancelled`` are ``failed``, with the
-credits refunded (so ``credits_charged`` is 0, as the seed says to check).
+Rigyd's statuses from the job's: a GLB is ``queued`` while its job is, then ``running``.
+A non-GLB upload is ``preprocessing`` until it is converted to a clean GLB (its job queued
+for a runner, then running until the worker's ``preprocess`` report brings the
+intermediate GLB), then ``queued`` — handed to the SimReady pipeline, which has not begun
+yet — until the pipeline reports its first stage, then ``running``. ``succeeded`` is
+``completed``; ``failed`` and ``cancelled`` are ``failed``, with the credits refunded (so
+``credits_charged`` is 0, as the seed says to check).
 """
 
 from __future__ import annotations
@@ -57,21 +59,24 @@ def status(row: SimReadyAsset) -> str:
         return "completed"
     if state in REFUNDED or state == JobState.DISMISSED.value:
         return "failed"
-    preprocessing = _preprocessed(row) and row.preprocess_completed_at is None
+    if _preprocessed(row) and row.preprocess_completed_at is None:
+        return "preprocessing"
     if state == JobState.QUEUED.value:
-        return "preprocessing" if preprocessing else "queued"
-    return "preprocessing" if preprocessing and row.job.phase in (None, "preprocess") else "running"
+        return "queued"
+    return "queued" if _preprocessed(row) and row.job.phase == "preprocess" else "running"
 
 
 def progress(row: SimReadyAsset) -> int:
     if row.job.state == JobState.SUCCEEDED.value:
         return 100
-    return PROGRESS.get(row.job.phase or "", 0)
+    return PROGRESS.get(stage(row) or "", 0)
 
 
 def stage(row: SimReadyAsset) -> str | None:
     if row.job.state == JobState.SUCCEEDED.value:
         return "export" if row.job_type != simready.SIMULATION else "encode"
+    if row.job.state == JobState.RUNNING.value and status(row) == "preprocessing":
+        return "preprocess"
     return row.job.phase
 
 
@@ -148,8 +153,10 @@ def full(
     data.update(
         {
             "error": row.job.error_message if status(row) == "failed" else None,
-            "timing": {
-                "queued_at": stamp(row.created_at),
+            "timing": {  # a preprocessed upload is queued for the pipeline once converted
+                "queued_at": stamp(
+                    row.preprocess_completed_at if _preprocessed(row) else row.created_at
+                ),
                 "started_at": stamp(row.started_at),
                 "completed_at": stamp(row.completed_at),
             },
