@@ -37,8 +37,8 @@ PROGRESS = {
     "simulate": 30,
     "encode": 90,
 }
-PREPROCESS_STEPS = ["read", "repair", "normalise", "export"]
-"""What meshfarm's preprocessing does to a non-GLB upload (physics.build's preprocess)."""
+PREPROCESS_STEPS = ["read", "repair", "export"]
+"""What meshfarm's preprocessing does to a non-GLB upload (workers.simready_child's)."""
 REFUNDED = {JobState.FAILED.value, JobState.CANCELLED.value}
 GENERATED = ("text_to_simready", "image_to_simready", "multiview_to_simready")
 
