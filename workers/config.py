@@ -113,7 +113,8 @@ class Settings(BaseSettings):
     generator_url: str | None = Field(
         None,
         description="A self-hosted text/image-to-3D server (docs/physics.md, 'Generators') "
-        "behind POST /rigyd/api/conversions/generate; unset, generation is refused.",
+        "behind POST /rigyd/api/conversions/generate, or builtin:silhouette to carve 2-4 "
+        "views on a plain background in the worker; unset, generation is refused.",
     )
     convert_concurrency: int = Field(2, ge=1, description="Upload conversions run at once.")
     inline_convert_seconds: float = Field(
