@@ -9,17 +9,15 @@ frame (:mod:`physics.frame`), so the body's origin is where it touches the groun
 
 Contacts: ``priority="1"`` on the collision geoms makes MuJoCo use their friction and
 solver parameters for every contact with an ordinary geom (the floor of a scene) instead
-of the element-wise maximum of both. Restitution is not modelled: MuJoCo's contacts are
-damped springs, and the under-damped ones that would bounce (solref's damping ratio
-below 1) never come to rest — a box dropped with ratio 0.36 hopped by 11 µm for ever —
-and returned half the intended speed anyway (0.16 for 0.3); the critically damped
-default (ratio 1) lands without a bounce and settles. The material's restitution stays
-in the package's header comment and in the SimReady USD.
+of the element-wise maximum of both. Restitution is MuJoCo's way, a damped spring
+(:func:`solref`); the package's ``<option>`` picks the step that resolves it
+(:data:`TIMESTEP`) and the no-slip pass that stops resting contacts creeping.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
 import time
 import xml.etree.ElementTree as ET
@@ -33,13 +31,26 @@ from exchange.asset.model import Asset, Material, Primitive, Texture
 from physics.headless import mujoco
 from physics.model import Collision, Hull, MassProperties, PhysicsMaterial
 
-SOLREF = "0.02 1"
-"""MuJoCo's default: a 20 ms time constant (ten of its 2 ms steps), critically damped."""
+TIMESTEP = 0.0005
+"""s: a quarter of MuJoCo's default 2 ms. A flat plate lying on its face chattered at 2 ms
+(1.4 cm/s for ever); at 0.5 ms it comes to rest, and a bouncing spring stays resolved."""
+NOSLIP_ITERATIONS = 10
+"""MuJoCo's soft contacts let a resting body creep under tangential load (a 10 cm part
+rocked at 0.5 rad/s for 12 s); the no-slip post-pass removes that slip."""
+TIMECONST = 0.02
+"""s: MuJoCo's default contact time constant. An impact at speed v sinks about v·τ/e (15
+mm at 2.2 m/s). A shorter one (5 ms: 4 mm) set a 10 cm part rocking at 0.2 rad/s for ever
+on its rolling-friction constraints."""
 SOLIMP = "0.9 0.95 0.001 0.5 2"
 """MuJoCo's default impedance, written out so the package says what it simulates with."""
 TORSIONAL_FRICTION = 0.005
-ROLLING_FRICTION = 0.0001
-"""MuJoCo's defaults (metres: a contact patch's radius and a rolling resistance arm)."""
+"""In collider sizes: the contact patch's radius (MuJoCo's 0.005 m default for a 1 m
+body), so a spinning body stops whatever its scale."""
+ROLLING_RESISTANCE = 0.01
+"""The rolling resistance coefficient c_rr (a hard ball on a hard floor: 0.001–0.01,
+a tyre on concrete 0.01–0.02). MuJoCo's rolling friction is a length, c_rr × radius,
+written as c_rr × half the collider size; its default 0.0001 m let a 2 m ball roll on
+for minutes."""
 
 
 class MjcfRejected(ValueError):
@@ -86,7 +97,11 @@ def write_mjcf_package(
         texturedir="textures",
         autolimits="true",
     )
-    _defaults(root, cls, material)
+    ET.SubElement(
+        root, "option", timestep=_num([TIMESTEP]), noslip_iterations=str(NOSLIP_ITERATIONS)
+    )
+    points = np.concatenate([h.vertices for h in collision.hulls])
+    _defaults(root, cls, material, float(np.max(points.max(0) - points.min(0))))
     assets = ET.SubElement(root, "asset")
     body = ET.SubElement(ET.SubElement(root, "worldbody"), "body", name=cls, childclass=cls)
     ET.SubElement(body, "freejoint", name=f"{cls}_free")
@@ -160,15 +175,34 @@ def _material_note(material: PhysicsMaterial) -> str:
     return (
         f" physics material: {material.kind} ({material.provider}: {material.reason});"
         f" density {material.density:g} kg/m3, friction static {material.static_friction:g}"
-        f" dynamic {material.dynamic_friction:g}, restitution {material.restitution:g} "
+        f" dynamic {material.dynamic_friction:g}, restitution {material.restitution:g}"
+        f" (solref {solref(material.restitution)}) "
     ).replace("--", "- -")
 
 
-def _defaults(root: ET.Element, cls: str, material: PhysicsMaterial) -> None:
+def solref(restitution: float) -> str:
+    """``solref`` (time constant, damping ratio) for a coefficient of restitution e.
+
+    A damped spring returns e = exp(−ζπ/√(1−ζ²)) of the impact speed, so
+    ζ = −ln e / √(π² + ln² e) (MuJoCo issue 2081: the damped-oscillator relation). The
+    spring's period 2π·τ·ζ shrinks with ζ; the time constant is stretched so that one
+    radian of it spans at least two steps (a bouncier spring under-resolved gains
+    energy: at τ 5 ms, e 0.8 bounced back at 1.25). e 0 is critically damped."""
+    e = min(max(restitution, 0.0), 0.99)
+    if e < 1e-3:
+        return _num([TIMECONST, 1.0])
+    log = math.log(e)
+    ratio = -log / math.sqrt(math.pi**2 + log**2)
+    dmax = float(SOLIMP.split()[1])
+    return _num([max(TIMECONST, 2 * TIMESTEP / (ratio * dmax)), ratio])
+
+
+def _defaults(root: ET.Element, cls: str, material: PhysicsMaterial, size: float) -> None:
     """Menagerie's layout: the asset's class holding ``visual`` and ``collision``.
 
     MuJoCo's soft contacts resist as kinetic friction does, so the sliding coefficient is
-    the dynamic one; condim 6 makes the torsional and rolling coefficients count too."""
+    the dynamic one; condim 6 makes the torsional and rolling coefficients count too, so
+    a body stops spinning and rolling (``size`` scales them, :data:`ROLLING_RESISTANCE`)."""
     top = ET.SubElement(ET.SubElement(root, "default"), "default", {"class": cls})
     visual = ET.SubElement(top, "default", {"class": "visual"})
     ET.SubElement(visual, "geom", type="mesh", group="2", contype="0", conaffinity="0", density="0")
@@ -180,8 +214,14 @@ def _defaults(root: ET.Element, cls: str, material: PhysicsMaterial) -> None:
         group="3",
         condim="6",
         priority="1",
-        friction=_num([material.dynamic_friction, TORSIONAL_FRICTION, ROLLING_FRICTION]),
-        solref=SOLREF,
+        friction=_num(
+            [
+                material.dynamic_friction,
+                TORSIONAL_FRICTION * size,
+                ROLLING_RESISTANCE * size / 2,
+            ]
+        ),
+        solref=solref(material.restitution),
         solimp=SOLIMP,
     )
 

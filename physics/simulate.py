@@ -23,11 +23,23 @@ from encoders.specs import FPS, even, h264
 from encoders.video import VideoWriter
 from physics.headless import mujoco
 from physics.mjcf import compiled
-from physics.sim_scene import SCENES, Camera, Shape, build_scene
-from physics.sim_verdict import Monitor, Verdict
+from physics.sim_scene import (
+    BOUNCE_THRESHOLD,
+    SCENES,
+    BounceThreshold,
+    Camera,
+    Shape,
+    build_scene,
+    impact_speed,
+)
+from physics.sim_verdict import SETTLED_WINDOW, Monitor, Verdict
 
 SCENE_SECONDS = {"demo": 6.0, "drop": 4.0}
-"""Long enough to come to rest: a drop settles within 1 s, the demo's tumble within 5."""
+"""The video's least length: a box's drop settles within 1 s, the demo's tumble within 5."""
+SETTLE_SECONDS = 12.0
+"""The most a scene of its own length runs on, filmed, until the body has been still for
+:data:`physics.sim_verdict.SETTLED_WINDOW`: a 13 m panel that lands upright topples over
+and stops at 4.3 s, a helmet rocks on its shell until 7.4 s."""
 GIF_WIDTH = 320
 GIF_FPS = 10
 """A third of the video's frames, 100 ms each (GIF counts time in centiseconds)."""
@@ -60,27 +72,41 @@ def simulate(
     height: int = 480,
     fps: int = FPS,
     seconds: float | None = None,
+    max_seconds: float | None = None,
     shadows: bool = False,
     show_colliders: bool = False,
 ) -> Simulation:
     """Run ``scene`` on the package ``xml`` and write ``sim.mp4``, ``sim.gif`` and
     ``sim_log.json`` into ``out_dir``. The MP4 plays at the encoders' rate, so ``fps``
-    must be :data:`encoders.specs.FPS`; ``seconds`` defaults to the scene's
-    (:data:`SCENE_SECONDS`). ``shadows`` cast the sun's shadows, at a cost on a CPU rasteriser
-    (llvmpipe, 640×480, the Duck: 126 ms a frame against 20 without). Raises
+    must be :data:`encoders.specs.FPS`. It runs ``seconds`` (the scene's,
+    :data:`SCENE_SECONDS`, by default), then on, filmed, until the body is still or
+    ``max_seconds`` (:data:`SETTLE_SECONDS` with the scene's length, else ``seconds``)
+    have passed, so the video shows what the verdict judges. ``shadows`` cast the sun's
+    shadows, at a cost on a CPU rasteriser (llvmpipe, 640×480, the Duck: 126 ms a frame
+    against 20 without). Raises
     :class:`physics.mjcf.MjcfRejected` for a package MuJoCo refuses."""
     if scene not in SCENES:
         raise ValueError(f"unknown scene {scene!r}; scenes: {', '.join(SCENES)}")
     if fps != FPS:
         raise ValueError(f"the video encoders write {FPS} frames a second, not {fps}")
+    if max_seconds is None:
+        max_seconds = SETTLE_SECONDS if seconds is None else seconds
     seconds = SCENE_SECONDS[scene] if seconds is None else seconds
+    max_seconds = max(max_seconds, seconds)
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     package, _ = compiled(xml)
     shape = Shape.of(package)
     spec = mujoco.MjSpec.from_file(str(xml))
     parameters = build_scene(spec, scene, shape, width, height, shadows)
-    parameters.update(seconds=seconds, fps=fps, width=width, height=height, shadows=shadows)
+    parameters.update(
+        seconds=seconds,
+        max_seconds=max_seconds,
+        fps=fps,
+        width=width,
+        height=height,
+        shadows=shadows,
+    )
     model = spec.compile()
     data = mujoco.MjData(model)
     body = model.body(shape.body_name).id
@@ -100,14 +126,25 @@ def simulate(
     )
     gif_frames: list[Image.Image] = []
     monitor = Monitor(model, data, body, shape)
+    threshold = BOUNCE_THRESHOLD * impact_speed(parameters, shape)
+    parameters["bounce_threshold"] = threshold
+    bounce = BounceThreshold(model, monitor.geoms, threshold)
+
+    def step() -> None:
+        mujoco.mj_step(model, data)
+        monitor.step()
+        bounce.update(data.ncon > 0, monitor.normal_speed)
+
     frames: list[dict[str, object]] = []
     render_s = encode_s = 0.0
-    n_frames = round(seconds * fps)
+    n_frames, most = round(seconds * fps), round(max_seconds * fps)
+    k = 0
     try:
-        for k in range(n_frames):
+        while k < n_frames or (
+            k < most and monitor.healthy and monitor.still_for < SETTLED_WINDOW - 1e-9
+        ):
             while data.time < k / fps - 1e-9 and monitor.healthy:
-                mujoco.mj_step(model, data)
-                monitor.step()
+                step()
             frames.append(monitor.sample())
             t0 = time.perf_counter()
             renderer.update_scene(data, camera.at(data.time, data.xipos[body]), options)
@@ -118,9 +155,9 @@ def simulate(
                 gif_frames.append(_gif_frame(pixels))
             encode_s += time.perf_counter() - t1
             render_s += t1 - t0
-        while data.time < seconds - 1e-9 and monitor.healthy:
-            mujoco.mj_step(model, data)
-            monitor.step()
+            k += 1
+        while data.time < k / fps - 1e-9 and monitor.healthy:  # on to the next frame's time
+            step()
         t1 = time.perf_counter()
         writer.close()
     except BaseException:
@@ -131,7 +168,7 @@ def simulate(
     gif = out_dir / "sim.gif"
     _write_gif(gif_frames, gif)
     encode_s += time.perf_counter() - t1
-    verdict = monitor.verdict(seconds)
+    verdict = monitor.verdict()
     log = out_dir / "sim_log.json"
     log.write_text(
         json.dumps(

@@ -75,11 +75,13 @@ def mass_of(collision: Collision, density: float) -> MassProperties:
     return MassProperties(mass, com, inertia, (1.0, 0.0, 0.0, 0.0), volume, "convex_hulls")
 
 
-def package(name: str, out_dir: Path, slabs: int = 1) -> tuple[Asset, MjcfPackage]:
+def package(
+    name: str, out_dir: Path, slabs: int = 1, material: PhysicsMaterial = WOOD
+) -> tuple[Asset, MjcfPackage]:
     asset = simready_frame(read_asset(ASSETS / name))
     collision = collision_of(asset, slabs)
-    mass = mass_of(collision, WOOD.density)
-    return asset, write_mjcf_package(asset, collision, mass, WOOD, out_dir, Path(name).stem)
+    mass = mass_of(collision, material.density)
+    return asset, write_mjcf_package(asset, collision, mass, material, out_dir, Path(name).stem)
 
 
 def simulated(xml: Path, scene: str, out_dir: Path, **options: Any) -> Simulation:

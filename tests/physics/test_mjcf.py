@@ -63,10 +63,12 @@ def test_inertial_and_friction_come_from_mass_and_material(tmp_path: Path):
     np.testing.assert_allclose(model.body_ipos[1], mass.center_of_mass, atol=1e-9)
     np.testing.assert_allclose(model.body_inertia[1], mass.diagonal_inertia, rtol=1e-6)
     collision = model.geom_group == 3
+    # A 1 m cube: a 5 mm torsional patch, a rolling arm of c_rr 0.01 times its half-size.
     np.testing.assert_allclose(
-        model.geom_friction[collision], [[WOOD.dynamic_friction, 0.005, 0.0001]]
+        model.geom_friction[collision], [[WOOD.dynamic_friction, 0.005, 0.005]]
     )
     assert (model.geom_condim[collision] == 6).all()
+    assert model.opt.timestep == pytest.approx(0.0005) and model.opt.noslip_iterations == 10
     # The visual geoms add no mass: the explicit inertial is the whole body.
     assert model.body_subtreemass[0] == pytest.approx(mass.mass)
 
@@ -99,3 +101,20 @@ def test_mujoco_refusal_is_raised_with_its_message(tmp_path: Path):
     with pytest.raises(MjcfRejected, match="no collision hulls"):
         empty = dataclasses.replace(collision, hulls=())
         write_mjcf_package(asset, empty, mass, WOOD, tmp_path / "empty", "box")
+
+
+@pytest.mark.parametrize(
+    ("restitution", "timeconst", "ratio"),
+    [(0.0, 0.005, 1.0), (0.3, 0.005, 0.3579), (0.5, 0.005, 0.2155), (0.8, 0.01486, 0.0709)],
+)
+def test_restitution_becomes_an_underdamped_contact_spring(
+    tmp_path: Path, restitution: float, timeconst: float, ratio: float
+):
+    """e = exp(−ζπ/√(1−ζ²)) for a damped spring; the bounciest springs get a longer time
+    constant so that the 0.5 ms step still resolves their period."""
+    material = dataclasses.replace(WOOD, restitution=restitution)
+    _, pkg = package("BoxTextured.glb", tmp_path, material=material)
+    model = mujoco.MjModel.from_xml_path(str(pkg.xml))
+    collision = model.geom_group == 3
+    np.testing.assert_allclose(model.geom_solref[collision], [[timeconst, ratio]], rtol=2e-3)
+    assert f"restitution {restitution:g}" in pkg.xml.read_text()
