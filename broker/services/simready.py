@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -114,19 +115,20 @@ def submit(
     check_provider(ctx, order.material_provider)
     asset_id = uuid.uuid4().hex
     source_key = f"simready/{asset_id}/source/{safe_filename(upload.filename, file_format)}"
-    size = ctx.store.put_file(source_key, upload.path)
-    spec = SimReadySpec(
-        simready_id=asset_id,
-        name=model_name(upload.filename),
-        job_type="glb_to_simready",
-        target_triangle_count=order.target_triangle_count,
-        threshold=order.threshold,
-        material_provider=order.material_provider,
-        skip_validation=order.skip_validation,
-    )
-    try:
+    with _stored(ctx) as keys:
+        size = ctx.store.put_file(source_key, upload.path)
+        keys.append(source_key)
+        spec = SimReadySpec(
+            simready_id=asset_id,
+            name=model_name(upload.filename),
+            job_type="glb_to_simready",
+            target_triangle_count=order.target_triangle_count,
+            threshold=order.threshold,
+            material_provider=order.material_provider,
+            skip_validation=order.skip_validation,
+        )
         with transaction(ctx.sessions) as session:
-            row = _queue(
+            return _queue(
                 session,
                 ctx,
                 spec,
@@ -137,11 +139,6 @@ def submit(
                 source=(source_key, file_format, size),
                 input_meta=input_meta,
             )
-            session.expunge(row)
-            return row
-    except BaseException:
-        ctx.store.delete(source_key)
-        raise
 
 
 def generate(
@@ -162,11 +159,12 @@ def generate(
     )
     filename = order.prompt or order.images[0].filename
     stored: list[dict[str, Any]] = []
-    try:
+    with _stored(ctx) as keys:
         for n, image in enumerate(order.images):
             suffix = PurePosixPath(image.filename).suffix.lower().lstrip(".") or "png"
             key = f"simready/{asset_id}/images/{n}-{safe_filename(image.filename, suffix)}"
             size = ctx.store.put_file(key, image.path)
+            keys.append(key)
             stored.append({"key": key, "name": image.filename, "size": size, "format": suffix})
         spec = SimReadySpec(
             simready_id=asset_id,
@@ -180,7 +178,7 @@ def generate(
             face_limit=order.face_limit,
         )
         with transaction(ctx.sessions) as session:
-            row = _queue(
+            return _queue(
                 session,
                 ctx,
                 spec,
@@ -190,12 +188,6 @@ def generate(
                 parameters=order.build.parameters,
                 input_meta={"images": stored} if stored else None,
             )
-            session.expunge(row)
-            return row
-    except BaseException:
-        for saved in stored:
-            ctx.store.delete(saved["key"])
-        raise
 
 
 def simulate(
@@ -209,7 +201,7 @@ def simulate(
         if parent.job.state != JobState.SUCCEEDED.value or "mjcf_package" not in parent.assets:
             raise SourceNotCompleted()
         spec = SimulateSpec(simready_id=uuid.uuid4().hex, scene=scene)
-        row = _queue(
+        return _queue(
             session,
             ctx,
             spec,
@@ -219,8 +211,20 @@ def simulate(
             parameters={"scene": scene},
             source_id=parent.id,
         )
-        session.expunge(row)
-        return row
+
+
+@contextmanager
+def _stored(ctx: AppContext) -> Iterator[list[str]]:
+    """The object-store keys of a row's inputs, stored before its transaction: removed again
+    when anything fails before that transaction commits (no row is left without its files,
+    no file without its row)."""
+    keys: list[str] = []
+    try:
+        yield keys
+    except BaseException:
+        for key in keys:
+            ctx.store.delete(key)
+        raise
 
 
 def _queue(
@@ -236,6 +240,8 @@ def _queue(
     source_id: str | None = None,
     input_meta: dict[str, Any] | None = None,
 ) -> SimReadyAsset:
+    """The row and its job (credits reserved) in the caller's transaction; the row is
+    returned detached, its job loaded, for the caller to answer with once it commits."""
     by = f"account:{account_id}"
     (job,) = jobs.submit(session, account_id, [spec], by=by, max_attempts=ctx.settings.max_attempts)
     key, file_format, size = source or (None, None, None)
@@ -260,6 +266,7 @@ def _queue(
     session.add(row)
     session.flush()
     session.refresh(row)  # the job, loaded while the session is open
+    session.expunge(row)
     return row
 
 
