@@ -3,9 +3,12 @@ and built from what the suite tested (the same packages, Python, Ray and Blender
 
 from __future__ import annotations
 
+import ctypes.util
 import json
+import os
 import re
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -161,3 +164,37 @@ def test_the_worker_prefers_nvidia_egl_and_falls_back_to_mesa() -> None:
     env = " ".join(a for kind, a in dockerfile_instructions(WORKER) if kind == "ENV")
     assert "MUJOCO_GL=egl" in env
     assert "NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics,video" in env
+
+
+def _renderer_with_vendors(vendor_files: list[Path]) -> subprocess.CompletedProcess[str]:
+    """GL_RENDERER of an EGL context made with only these glvnd vendor files, in a process
+    of its own (one EGL context per process, as the workers have)."""
+    probe = (
+        "import moderngl\n"
+        "ctx = moderngl.create_standalone_context(require=330, backend='egl')\n"
+        "print(ctx.info['GL_RENDERER'])\n"
+    )
+    env = {**os.environ, "__EGL_VENDOR_LIBRARY_FILENAMES": ":".join(map(str, vendor_files))}
+    return subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_the_worker_egl_vendors_fall_back_to_mesa_where_nvidia_is_absent(tmp_path: Path) -> None:
+    """The image's own 10_nvidia.json ahead of Mesa's, as glvnd reads them there: on a
+    machine without NVIDIA's libEGL the context comes from Mesa (llvmpipe here); with the
+    NVIDIA file alone there is no EGL device at all, so the file is really consulted."""
+    written = re.search(r"printf '(\{.*?\})\\n'\s*\\?\s*> (\S+10_nvidia\.json)", WORKER.read_text())
+    assert written is not None
+    nvidia = tmp_path / "10_nvidia.json"
+    nvidia.write_text(written.group(1))
+    mesa = Path("/usr/share/glvnd/egl_vendor.d/50_mesa.json")
+    if not mesa.is_file():
+        pytest.skip("Mesa's EGL (libegl-mesa0) is not installed")
+    if ctypes.util.find_library("EGL_nvidia") is not None:
+        pytest.skip("this machine has NVIDIA's EGL: the fallback cannot be seen here")
+    both = _renderer_with_vendors([nvidia, mesa])
+    assert both.returncode == 0, both.stderr
+    assert "llvmpipe" in both.stdout
+    alone = _renderer_with_vendors([nvidia])
+    assert alone.returncode != 0
