@@ -187,7 +187,8 @@ def solref(restitution: float) -> str:
     ζ = −ln e / √(π² + ln² e) (MuJoCo issue 2081: the damped-oscillator relation). The
     spring's period 2π·τ·ζ shrinks with ζ; the time constant is stretched so that one
     radian of it spans at least two steps (a bouncier spring under-resolved gains
-    energy: at τ 5 ms, e 0.8 bounced back at 1.25). e 0 is critically damped."""
+    energy: at τ 5 ms, e 0.8 bounced back at 1.25). A 1 m box dropped 25 cm returns
+    0.37, 0.55 and 0.83 of its speed for e 0.3, 0.5 and 0.8. e 0 is critically damped."""
     e = min(max(restitution, 0.0), 0.99)
     if e < 1e-3:
         return _num([TIMECONST, 1.0])

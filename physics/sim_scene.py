@@ -2,7 +2,8 @@
 start and the camera, all scaled by the asset's size L (the longest side of its
 colliders' bounding box), so a 5 cm part and a 5 m truck are framed alike.
 
-- ``drop``: upright, its base L/4 above the floor, released at rest.
+- ``drop``: upright, its colliders' lowest point L/4 (at most 1 m) above the floor,
+  released at rest.
 - ``demo``: tilted 30° and dropped onto a 25° ramp with a push down the slope; it lands,
   slides or rolls off onto the floor (whether it sticks on the ramp is its friction
   speaking: tan 25° ≈ 0.47), while the camera follows it round half a turn.
