@@ -44,10 +44,12 @@ COPY exchange exchange
 COPY health health
 COPY physics physics
 COPY reconstruction reconstruction
+COPY sdk sdk
 COPY --from=portal /src/tools/model-viewer/node_modules/@google/model-viewer/dist/model-viewer.min.js broker/portal/static/vendor/model-viewer.min.js
-# Installed in place, as `make install` does: the code finds its tools beside it (tools/).
+# Installed in place with the SDK (broker.cli mounts `meshfarm client`), as `make install`
+# does: the code finds its tools beside it (tools/).
 # Ray for `serve --executor ray`: a Ray Client of the fleet's head needs ray[client].
-RUN pip install -c infra/constraints.txt --config-settings editable_mode=compat -e . 'ray[client]==2.60.0' \
+RUN pip install -c infra/constraints.txt --config-settings editable_mode=compat -e . -e ./sdk 'ray[client]==2.60.0' \
     && python -m compileall -q broker workers renderer encoders datasets exchange health physics reconstruction
 USER 10001:10001
 VOLUME /data

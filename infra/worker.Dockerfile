@@ -57,12 +57,14 @@ COPY exchange exchange
 COPY health health
 COPY physics physics
 COPY reconstruction reconstruction
+COPY sdk sdk
 COPY tools/gltf-validator/validate.mjs tools/gltf-validator/package.json tools/gltf-validator/
 COPY --from=tools /src/tools/gltf-validator/node_modules tools/gltf-validator/node_modules
-# Installed in place, as `make install` does: health.validators finds tools/ beside the code.
+# Installed in place with the SDK (broker.cli mounts `meshfarm client`), as `make install`
+# does: health.validators finds tools/ beside the code.
 # ray[default]: the dashboard agent (KubeRay's probes) and the autoscaler on the head;
 # ray[client]: the Ray Client server on the head, which the broker connects to.
-RUN pip install -c infra/constraints.txt --config-settings editable_mode=compat -e . \
+RUN pip install -c infra/constraints.txt --config-settings editable_mode=compat -e . -e ./sdk \
         'ray[default,client]==2.60.0' \
     && python -m compileall -q broker workers renderer encoders datasets exchange health physics reconstruction
 USER 10001:10001

@@ -93,6 +93,37 @@ def test_every_package_of_the_project_is_copied(dockerfile: Path) -> None:
     assert packages <= copied, packages - copied
 
 
+def _project_install(dockerfile: Path) -> str:
+    (install,) = [
+        args
+        for kind, args in dockerfile_instructions(dockerfile)
+        if kind == "RUN" and "-c infra/constraints.txt" in args
+    ]
+    return install
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_the_image_installs_what_make_run_installs(dockerfile: Path) -> None:
+    """The Makefile's runtime install (`make run`) is the one known to work: every project
+    it installs in place (the farm, the SDK that broker.cli mounts) is copied and installed
+    in place here too, the same way."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^\$\(RUN_STAMP\):.*?\n((?:\t.*\n)+)", makefile, re.M)
+    assert recipe is not None
+    (line,) = [ln for ln in recipe.group(1).splitlines() if "pip install" in ln]
+    editables = re.findall(r"-e (\S+)", line)
+    assert editables and "--config-settings editable_mode=compat" in line
+    install = _project_install(dockerfile)
+    assert "--config-settings editable_mode=compat" in install
+    copied = {
+        args.split()[0] for kind, args in dockerfile_instructions(dockerfile) if kind == "COPY"
+    }
+    for editable in editables:
+        assert f"-e {editable} " in install + " ", editable
+        folder = editable.removeprefix("./")
+        assert folder == "." or folder in copied, editable
+
+
 def test_constraints_pin_every_runtime_dependency() -> None:
     """The images install pyproject's dependencies under infra/constraints.txt: each one must
     be pinned there, or an image would get whatever PyPI has that day."""
