@@ -218,6 +218,7 @@ def test_the_dashboard_reads_only_metrics_that_are_exposed(farm):
     }
     expressions = [e for p in panels for e in _expressions(p)]
     assert len(expressions) >= len(panels)
+    expressions += [v["query"]["query"] for v in board["templating"]["list"]]
     for expr in expressions:
         names = set(re.findall(r"\bmeshfarm_[a-z_]+", expr))
         assert names and names <= series, (expr, names - series)
