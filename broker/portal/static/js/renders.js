@@ -64,7 +64,7 @@ export function update(row, render, selected, choose) {
         h("span", { class: "what" }, describe(render)),
         h("span", { class: "when" }, when(render.createdAt)),
         running && progress !== null ? h("progress", { max: 100, value: progress, class: "render-progress" }) : null,
-        running && progress !== null ? h("span", { class: "progress-text" }, `${Math.round(progress)}%`, render.eta !== undefined ? ` · ${eta(render.eta)}` : "") : null,
+        running && progress !== null ? h("span", { class: "progress-text" }, [`${Math.round(progress)}%`, eta(render.eta)].filter(Boolean).join(" · ")) : null,
         status === "error" ? h("span", { class: "error-text" }, told(render.errorMessage, FAILED)) : null,
       ),
     ),

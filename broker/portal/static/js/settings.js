@@ -148,7 +148,7 @@ export function settingsForm(config, { isAdmin, choices, submit, quote }) {
   const summary = h("p", { class: "form-error", role: "alert" });
   const cost = h("p", { class: "cost" });
   const button = h("button", { type: "submit" }, "Create render");
-  const form = h("form", { class: "settings", novalidate: true }, h("div", { class: "fields" }, rows), cost, summary, button);
+  const form = h("form", { class: "settings", novalidate: true }, h("div", { class: "fields" }, rows), button, cost, summary);
 
   const effect = () => fields.effect.input.value;
   function relevant(name) {
