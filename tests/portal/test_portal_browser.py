@@ -11,6 +11,7 @@ import io
 import re
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -86,12 +87,16 @@ def test_a_wrong_token_is_told_in_a_sentence(visit: Visit) -> None:
 
 @pytest.mark.slow
 def test_upload_render_play_preview_download(visit: Visit, make_token, farm) -> None:
+    _, url = farm
     page = visit.page
     ranges: list[str] = []
+    elsewhere: list[str] = []
 
     def watch(request: Request) -> None:
         if "/video" in request.url and "range" in request.headers:
             ranges.append(request.headers["range"])
+        if not request.url.startswith((url, "data:", "blob:")):
+            elsewhere.append(request.url)
 
     page.on("request", watch)
     visit.sign_in(make_token(credits=10))
@@ -147,6 +152,37 @@ def test_upload_render_play_preview_download(visit: Visit, make_token, farm) -> 
     assert any("sign-up credits" in r and "+10" in r for r in rows)
     assert page.inner_text("#account-credits") == "9 credits"
     visit.shot("account")
+    assert visit.problems == []
+    assert elsewhere == [], "the portal reached outside the farm"
+
+
+@pytest.mark.slow
+def test_a_dataset_is_ordered_and_downloaded(visit: Visit, make_token: Callable[..., str]) -> None:
+    page = visit.page
+    visit.sign_in(make_token(credits=5))
+    page.wait_for_selector("#dropzone")
+    upload_and_open(visit, BOX)
+    page.wait_for_selector("form.settings")
+    page.select_option("#rs-effect", "dataset")
+    # The form shows the dataset's fields and none of a video's.
+    assert page.is_visible("#rs-datasetQuality") and page.is_visible("#rs-coverage")
+    for video_only in ("#rs-quality", "#rs-length", "#rs-bgColor", "#rs-sweepAngle"):
+        assert not page.is_visible(video_only), video_only
+    page.select_option("#rs-coverage", "sphere")
+    page.locator("form.settings .cost").filter(has_text="costs 4 credits").wait_for()
+    page.click("text=Create render")
+    row = page.locator("#renders li", has_text="dataset 100x800")
+    row.wait_for()
+    seconds = wait_done(page, 3)
+    print(f"preview, default render and 100x800 dataset done {seconds:.0f} s after the order")
+    link = page.locator("#render-detail a", has_text="Download dataset")
+    with page.expect_download() as download:
+        link.click()
+    archive = zipfile.ZipFile(download.value.path())
+    names = archive.namelist()
+    assert "transforms.json" in names
+    assert sum(n.startswith("images/") and n.endswith(".png") for n in names) == 100
+    visit.shot("dataset")
     assert visit.problems == []
 
 

@@ -217,6 +217,7 @@ export function settingsForm(config, { isAdmin, choices, submit, quote }) {
     summary.textContent = "";
     try {
       await submit(settings);
+      refreshCost(); // the balance it quoted against has changed
     } catch (err) {
       summary.textContent = human(err);
     } finally {
