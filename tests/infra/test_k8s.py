@@ -310,3 +310,25 @@ def test_statefulsets_keep_their_data_on_volume_claims(
         (container,) = containers(stateful)
         assert {"name": claim["metadata"]["name"], "mountPath": mount} in container["volumeMounts"]
         _one(resources, "Service", stateful["spec"]["serviceName"])
+
+
+def test_every_command_a_container_runs_is_a_real_one(
+    built: tuple[str, list[dict[str, Any]]],
+) -> None:
+    """Whatever a container is told to run: meshfarm's commands parse with its CLI (there
+    is no `meshfarm worker start`: Ray nodes are `ray start`, which KubeRay writes from
+    rayStartParams), `ray start` with Ray's; anything else is the image's own program."""
+    _, resources = built
+    seen = 0
+    for resource in resources:
+        for container in containers(resource):
+            argv = [*container.get("command", []), *container.get("args", [])]
+            if argv[:1] == ["meshfarm"]:
+                parse_meshfarm(argv)
+                seen += 1
+            elif argv[:2] == ["ray", "start"]:
+                parse_ray_start(argv)
+                seen += 1
+            else:
+                assert not argv or container["image"].startswith("minio/"), argv
+    assert seen >= 2
