@@ -99,9 +99,7 @@ def build_simready(
     package = out_dir / options.name  # SimReady's NP.005: <name>/<folder>/<name>.usd
     package.mkdir(parents=True, exist_ok=True)
     stage("preprocess")
-    read, fixes = repair(read_asset(source, limits, blender_python=blender_python))
-    if _normals_follow_winding(read):
-        fixes.append(WINDING_NORMALS_FIX)
+    read, fixes = cleaned(read_asset(source, limits, blender_python=blender_python))
     intermediate = None
     if not options.is_glb:
         intermediate = out_dir / "intermediate.glb"
@@ -174,6 +172,15 @@ def build_simready(
         input_stats=stats,
         timings=timings,
     )
+
+
+def cleaned(read: Asset) -> tuple[Asset, list[str]]:
+    """The repairs every build starts from, in one place: a preprocessing that writes the
+    intermediate GLB first must leave the same model the pipeline would have made."""
+    asset, fixes = repair(read)
+    if _normals_follow_winding(asset):
+        fixes.append(WINDING_NORMALS_FIX)
+    return asset, fixes
 
 
 def _give_default_material(asset: Asset) -> bool:

@@ -96,7 +96,7 @@ def build_bounded(
 
 def _preprocess(job: dict[str, Any]) -> dict[str, Any]:
     from exchange.asset import read_asset, write_asset
-    from health.report import repair
+    from physics.build import cleaned
     from workers.usd_zip import holds_usd, read_usd_zip
 
     source, out = Path(job["source"]), Path(job["out"])
@@ -107,7 +107,7 @@ def _preprocess(job: dict[str, Any]) -> dict[str, Any]:
     else:
         blender = Path(job["blender_python"]) if job["blender_python"] else None
         read = read_asset(source, limits, blender_python=blender)
-    asset, fixes = repair(read)
+    asset, fixes = cleaned(read)
     glb = out / "intermediate.glb"
     write_asset(asset, glb, "glb")
     return {"glb": str(glb), "fixes": fixes}

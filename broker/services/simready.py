@@ -33,6 +33,7 @@ from broker.errors import (
 from broker.jobs import submit as jobs
 from broker.jobs.states import JobState
 from broker.services.conversions import Upload, safe_filename, source_format
+from workers.generator_client import refusal
 from workers.material_providers import known_providers
 from workers.specs import SimReadyJobType, SimReadySpec, SimulateSpec, SimulationScene
 
@@ -148,6 +149,8 @@ def generate(
     configured. The images are stored first, as an upload is."""
     if ctx.settings.generator_url is None:
         raise GeneratorMissing()
+    if why := refusal(ctx.settings.generator_url, prompt=order.prompt, images=len(order.images)):
+        raise Unprocessable(why)
     check_provider(ctx, order.build.material_provider)
     asset_id = uuid.uuid4().hex
     job_type: SimReadyJobType = (

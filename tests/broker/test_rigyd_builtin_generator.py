@@ -1,7 +1,7 @@
 """Pictures → SimReady through the whole farm with the built-in generator
 (``MESHFARM_GENERATOR_URL=builtin:silhouette``): meshfarm's own four views of the duck
 become a SimReady USD that passes NVIDIA's validator and has the duck's proportions; a
-prompt or a single picture fails with what the generator needs, refunded."""
+prompt or a single picture is refused with what the generator needs, before any credit."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_four_views_of_the_duck_become_a_simready_duck(farm, pictures, tmp_path)
     ("asked", "words"),
     [("prompt", "A text prompt cannot be turned"), ("one picture", "One picture cannot be")],
 )
-def test_a_prompt_or_one_picture_fails_with_what_it_needs_refunded(farm, pictures, asked, words):
+def test_a_prompt_or_one_picture_is_refused_with_what_it_needs(farm, pictures, asked, words):
     client, key = farm
     before = _credits(client, key)
     if asked == "prompt":
@@ -102,10 +102,12 @@ def test_a_prompt_or_one_picture_fails_with_what_it_needs_refunded(farm, picture
         front = pictures[0]
         one = [("images[]", (front.name, front.read_bytes(), "image/png"))]
         res = client.post(f"{BASE}/conversions/generate", headers=auth(key), files=one)
-    assert res.status_code == 202, res.text
-    done = _wait(client, key, res.json()["data"]["id"])
-    assert done["status"] == "failed" and done["credits_charged"] == 0
-    assert done["error"].startswith(words)
-    assert "needs 2 to 4 pictures of one object on a plain background" in done["error"]
-    assert "front, right, back, left" in done["error"]
+    assert res.status_code == 422, res.text
+    error = res.json()["error"]
+    assert error.startswith(words)
+    assert "needs 2 to 4 pictures of one object on a plain background" in error
+    assert "front, right, back, left" in error
     assert _credits(client, key) == before
+    listed = client.get(f"{BASE}/conversions", headers=auth(key)).json()
+    kinds = {job["job_type"] for job in listed["data"]}
+    assert not kinds & {"text_to_simready", "image_to_simready"}
