@@ -188,6 +188,8 @@ def build_and_drop(path: Path, tmp: Path) -> Row:
         f"{', ESCAPED' if v.escaped else ''}, {v.rest_pose}, "
         f"height err {v.rest_height_error * 1000:+.1f} mm, "
         f"penetration {v.worst_penetration * 1000:.1f} mm"
+        f"{'' if v.on_ground else ', NOT on the floor'}"
+        + "".join(f"; {problem}" for problem in v.problems)
     )
     return row
 
