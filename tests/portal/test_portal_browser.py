@@ -104,10 +104,22 @@ def test_upload_render_play_preview_download(visit: Visit, make_token, farm) -> 
     assert page.inner_text("#credits") == "10 credits"
     assert page.evaluate("sessionStorage.getItem('meshfarm.token')").startswith("dxgl_sk_")
 
-    model_id = upload_and_open(visit, BOX)
+    started = time.monotonic()
+    drop(page, BOX)
+    page.locator(".uploads li.done a").wait_for()
+    # The grid shows the new model at once, and its poster as soon as a render is done.
+    poster = page.locator(".card[data-model-id] .poster")
+    poster.filter(has_text="rendering").wait_for()
+    page.locator("#credits").filter(has_text="9 credits").wait_for()
+    visit.shot("uploaded")
+    poster.locator("img").wait_for(timeout=RENDER_SECONDS * 1000)
+    print(f"BoxTextured's poster in the grid {time.monotonic() - started:.0f} s after the drop")
+    page.click(".uploads li.done a")
+    page.wait_for_selector("#renders li")
+    model_id = page.url.rsplit("/", 1)[1]
     visit.shot("rendering")
-    seconds = wait_done(page, 2)  # the free preview and the charged render
-    print(f"both renders of BoxTextured done {seconds:.0f} s after the upload")
+    wait_done(page, 2)  # the free preview and the charged render
+    print(f"both renders of BoxTextured done {time.monotonic() - started:.0f} s after the drop")
     page.wait_for_selector("#player")
     visit.shot("done")
 
