@@ -3,6 +3,7 @@
 ``Client`` (sync) and ``AsyncClient`` (async) make the calls; ``meshfarm client …`` is the
 command line over them (docs/client.md)."""
 
+from meshfarm_client._http import RetryPolicy
 from meshfarm_client.aio import AsyncClient
 from meshfarm_client.client import Client
 from meshfarm_client.config import Credentials, NotLoggedIn
@@ -57,6 +58,7 @@ __all__ = [
     "Render",
     "RenderFailed",
     "RenderSettings",
+    "RetryPolicy",
     "ServerError",
     "TransportError",
     "Upload",

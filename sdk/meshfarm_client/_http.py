@@ -17,7 +17,7 @@ from typing import IO, Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from meshfarm_client.errors import RenderFailed, api_error
+from meshfarm_client.errors import ApiError, RenderFailed, TransportError, api_error
 from meshfarm_client.models import Render
 
 M = TypeVar("M", bound=BaseModel)
@@ -50,6 +50,10 @@ def retry_after(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+class StartOver(Exception):
+    """The part on disk cannot be continued (longer than the file): it was removed."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """``attempts`` tries in all; pauses grow ``backoff × 2ⁿ`` (with jitter, at most
@@ -71,6 +75,28 @@ class RetryPolicy:
         if response.status_code in RETRY_STATUSES:
             return True
         return response.status_code == 409 and _code(response) == "idempotency_in_progress"
+
+    def after_answer(self, attempt: int, response: httpx.Response) -> float | None:
+        """Seconds to pause before trying again, or None: the answer is final (a success,
+        an error not worth retrying, or the last attempt's) — then raised if an error."""
+        if response.is_success or attempt == self.attempts - 1 or not self.retries(response):
+            raise_for(response)
+            return None
+        return self.pause(attempt, retry_after(response))
+
+    def after_failure(self, attempt: int, exc: Exception, what: str) -> float:
+        """Seconds to pause after a dropped connection (or a download's retryable error, or
+        a part to start over), or the exception to give up with on the last attempt."""
+        if isinstance(exc, StartOver):
+            return 0.0
+        last = attempt == self.attempts - 1
+        if isinstance(exc, ApiError):
+            if last or exc.status not in RETRY_STATUSES:
+                raise exc
+            return self.pause(attempt, exc.retry_after)
+        if last:
+            raise TransportError(f"{what}: {exc}") from exc
+        return self.pause(attempt, None)
 
 
 def _code(response: httpx.Response) -> str | None:
@@ -202,10 +228,6 @@ def download_name(render: Render, what: str) -> str:
         "dataset": f"{render.id}-dataset.zip",
     }
     return names[what]
-
-
-class StartOver(Exception):
-    """The part on disk cannot be continued (longer than the file): it was removed."""
 
 
 @dataclass

@@ -17,7 +17,6 @@ import httpx
 
 from meshfarm_client import _calls as calls
 from meshfarm_client._http import (
-    RETRY_STATUSES,
     USER_AGENT,
     Call,
     Progress,
@@ -31,7 +30,6 @@ from meshfarm_client._http import (
     list_of,
     poll_pauses,
     raise_for,
-    retry_after,
 )
 from meshfarm_client.config import Credentials, load
 from meshfarm_client.errors import ApiError, TransportError
@@ -85,18 +83,16 @@ class Client:
     # --- transport -----------------------------------------------------------------------
     def _send(self, call: Call) -> httpx.Response:
         for attempt in range(self.retry.attempts):
-            last = attempt == self.retry.attempts - 1
             try:
                 response = self._http.request(**call.request())
             except httpx.TransportError as exc:
-                if last:
-                    raise TransportError(f"{call.method} {call.path}: {exc}") from exc
-                self._sleep(self.retry.pause(attempt, None))
+                what = f"{call.method} {call.path}"
+                self._sleep(self.retry.after_failure(attempt, exc, what))
                 continue
-            if response.is_success or last or not self.retry.retries(response):
-                raise_for(response)
+            pause = self.retry.after_answer(attempt, response)
+            if pause is None:
                 return response
-            self._sleep(self.retry.pause(attempt, retry_after(response)))
+            self._sleep(pause)
         raise AssertionError("unreachable")
 
     # --- account, quote --------------------------------------------------------------------
@@ -221,16 +217,9 @@ class Client:
         for attempt in range(self.retry.attempts):
             try:
                 return self._download_once(render_id, what, resumable, progress)
-            except StartOver:
-                continue
-            except ApiError as exc:
-                if exc.status not in RETRY_STATUSES or attempt == self.retry.attempts - 1:
-                    raise
-                self._sleep(self.retry.pause(attempt, exc.retry_after))
-            except httpx.TransportError as exc:
-                if attempt == self.retry.attempts - 1:
-                    raise TransportError(f"downloading {render_id} {what}: {exc}") from exc
-                self._sleep(self.retry.pause(attempt, None))
+            except (StartOver, ApiError, httpx.TransportError) as exc:
+                pause = self.retry.after_failure(attempt, exc, f"downloading {render_id} {what}")
+                self._sleep(pause)
         raise TransportError(f"downloading {render_id} {what}: no attempt finished")
 
     def _download_once(
