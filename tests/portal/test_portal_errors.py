@@ -102,3 +102,19 @@ def test_an_unreachable_or_broken_farm_is_told_in_sentences(
     sentence(note.inner_text())
     assert "Traceback" not in page.inner_text("body")
     visit.shot("broken-farm")
+
+
+def test_signing_out_forgets_the_token_and_the_cookie(
+    visit: Visit, make_token: Callable[..., str]
+) -> None:
+    page = visit.page
+    visit.sign_in(make_token(credits=1))
+    page.wait_for_selector("#dropzone")
+    assert [c["name"] for c in page.context.cookies()] == ["meshfarm_portal"]
+    page.reload()  # the tab keeps its session
+    page.wait_for_selector("#dropzone")
+    page.click("#sign-out")
+    page.wait_for_selector("#signin")
+    assert page.evaluate("sessionStorage.length") == 0
+    assert page.context.cookies() == []
+    assert visit.problems == []

@@ -7,7 +7,7 @@ import { h, replace } from "./dom.js";
 import { BROKEN_PAGE, human } from "./messages.js";
 import { modelPage } from "./model.js";
 import { modelsPage } from "./models.js";
-import { signIn, signOut, token } from "./session.js";
+import { renewCookie, signIn, signOut, token } from "./session.js";
 
 const main = document.getElementById("main");
 const notice = document.getElementById("notice");
@@ -107,11 +107,18 @@ document.getElementById("sign-out").addEventListener("click", async () => {
   route();
 });
 window.addEventListener("hashchange", route);
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") renewCookie().catch(() => undefined);
+});
 
 try {
   config = await (await fetch("/portal/config.json")).json();
-  if (token()) await start();
-  else route();
+  if (token()) {
+    await renewCookie().catch(() => undefined); // a reload in a browser that lost its cookie
+    await start();
+  } else {
+    route();
+  }
 } catch {
   say("The farm could not be reached. Reload the page to try again.");
 }

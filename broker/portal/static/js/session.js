@@ -15,6 +15,18 @@ export async function signIn(raw) {
   if (!candidate.startsWith("dxgl_sk_")) {
     throw new FarmError("That does not look like a farm API token: tokens start with dxgl_sk_.");
   }
+  await setCookie(candidate);
+  sessionStorage.setItem(KEY, candidate);
+}
+
+// The cookie is the browser's, shared by its tabs: a tab signed in with another token
+// takes it back whenever it is shown again, so its players load its own account's files.
+export async function renewCookie() {
+  const current = token();
+  if (current) await setCookie(current);
+}
+
+async function setCookie(candidate) {
   let response;
   try {
     response = await fetch("/portal/session", {
@@ -25,7 +37,6 @@ export async function signIn(raw) {
     throw new FarmError(OFFLINE);
   }
   if (!response.ok) throw fromResponse(response.status, await response.json().catch(() => null));
-  sessionStorage.setItem(KEY, candidate);
 }
 
 export async function signOut() {
