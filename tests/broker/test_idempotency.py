@@ -7,11 +7,13 @@ from __future__ import annotations
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from broker.db.models import CreditEntry, Render
+from broker.db.engine import transaction
+from broker.db.models import CreditEntry, IdempotencyKey, Render, utcnow
 from testdata import ASSETS
 
 BOX = ASSETS / "BoxTextured.glb"
@@ -141,3 +143,21 @@ def test_a_refusal_is_kept_and_a_bad_key_is_refused(live_server, make_user):
         json={"renders": [{}]},
     )
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_request"
+
+
+def test_a_key_is_kept_24_hours(ctx, live_server, make_user):
+    user = make_user(credits=5)
+    quote = {"renders": [{"quality": "share"}]}
+    headers = {**user.headers, "Idempotency-Key": "daily"}
+    assert httpx.post(f"{live_server}/v1/quote", headers=headers, json=quote).status_code == 200
+    other = {"renders": [{"quality": "4k"}]}
+    assert httpx.post(f"{live_server}/v1/quote", headers=headers, json=other).status_code == 422
+    with transaction(ctx.sessions) as session:
+        session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == "daily")
+            .values(created_at=utcnow() - timedelta(hours=24, minutes=1))
+        )
+    later = httpx.post(f"{live_server}/v1/quote", headers=headers, json=other)
+    assert later.status_code == 200 and "idempotent-replayed" not in later.headers
+    assert later.json()["data"]["creditsRequired"] == 16

@@ -172,3 +172,32 @@ def test_ctrl_c_while_watching_leaves_the_renders_running(login) -> None:
         after = [client.get_render(i) for i in ids]
         assert all(r.status not in ("error", "failed") for r in after), after
         assert client.wait(ids[0], timeout=300).status == "done"
+
+
+def test_cli_upload_wait_status_download_and_models(login, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MESHFARM_URL", login.url)
+    monkeypatch.setenv("MESHFARM_TOKEN", login.token)
+    runner = CliRunner()
+    up = runner.invoke(app, ["upload", str(DUCK), "--render", "length=3,aspect=9:16", "--wait"])
+    assert up.exit_code == 0, up.output
+    line = next(x for x in up.output.splitlines() if x.startswith("Duck.glb: model "))
+    model_id, render_id = line.split()[2].rstrip(","), line.split()[4]
+    status = runner.invoke(app, ["status", render_id])
+    assert status.exit_code == 0 and "done" in status.output and "100%" in status.output
+    got = runner.invoke(app, ["download", render_id, "--what", "poster", "-o", str(tmp_path)])
+    assert got.exit_code == 0, got.output
+    assert (tmp_path / f"{render_id}-poster.png").read_bytes()[:4] == b"\x89PNG"
+    wrong = runner.invoke(app, ["download", render_id, "--what", "dataset", "-o", str(tmp_path)])
+    assert wrong.exit_code == 1 and "has no dataset" in wrong.output
+    quote = runner.invoke(app, ["quote", "quality=4k", '{"quality": "standard"}'])
+    assert quote.exit_code == 0 and "20 credits required" in quote.output
+    tagged = runner.invoke(app, ["models", "tag", model_id, "Bath", "toys"])
+    assert tagged.exit_code == 0 and f"{model_id}: bath, toys" in tagged.output
+    untagged = runner.invoke(app, ["models", "tag", model_id, "bath", "--remove"])
+    assert f"{model_id}: toys" in untagged.output
+    archived = runner.invoke(app, ["models", "archive", model_id])
+    assert f"{model_id}: archived" in archived.output
+    listed = runner.invoke(app, ["models", "ls", "--archived"])
+    assert model_id in listed.output
+    refused = runner.invoke(app, ["render", model_id, "--render", "quality=8k"])
+    assert refused.exit_code == 1 and "invalid_settings" in refused.output
