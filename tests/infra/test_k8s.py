@@ -202,8 +202,8 @@ def test_commands_are_the_real_ones(built: tuple[str, list[dict[str, Any]]]) -> 
     _, resources = built
     api = _one(resources, "Deployment", "meshfarm-api")
     dispatcher = _one(resources, "Deployment", "meshfarm-dispatcher")
-    (api_container,) = containers(api)
-    (dispatcher_container,) = containers(dispatcher)
+    (api_container,) = api["spec"]["template"]["spec"]["containers"]
+    (dispatcher_container,) = dispatcher["spec"]["template"]["spec"]["containers"]
     assert parse_meshfarm(api_container["args"]) == ["serve"]
     assert parse_meshfarm(dispatcher_container["args"]) == ["serve"]
     # The API replicas have no job slots; the one dispatcher drives the Ray fleet.
@@ -317,7 +317,8 @@ def test_every_command_a_container_runs_is_a_real_one(
 ) -> None:
     """Whatever a container is told to run: meshfarm's commands parse with its CLI (there
     is no `meshfarm worker start`: Ray nodes are `ray start`, which KubeRay writes from
-    rayStartParams), `ray start` with Ray's; anything else is the image's own program."""
+    rayStartParams), `ray start` with Ray's, inline Python compiles; anything else is the
+    image's own program."""
     _, resources = built
     seen = 0
     for resource in resources:
@@ -329,6 +330,25 @@ def test_every_command_a_container_runs_is_a_real_one(
             elif argv[:2] == ["ray", "start"]:
                 parse_ray_start(argv)
                 seen += 1
+            elif argv[:2] == ["python", "-c"]:
+                compile(argv[2], container["name"], "exec")
             else:
                 assert not argv or container["image"].startswith("minio/"), argv
     assert seen >= 2
+
+
+def test_prod_dispatcher_waits_for_the_gpu_pods_it_will_use() -> None:
+    """Started before the GPU pods are up, the dispatcher would make its render actors
+    without GPUs; prod's makes it wait for as many GPUs as the group starts with."""
+    resources = kustomize(K8S / "overlays" / "prod")
+    dispatcher = _one(resources, "Deployment", "meshfarm-dispatcher")
+    (wait,) = dispatcher["spec"]["template"]["spec"]["initContainers"]
+    env = {e["name"]: e.get("value") for e in wait["env"]}
+    (broker,) = dispatcher["spec"]["template"]["spec"]["containers"]
+    assert env["FLEET_ADDRESS"] == broker["args"][broker["args"].index("--ray-address") + 1]
+    assert wait["image"] == broker["image"]
+    gpu = _groups(resources)["gpu-render"]
+    assert 0 < int(env["FLEET_GPUS"]) <= gpu["replicas"] <= gpu["maxReplicas"]
+    assert gpu["minReplicas"] == 0
+    assert {"name": "RAY_AUTH_MODE", "value": "token"} in wait["env"]
+    compile(wait["command"][2], "wait-for-gpus", "exec")
