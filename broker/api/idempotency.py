@@ -33,16 +33,18 @@ from datetime import timedelta
 from anyio import to_thread
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from broker.api.deps import authenticate
-from broker.api.error_handlers import Envelope
+from broker.api.error_handlers import ErrorDialect, database_unavailable
 from broker.db.engine import transaction
 from broker.db.models import IdempotencyKey, utcnow
-from broker.errors import DomainError
+from broker.errors import DatabaseBusy, DomainError
 
 log = logging.getLogger("meshfarm.broker")
 
@@ -154,24 +156,26 @@ def _read(session: Session, account_id: str, key: str) -> Stored | None:
 
 
 class Idempotency:
-    """ASGI middleware of a dialect's app; ``envelope`` is how that dialect words an error."""
+    """ASGI middleware of a dialect's app, answering its own refusals in that dialect's
+    envelope (``errors``). It runs outside the app's exception handlers, so a database that
+    is busy while a key is claimed is answered here, as the dialect answers it elsewhere."""
 
     def __init__(
         self,
         app: ASGIApp,
         sessions: sessionmaker[Session],
-        envelope: Envelope,
+        errors: ErrorDialect,
         wait_seconds: float = WAIT_SECONDS,
     ) -> None:
         self.app = app
         self.sessions = sessions
-        self.envelope = envelope
+        self.errors = errors
         self.wait_seconds = wait_seconds
 
     def _error(
         self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
     ) -> Response:
-        return self.envelope(status, code, message, headers)
+        return self.errors.envelope(status, code, message, headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -186,11 +190,21 @@ class Idempotency:
             message = f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable ASCII characters"
             await self._error(400, "invalid_request", message)(scope, receive, send)
             return
-        account_id = await to_thread.run_sync(self._account, headers.get("authorization"))
+        try:
+            account_id = await to_thread.run_sync(self._account, headers.get("authorization"))
+        except (OperationalError, PoolTimeout) as exc:
+            await self._busy(exc)(scope, receive, send)
+            return
         if account_id is None:
             await self.app(scope, receive, send)
             return
         await self._keyed(scope, receive, send, account_id, key)
+
+    def _busy(self, exc: OperationalError | PoolTimeout) -> Response:
+        if not database_unavailable(exc):
+            raise exc
+        log.warning("database unavailable while claiming an Idempotency-Key: %s", exc)
+        return self.errors.respond(DatabaseBusy())
 
     def _account(self, authorization: str | None) -> str | None:
         scheme, _, token = (authorization or "").partition(" ")
@@ -209,7 +223,11 @@ class Idempotency:
         deadline = time.monotonic() + self.wait_seconds
         pause = 0.05
         while True:
-            held = await to_thread.run_sync(self._claim, account_id, key)
+            try:
+                held = await to_thread.run_sync(self._claim, account_id, key)
+            except (OperationalError, PoolTimeout) as exc:
+                await self._busy(exc)(scope, receive, send)
+                return
             if held is None:
                 await self._run(scope, receive, send, account_id, key, fingerprint)
                 return

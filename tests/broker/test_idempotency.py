@@ -4,13 +4,16 @@ it is sent; the same key with another request is refused."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import make_url
 
 from broker.db.engine import transaction
 from broker.db.models import CreditEntry, IdempotencyKey, Render, utcnow
@@ -161,3 +164,24 @@ def test_a_key_is_kept_24_hours(ctx, live_server, make_user):
     later = httpx.post(f"{live_server}/v1/quote", headers=headers, json=other)
     assert later.status_code == 200 and "idempotent-replayed" not in later.headers
     assert later.json()["data"]["creditsRequired"] == 16
+
+
+def test_a_busy_database_while_claiming_is_a_503_and_claims_nothing(db_url, live_server, make_user):
+    """SQLite: another connection holds the write lock past the 5 s busy timeout."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the write lock that blocks every writer is SQLite's")
+    user = make_user(credits=5)
+    headers = {**user.headers, "Idempotency-Key": "while-busy"}
+    body = {"renders": [{"quality": "share"}]}
+    blocker = sqlite3.connect(str(make_url(db_url).database), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        busy = httpx.post(f"{live_server}/v1/quote", headers=headers, json=body, timeout=30)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert busy.status_code == 503, busy.text
+    assert busy.json()["error"]["code"] == "service_unavailable"
+    assert busy.headers["retry-after"]
+    again = httpx.post(f"{live_server}/v1/quote", headers=headers, json=body)
+    assert again.status_code == 200 and "idempotent-replayed" not in again.headers

@@ -14,7 +14,7 @@ from broker.api.idempotency import Idempotency
 from broker.api.methods import support_head
 from broker.api.sub_app import sub_app
 from broker.context import AppContext
-from broker.dialects.dxgl.errors import ERRORS, envelope
+from broker.dialects.dxgl.errors import ERRORS
 from broker.dialects.dxgl.routes import (
     account,
     admin,
@@ -50,5 +50,5 @@ def create_dxgl_app(context: AppContext) -> FastAPI:
     support_head(app)
     # Every POST may carry an Idempotency-Key (docs/client.md): a retried upload, render or
     # batch runs once and is charged once.
-    app.add_middleware(Idempotency, sessions=context.sessions, envelope=envelope)
+    app.add_middleware(Idempotency, sessions=context.sessions, errors=ERRORS)
     return app
