@@ -6,11 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-runtime
 # Debian packages: the runtime's (Mesa EGL), and the test suite's (the reference GLSL compiler,
-# poppler's pdftotext / pdftoppm to read the health report's PDF, Chromium for the portal's
+# poppler's pdftotext / pdftoppm to read the health report's PDF, docker-compose to check the
+# compose files (`docker-compose config`), Chromium for the portal's
 # browser tests; kubectl for `kubectl kustomize` of the k8s overlays, Debian's only where the
 # machine has none: Google's kubectl package, where present, owns /usr/bin/kubectl).
 SYSDEPS := libegl1 libegl-mesa0 libgl1-mesa-dri libgles2
-DEV_SYSDEPS := glslang-tools poppler-utils chromium
+DEV_SYSDEPS := glslang-tools poppler-utils chromium docker-compose
 PORT ?=
 
 .PHONY: install sysdeps run test lint test-fast clean bench-fidelity bench-fidelity-env
