@@ -118,3 +118,28 @@ def test_signing_out_forgets_the_token_and_the_cookie(
     assert page.evaluate("sessionStorage.length") == 0
     assert page.context.cookies() == []
     assert visit.problems == []
+
+
+def test_a_draco_model_is_previewed_without_reaching_a_cdn(
+    visit: Visit, make_token: Callable[..., str], farm: tuple[AppContext, str]
+) -> None:
+    """<model-viewer> fetches its Draco decoder from Google's CDN unless told otherwise; the
+    portal points it at the vendor folder, so nothing leaves the farm (and, while the
+    decoders are not vendored, the preview says in a sentence that it failed)."""
+    _, url = farm
+    page = visit.page
+    elsewhere: list[str] = []
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith((url, "data:", "blob:")) else elsewhere.append(r.url),
+    )
+    visit.sign_in(make_token(credits=2))
+    page.wait_for_selector("#dropzone")
+    page.set_input_files("#upload-input", [str(BAD.parent / "BoxTextured-draco.glb")])
+    page.click(".uploads li.done a")
+    page.click("#open-preview")
+    page.wait_for_selector("#preview.loaded, #preview.failed", timeout=60_000)
+    if page.is_visible("#preview.failed"):
+        sentence(page.inner_text(".preview-status"))
+    visit.shot("draco-preview")
+    assert elsewhere == []

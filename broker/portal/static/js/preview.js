@@ -7,15 +7,18 @@ const VENDOR = "/portal/static/vendor";
 let loading = null;
 
 function viewerModule() {
-  loading ||= import(`${VENDOR}/model-viewer.min.js`).then((module) => {
-    module.ModelViewerElement.dracoDecoderLocation = `${VENDOR}/draco/`;
-    module.ModelViewerElement.ktx2TranscoderLocation = `${VENDOR}/basis/`;
-    return module;
-  });
+  // Read by the module as it loads (model-viewer's documented global configuration).
+  self.ModelViewerElement = {
+    ...self.ModelViewerElement,
+    dracoDecoderLocation: `${VENDOR}/draco/`,
+    ktx2TranscoderLocation: `${VENDOR}/basis/`,
+  };
+  loading ||= import(`${VENDOR}/model-viewer.min.js`);
   return loading;
 }
 
-const NOT_LOADED = "The 3-D preview could not be loaded. The model may still be converting to GLB — try again in a minute.";
+const NOT_LOADED =
+  "The 3-D preview could not be shown: the model may still be converting to GLB (try again in a minute), or it uses a compression this farm's viewer lacks.";
 
 export function preview(model) {
   const status = h("p", { class: "preview-status", role: "status" }, "Loading the 3-D preview…");
