@@ -75,14 +75,19 @@ $(BLENDER_STAMP):
 	touch $(BLENDER_STAMP)
 
 # The portal's <model-viewer> (npm, pinned in tools/model-viewer/package-lock.json), copied
-# into the broker's static files: the browser never fetches it from a CDN.
+# into the broker's static files with three.js's Draco and KTX2 decoders it loads: the
+# browser never fetches them from a CDN.
 PORTAL_VENDOR := broker/portal/static/vendor/model-viewer.min.js
+THREE_LIBS := tools/model-viewer/node_modules/three/examples/jsm/libs
 
 $(PORTAL_VENDOR): tools/model-viewer/package-lock.json
 	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q nodejs npm; }
 	cd tools/model-viewer && npm ci --no-audit --no-fund --silent
 	mkdir -p $(dir $(PORTAL_VENDOR))
+	rm -rf $(dir $(PORTAL_VENDOR))draco $(dir $(PORTAL_VENDOR))basis
+	cp -r $(THREE_LIBS)/draco/gltf $(dir $(PORTAL_VENDOR))draco
+	cp -r $(THREE_LIBS)/basis $(dir $(PORTAL_VENDOR))basis
 	cp tools/model-viewer/node_modules/@google/model-viewer/dist/model-viewer.min.js $(PORTAL_VENDOR)
 
 install-runtime: $(RUN_STAMP) $(GLTF_VALIDATOR) $(BLENDER_STAMP) $(PORTAL_VENDOR)
