@@ -147,6 +147,32 @@ def test_cli_batch_from_a_csv_catalogue(login, tmp_path: Path, monkeypatch) -> N
     assert listed.exit_code == 0 and "DUCK-7" in listed.output and "BOX-1" not in listed.output
 
 
+def test_cli_batch_of_a_folder_renders_and_downloads_every_model(
+    login, tmp_path: Path, monkeypatch
+) -> None:
+    """The new user's path: a folder of models, one command, the videos on disk."""
+    monkeypatch.setenv("MESHFARM_URL", login.url)
+    monkeypatch.setenv("MESHFARM_TOKEN", login.token)
+    folder = tmp_path / "catalogue"
+    folder.mkdir()
+    for asset in (BOX, DUCK):
+        (folder / asset.name).write_bytes(asset.read_bytes())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["batch", str(folder), "--render", '{"length": 3, "aspect": "1:1"}', "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    videos = sorted(out.glob("*.mp4"))
+    assert len(videos) == 2
+    for video in videos:
+        with av.open(str(video)) as container:
+            frames = list(container.decode(video=0))
+        assert (frames[0].width, frames[0].height) == (960, 960) and len(frames) >= 72
+    with Client(login.url, login.token) as client:
+        names = {m.original_name for m in client.models().data}
+    assert {"BoxTextured.glb", "Duck.glb"} <= names
+
+
 def test_ctrl_c_while_watching_leaves_the_renders_running(login) -> None:
     with Client(login.url, login.token) as client:
         model_id = client.upload(BOX, SHORT).model_id
