@@ -1,6 +1,7 @@
 """A dataset export: the model's views rendered and packed into one ZIP, the job's bundle.
 
-Its progress is ``poster-processing`` while the views are rendered, then ``done``.
+Its progress is ``poster-processing`` while the views are rendered, with the share of
+them done so far (``JobRun.frames``), then ``done``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,6 @@ def run_dataset(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
     started = time.monotonic()
     out = workdir / "dataset.zip"
     views = dataset_views(spec)
-    build_dataset_zip(model, out, views, limits=AssetLimits.from_settings(settings))
+    build_dataset_zip(model, out, views, run.frames, limits=AssetLimits.from_settings(settings))
     run.timings["render"] = time.monotonic() - started
     run.done({"dataset": run.upload(out, "application/zip")}, "dataset", frames=views.views)

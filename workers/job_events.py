@@ -24,6 +24,11 @@ from workers.storage import ObjectStore
 log = logging.getLogger("meshfarm.workers")
 Emit = Callable[[JobEvent], None]
 
+FRAMES_EVERY_S = 0.5
+FRAMES_EVERY_FRACTION = 0.05
+"""A frames report goes out when this long or this share of the frames has passed since
+the last one: often enough for a smooth bar, rarely enough not to flood the broker."""
+
 
 USER_ERRORS: tuple[type[Exception], ...] = (SceneError, EncodeError, InputMissing, AssetInvalid)
 """Failures caused by the model, its settings or its inputs: the message is for the user."""
@@ -61,6 +66,8 @@ class JobRun:
         self.emit = emit
         self.timings: dict[str, float] = {}
         self.finished = False
+        self._frames_sent: tuple[float, float] | None = None
+        """(when, fraction) of the last frames report."""
 
     def event(self, kind: EventKind, **fields: Any) -> None:
         self.finished = self.finished or kind in ("done", "error")
@@ -75,6 +82,21 @@ class JobRun:
 
     def progress(self, phase: Phase, assets: dict[str, Asset] | None = None) -> None:
         self.event("progress", phase=phase, assets=assets or {})
+
+    def frames(self, done: int, total: int | None) -> None:
+        """``done`` of ``total`` frames are drawn: a ``progress`` event with the fraction,
+        throttled (the last frame always reports, a repeat of the last fraction never)."""
+        if not total:
+            return
+        fraction = min(1.0, done / total)
+        at = time.monotonic()
+        if self._frames_sent is not None:
+            when, sent = self._frames_sent
+            due = at - when >= FRAMES_EVERY_S or fraction - sent >= FRAMES_EVERY_FRACTION
+            if fraction <= sent or (fraction < 1.0 and not due):
+                return
+        self._frames_sent = (at, fraction)
+        self.event("progress", fraction=fraction)
 
     def done(self, assets: dict[str, Asset], main: str, **fields: Any) -> None:
         """The job's outputs are uploaded; ``main`` names the asset whose size is the job's

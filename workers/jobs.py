@@ -94,6 +94,10 @@ class JobEvent(BaseModel):
     message: str | None = None
     cause: FailureCause | None = None
     """An ``error`` event's cause."""
+    fraction: float | None = None
+    """A phase-less ``progress`` event's share of the frames drawn so far (0–1), sent while
+    a render or dataset draws them: the phases alone say nothing between the first frame
+    and the last."""
     frames: int | None = None
     """A ``done`` event's frames: a render's video frames, a dataset's views (for /metrics)."""
     timings: dict[str, float] = Field(default_factory=dict)

@@ -3,7 +3,9 @@
 Progress follows dx.gl's flow: ``poster-processing`` when frames start, ``poster-done``
 as soon as the first frame's posters are uploaded (downloadable while the frames are
 rendered and encoded), ``video-processing`` once the last frame is rendered (the
-encoders finish and the files are uploaded), then ``done`` with every asset.
+encoders finish and the files are uploaded), then ``done`` with every asset. Between the
+phases, the share of the frames every encoder has taken is reported (``JobRun.frames``):
+most of a render's time is spent there, and a bar must move while it passes.
 
 Same-model renders whose frames are identical come as one assignment with variants:
 the frames are rendered once and fed to every render's encoders (:mod:`workers.tee`).
@@ -178,6 +180,7 @@ def _render_one(
         environment=environment,
         on_poster=_poster_handler(run),
         on_rendered=_encoding(run),
+        progress=run.frames,
         timings=run.timings,
         h264_encoder=settings.h264_encoder,
     )
@@ -225,6 +228,7 @@ def _render_shared(
                 h264_encoder=settings.h264_encoder,
                 backdrop=backdrop,
                 on_poster=_poster_handler(run),
+                progress=run.frames,
             )
 
         outcomes = tee(

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -159,7 +160,8 @@ class Job(Base):
 
     ``spec`` is the typed job spec (workers.specs) as JSON; ``state`` moves only through
     broker.jobs.machine (a compare-and-set on ``version``, with a ``job_events`` row);
-    ``phase`` is the kind's progress inside ``running``. The lease fences stale workers.
+    ``phase`` is the kind's progress inside ``running``, ``fraction`` the share of its
+    frames drawn (0–1) where the kind reports one. The lease fences stale workers.
     """
 
     __tablename__ = "jobs"
@@ -177,6 +179,7 @@ class Job(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
     state: Mapped[str] = mapped_column(String(16), default="queued")
     phase: Mapped[str | None] = mapped_column(String(32))
+    fraction: Mapped[float | None] = mapped_column(Float)
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     credits: Mapped[int] = mapped_column(Integer, default=0)
     error_message: Mapped[str | None] = mapped_column(Text)

@@ -1,10 +1,13 @@
 """dx.gl's status flow is observable: ``poster-done`` (poster downloadable) lasts while the
 frames are rendered and encoded; ``video-processing`` starts only once the last frame is
-rendered. It used to be followed by ``video-processing`` at once, so no poll ever saw it."""
+rendered. It used to be followed by ``video-processing`` at once, so no poll ever saw it.
+While ``poster-done`` lasts, the share of the frames drawn is reported, a few times and
+rising to all of them."""
 
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +42,18 @@ def _run(tmp_path: Path, job: Assignment) -> list[tuple[float, JobEvent, bool]]:
 
 
 def _phases(seen: list[tuple[float, JobEvent, bool]], job_id: str) -> dict[str, float]:
-    events = [(t, e, stored) for t, e, stored in seen if e.job_id == job_id]
+    mine = [(t, e, stored) for t, e, stored in seen if e.job_id == job_id]
+    events = [(t, e, stored) for t, e, stored in mine if e.fraction is None]
+    drawn = [(t, e.fraction) for t, e, _ in mine if e.fraction is not None]
+    fractions = [f for _, f in drawn]
+    assert fractions == sorted(set(fractions)) and fractions[-1] == 1.0, fractions
+    assert len(fractions) >= 5, fractions
+    throttled = all(
+        f - before >= 0.05 or t - then >= 0.45 or f == 1.0
+        for (then, before), (t, f) in pairwise(drawn)
+    )
+    assert throttled, f"a report per 5 % or 0.5 s at most: {drawn}"
+    assert all(e.phase is None for _, e, _ in mine if e.fraction is not None)
     names = [e.phase or e.kind for _, e, _ in events]
     assert names == ["poster-processing", "poster-done", "video-processing", "done"], names
     poster = events[1]

@@ -69,8 +69,12 @@ PROGRESS = {
     "video-processing": 90,
     "done": 100,
 }
-"""A render's progress by status. Workers report phases, not frames: the frames are drawn
-between ``poster-done`` (the first one is out) and ``video-processing`` (the last one is)."""
+"""A render's progress by status: the frames are drawn between ``poster-done`` (the first
+one is out) and ``video-processing`` (the last one is)."""
+FRAMES_FROM, FRAMES_TO = 20.0, 90.0
+"""The span the frames drawn cover while the job is in a phase that draws them (a
+dataset's views are all drawn in ``poster-processing``)."""
+DRAWING = ("poster-processing", "poster-done")
 
 
 def _started_at(render: Render) -> datetime | None:
@@ -88,19 +92,30 @@ def _started_at(render: Render) -> datetime | None:
     return as_utc(at) if at is not None else None
 
 
+def _percent(status: str, render: Render) -> float | None:
+    """The status's share, moved along by the frames drawn while they are being drawn:
+    never below the status's own, so the figure only grows through an attempt."""
+    base = PROGRESS.get(status)
+    fraction = render.job.fraction
+    if base is None or status not in DRAWING or fraction is None:
+        return None if base is None else float(base)
+    drawn = FRAMES_FROM + (FRAMES_TO - FRAMES_FROM) * min(1.0, max(0.0, fraction))
+    return max(float(base), drawn)
+
+
 def progress_of(status: str, render: Render) -> tuple[int | None, float | None]:
-    """(progress %, seconds left): the time run so far scaled by what is left, a coarse
-    estimate that is exact only for a render whose phases take their share of the time."""
-    progress = PROGRESS.get(status)
-    if progress is None or progress == 0:
-        return progress, None
-    if progress == 100:
-        return progress, 0.0
+    """(progress %, seconds left): the time run so far scaled by what is left, which holds
+    for a render whose frames take a steady time each."""
+    percent = _percent(status, render)
+    if percent is None or percent == 0:
+        return None if percent is None else 0, None
+    if percent == 100:
+        return 100, 0.0
     started = _started_at(render)
     if started is None:
-        return progress, None
+        return int(percent), None
     elapsed = max(0.0, (utcnow() - started).total_seconds())
-    return progress, round(elapsed * (100 - progress) / progress, 1)
+    return int(percent), round(elapsed * (100 - percent) / percent, 1)
 
 
 def render_out(render: Render) -> RenderOut:
