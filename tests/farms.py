@@ -12,8 +12,10 @@ from fastapi.testclient import TestClient
 
 from broker.app import create_app
 from broker.context import AppContext
+from broker.db.engine import transaction
 from broker.db.migrate import upgrade
 from broker.dispatcher import Dispatcher
+from broker.fleet import set_draining
 from broker.webhooks.outbox import WebhookLoop
 from workers.config import Settings
 from workers.local_executor import LocalExecutor
@@ -81,3 +83,16 @@ def farm_server(ctx: AppContext, *, render_workers: int, cpu_workers: int = 1) -
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def paused(ctx: AppContext) -> Iterator[None]:
+    """No job starts while the farm drains (``meshfarm worker drain``): orders are taken and
+    charged, and stay queued."""
+    with transaction(ctx.sessions) as session:
+        set_draining(session, True)
+    try:
+        yield
+    finally:
+        with transaction(ctx.sessions) as session:
+            set_draining(session, False)

@@ -19,16 +19,14 @@ import time
 import uuid
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import av
 import pytest
-from farms import farm_context, farm_server
+from farms import farm_context, farm_server, paused
 
 from broker.context import AppContext
 from broker.db.engine import transaction
-from broker.fleet import set_draining
 from broker.services import accounts
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -65,18 +63,6 @@ def new_token(ctx: AppContext, credits: int = 100) -> str:
         email = f"seed-{uuid.uuid4().hex[:8]}@example.com"
         account = accounts.create_account(session, email, initial_credits=credits)
         return accounts.issue_token(session, account).token
-
-
-@contextmanager
-def paused(ctx: AppContext) -> Iterator[None]:
-    """No job starts while the farm drains (``meshfarm worker drain``)."""
-    with transaction(ctx.sessions) as session:
-        set_draining(session, True)
-    try:
-        yield
-    finally:
-        with transaction(ctx.sessions) as session:
-            set_draining(session, False)
 
 
 class User:

@@ -10,19 +10,17 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import av
 import pytest
-from farms import farm_client, farm_context
+from farms import farm_client, farm_context, paused
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from broker.context import AppContext
 from broker.db.engine import transaction
 from broker.db.models import CreditEntry, Model
-from broker.fleet import set_draining
 from broker.services import accounts
 from workers.specs import KIND_RESOURCES
 
@@ -46,18 +44,6 @@ def _headers(ctx: AppContext, *, admin: bool = False, scopes: str | None = None)
         account = accounts.create_account(session, email, initial_credits=20, is_admin=admin)
         token = accounts.issue_token(session, account, scopes=scopes).token
     return {"Authorization": f"Bearer {token}"}
-
-
-@contextmanager
-def _paused(ctx: AppContext) -> Iterator[None]:
-    """The dispatcher claims nothing while the farm drains (``meshfarm worker drain``)."""
-    with transaction(ctx.sessions) as session:
-        set_draining(session, True)
-    try:
-        yield
-    finally:
-        with transaction(ctx.sessions) as session:
-            set_draining(session, False)
 
 
 def scrape(client: TestClient, scraper: dict[str, str]) -> Samples:
@@ -144,7 +130,7 @@ def test_a_render_a_failure_and_the_credits_as_prometheus_reads_them(farm, tmp_p
     assert delta("meshfarm_credits_charged_total", kind="render") == reserved
 
     # a file damaged in storage after its upload passed the checks: its jobs fail in the worker
-    with _paused(ctx):
+    with paused(ctx):
         box = _upload(client, user, ASSETS / "BoxTextured.glb", '{"length": 3}')
         with ctx.sessions() as session:
             key = session.get(Model, box).storage_key
@@ -175,7 +161,7 @@ def test_the_queue_depth_and_age_per_kind_while_the_farm_is_paused(farm):
     ctx, client = farm
     scraper = _headers(ctx, admin=True, scopes="metrics:read")
     user = _headers(ctx)
-    with _paused(ctx):
+    with paused(ctx):
         queued = value(scrape(client, scraper), "meshfarm_queue_depth", kind="render")
         fox = _upload(client, user, ASSETS / "Fox.glb", '{"length": 3}')
         time.sleep(1.1)
