@@ -30,7 +30,7 @@ from renderer.gl_scene import (
     DrawItem,
     GpuScene,
 )
-from renderer.scene import MIRRORED_REPEAT, Material
+from renderer.scene import Material
 
 FRAGMENT = {
     "color": "pbr.frag",
@@ -185,11 +185,6 @@ def _bind_material(gpu: GpuScene, program: moderngl.Program, item: DrawItem) -> 
         gpu.texture(ref, srgb=slot in SRGB_SLOTS).use(unit)
         set_uniform(program, f"u_{slot}_tex", unit)
         set_uniform(program, f"u_{slot}_uvt", ref.uv_transform.astype(np.float64))
-        mirror = (
-            float(ref.sampler.wrap_s == MIRRORED_REPEAT),
-            float(ref.sampler.wrap_t == MIRRORED_REPEAT),
-        )
-        set_uniform(program, f"u_{slot}_mirror", mirror)
 
 
 def _bind_extensions(program: moderngl.Program, m: Material) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from renderer.animation import Pose
 from renderer.framing import reachable_nodes
-from renderer.scene import CLAMP_TO_EDGE, Material, Primitive, Scene, TextureRef
+from renderer.scene import CLAMP_TO_EDGE, MIRRORED_REPEAT, Material, Primitive, Scene, TextureRef
 from renderer.sheen_lut import sheen_albedo_table
 
 MORPH_TEX_WIDTH = 4096
@@ -278,6 +278,9 @@ def material_defines(prim: Primitive, material: Material, skinned: bool) -> dict
         if (slot in active or slot not in optional) and uv_sets.get(ref.tex_coord):
             d[f"HAS_{slot.upper()}_MAP"] = True
             d[f"{slot.upper()}_UV"] = ref.tex_coord
+            s, t = (wrap == MIRRORED_REPEAT for wrap in (ref.sampler.wrap_s, ref.sampler.wrap_t))
+            if s or t:  # a constant, not a uniform: the shader compiles the other branch away
+                d[f"{slot.upper()}_MIRROR"] = f"bvec2({str(s).lower()}, {str(t).lower()})"
     framed = ("HAS_NORMAL_MAP", "HAS_CLEARCOAT_NORMAL_MAP", "MATERIAL_ANISOTROPY")
     if any(k in d for k in framed) and prim.tangents is not None:
         d["HAS_TANGENT"] = True

@@ -10,12 +10,18 @@ uniform float u_iridescence_thickness_max;
 #ifdef HAS_IRIDESCENCE_MAP
 uniform sampler2D u_iridescence_tex;  // factor in red
 uniform mat3 u_iridescence_uvt;
-uniform vec2 u_iridescence_mirror;
+#ifndef IRIDESCENCE_MIRROR
+#define IRIDESCENCE_MIRROR bvec2(false)
+#endif
+const bvec2 u_iridescence_mirror = IRIDESCENCE_MIRROR;
 #endif
 #ifdef HAS_IRIDESCENCE_THICKNESS_MAP
 uniform sampler2D u_iridescence_thickness_tex;  // min..max in green
 uniform mat3 u_iridescence_thickness_uvt;
-uniform vec2 u_iridescence_thickness_mirror;
+#ifndef IRIDESCENCE_THICKNESS_MIRROR
+#define IRIDESCENCE_THICKNESS_MIRROR bvec2(false)
+#endif
+const bvec2 u_iridescence_thickness_mirror = IRIDESCENCE_THICKNESS_MIRROR;
 #endif
 
 float ior_to_f0(float transmitted, float incident) {

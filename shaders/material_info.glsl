@@ -15,27 +15,42 @@ uniform float u_alpha_cutoff;
 #ifdef HAS_BASE_COLOR_MAP
 uniform sampler2D u_base_color_tex;
 uniform mat3 u_base_color_uvt;
-uniform vec2 u_base_color_mirror;
+#ifndef BASE_COLOR_MIRROR
+#define BASE_COLOR_MIRROR bvec2(false)
+#endif
+const bvec2 u_base_color_mirror = BASE_COLOR_MIRROR;
 #endif
 #ifdef HAS_METALLIC_ROUGHNESS_MAP
 uniform sampler2D u_metallic_roughness_tex;
 uniform mat3 u_metallic_roughness_uvt;
-uniform vec2 u_metallic_roughness_mirror;
+#ifndef METALLIC_ROUGHNESS_MIRROR
+#define METALLIC_ROUGHNESS_MIRROR bvec2(false)
+#endif
+const bvec2 u_metallic_roughness_mirror = METALLIC_ROUGHNESS_MIRROR;
 #endif
 #ifdef HAS_NORMAL_MAP
 uniform sampler2D u_normal_tex;
 uniform mat3 u_normal_uvt;
-uniform vec2 u_normal_mirror;
+#ifndef NORMAL_MIRROR
+#define NORMAL_MIRROR bvec2(false)
+#endif
+const bvec2 u_normal_mirror = NORMAL_MIRROR;
 #endif
 #ifdef HAS_OCCLUSION_MAP
 uniform sampler2D u_occlusion_tex;
 uniform mat3 u_occlusion_uvt;
-uniform vec2 u_occlusion_mirror;
+#ifndef OCCLUSION_MIRROR
+#define OCCLUSION_MIRROR bvec2(false)
+#endif
+const bvec2 u_occlusion_mirror = OCCLUSION_MIRROR;
 #endif
 #ifdef HAS_EMISSIVE_MAP
 uniform sampler2D u_emissive_tex;
 uniform mat3 u_emissive_uvt;
-uniform vec2 u_emissive_mirror;
+#ifndef EMISSIVE_MIRROR
+#define EMISSIVE_MIRROR bvec2(false)
+#endif
+const bvec2 u_emissive_mirror = EMISSIVE_MIRROR;
 #endif
 
 #ifdef SPECULAR_GLOSSINESS
@@ -44,7 +59,10 @@ uniform float u_glossiness_factor;
 #ifdef HAS_SPECULAR_GLOSSINESS_MAP
 uniform sampler2D u_specular_glossiness_tex;  // sRGB specular, linear glossiness in alpha
 uniform mat3 u_specular_glossiness_uvt;
-uniform vec2 u_specular_glossiness_mirror;
+#ifndef SPECULAR_GLOSSINESS_MIRROR
+#define SPECULAR_GLOSSINESS_MIRROR bvec2(false)
+#endif
+const bvec2 u_specular_glossiness_mirror = SPECULAR_GLOSSINESS_MIRROR;
 #endif
 #endif
 
@@ -58,12 +76,18 @@ uniform vec3 u_specular_color_factor;
 #ifdef HAS_SPECULAR_MAP
 uniform sampler2D u_specular_tex;  // strength in alpha
 uniform mat3 u_specular_uvt;
-uniform vec2 u_specular_mirror;
+#ifndef SPECULAR_MIRROR
+#define SPECULAR_MIRROR bvec2(false)
+#endif
+const bvec2 u_specular_mirror = SPECULAR_MIRROR;
 #endif
 #ifdef HAS_SPECULAR_COLOR_MAP
 uniform sampler2D u_specular_color_tex;  // sRGB
 uniform mat3 u_specular_color_uvt;
-uniform vec2 u_specular_color_mirror;
+#ifndef SPECULAR_COLOR_MIRROR
+#define SPECULAR_COLOR_MIRROR bvec2(false)
+#endif
+const bvec2 u_specular_color_mirror = SPECULAR_COLOR_MIRROR;
 #endif
 #endif
 
@@ -74,17 +98,26 @@ uniform float u_clearcoat_normal_scale;
 #ifdef HAS_CLEARCOAT_MAP
 uniform sampler2D u_clearcoat_tex;  // strength in red
 uniform mat3 u_clearcoat_uvt;
-uniform vec2 u_clearcoat_mirror;
+#ifndef CLEARCOAT_MIRROR
+#define CLEARCOAT_MIRROR bvec2(false)
+#endif
+const bvec2 u_clearcoat_mirror = CLEARCOAT_MIRROR;
 #endif
 #ifdef HAS_CLEARCOAT_ROUGHNESS_MAP
 uniform sampler2D u_clearcoat_roughness_tex;  // roughness in green
 uniform mat3 u_clearcoat_roughness_uvt;
-uniform vec2 u_clearcoat_roughness_mirror;
+#ifndef CLEARCOAT_ROUGHNESS_MIRROR
+#define CLEARCOAT_ROUGHNESS_MIRROR bvec2(false)
+#endif
+const bvec2 u_clearcoat_roughness_mirror = CLEARCOAT_ROUGHNESS_MIRROR;
 #endif
 #ifdef HAS_CLEARCOAT_NORMAL_MAP
 uniform sampler2D u_clearcoat_normal_tex;
 uniform mat3 u_clearcoat_normal_uvt;
-uniform vec2 u_clearcoat_normal_mirror;
+#ifndef CLEARCOAT_NORMAL_MIRROR
+#define CLEARCOAT_NORMAL_MIRROR bvec2(false)
+#endif
+const bvec2 u_clearcoat_normal_mirror = CLEARCOAT_NORMAL_MIRROR;
 #endif
 #endif
 
@@ -94,12 +127,18 @@ uniform float u_sheen_roughness_factor;
 #ifdef HAS_SHEEN_COLOR_MAP
 uniform sampler2D u_sheen_color_tex;  // sRGB
 uniform mat3 u_sheen_color_uvt;
-uniform vec2 u_sheen_color_mirror;
+#ifndef SHEEN_COLOR_MIRROR
+#define SHEEN_COLOR_MIRROR bvec2(false)
+#endif
+const bvec2 u_sheen_color_mirror = SHEEN_COLOR_MIRROR;
 #endif
 #ifdef HAS_SHEEN_ROUGHNESS_MAP
 uniform sampler2D u_sheen_roughness_tex;  // roughness in alpha
 uniform mat3 u_sheen_roughness_uvt;
-uniform vec2 u_sheen_roughness_mirror;
+#ifndef SHEEN_ROUGHNESS_MIRROR
+#define SHEEN_ROUGHNESS_MIRROR bvec2(false)
+#endif
+const bvec2 u_sheen_roughness_mirror = SHEEN_ROUGHNESS_MIRROR;
 #endif
 #endif
 
@@ -108,7 +147,10 @@ uniform float u_transmission_factor;
 #ifdef HAS_TRANSMISSION_MAP
 uniform sampler2D u_transmission_tex;  // red
 uniform mat3 u_transmission_uvt;
-uniform vec2 u_transmission_mirror;
+#ifndef TRANSMISSION_MIRROR
+#define TRANSMISSION_MIRROR bvec2(false)
+#endif
+const bvec2 u_transmission_mirror = TRANSMISSION_MIRROR;
 #endif
 #ifdef MATERIAL_VOLUME
 uniform float u_thickness_factor;
@@ -117,7 +159,10 @@ uniform float u_attenuation_distance;  // 0 = no attenuation (infinite distance)
 #ifdef HAS_THICKNESS_MAP
 uniform sampler2D u_thickness_tex;  // green
 uniform mat3 u_thickness_uvt;
-uniform vec2 u_thickness_mirror;
+#ifndef THICKNESS_MIRROR
+#define THICKNESS_MIRROR bvec2(false)
+#endif
+const bvec2 u_thickness_mirror = THICKNESS_MIRROR;
 #endif
 #endif
 #endif
@@ -128,7 +173,10 @@ uniform vec2 u_anisotropy_rotation;  // (cos, sin)
 #ifdef HAS_ANISOTROPY_MAP
 uniform sampler2D u_anisotropy_tex;  // RG direction in tangent space, B strength
 uniform mat3 u_anisotropy_uvt;
-uniform vec2 u_anisotropy_mirror;
+#ifndef ANISOTROPY_MIRROR
+#define ANISOTROPY_MIRROR bvec2(false)
+#endif
+const bvec2 u_anisotropy_mirror = ANISOTROPY_MIRROR;
 #endif
 #endif
 
