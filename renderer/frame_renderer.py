@@ -68,7 +68,6 @@ def lighting_uniforms(
     set_uniform(program, "u_view_proj", camera.projection_matrix() @ view)
     set_uniform(program, "u_camera_pos", tuple(float(x) for x in camera.position))
     set_uniform(program, "u_exposure", EXPOSURE)
-    set_uniform(program, "u_tone_mapping", TONE_MAPPING_CODES[lighting.tone_mapping])
     set_uniform(program, "u_env_specular", ENV_UNIT)
     set_uniform(program, "u_brdf_lut", LUT_UNIT)
     set_uniform(program, "u_env_irradiance", IRRADIANCE_UNIT)
@@ -82,6 +81,11 @@ def lighting_uniforms(
     set_uniform(program, "u_shadows_enabled", 1.0 if self_shadowed else 0.0)
     if self_shadowed:
         set_uniform(program, "u_light_view_proj", shadow_view_proj)
+
+
+def lit_defines(lighting: Lighting) -> dict[str, object]:
+    """Switches of every lit program of a job (pass them to draw_meshes)."""
+    return {"TONE_MAPPING": TONE_MAPPING_CODES[lighting.tone_mapping]}
 
 
 def bind_lighting(lighting: Lighting) -> None:
@@ -124,7 +128,7 @@ class Renderer:
         self._deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
         ctx = self.ctx
         w, h = settings.width, settings.height
-        self._target = SupersampledTarget(ctx, w, h)
+        self._target = SupersampledTarget(ctx, w, h, settings.supersample)
         self._backdrop = None if settings.transparent else Backdrop(ctx, backdrop_pixels(settings))
         self._env_background = (
             EnvironmentBackground(ctx, self.lighting, settings.vignette)
@@ -339,7 +343,8 @@ class Renderer:
         rect: Rect | None,
     ) -> None:
         ctx, s, bounds = self.ctx, self.settings, job.bounds
-        self._target.begin(rect)
+        self._target.begin()
+        ctx.scissor = self._target.scissor(rect)  # nothing is shaded where nothing can land
         ctx.enable(moderngl.DEPTH_TEST | moderngl.BLEND)
         ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
         bind_lighting(self.lighting)
@@ -355,7 +360,15 @@ class Renderer:
                 set_uniform(program, "u_ground_y", ground_y)
                 set_uniform(program, "u_reflect_fade", fade)
 
-            draw_meshes(job.gpu, pose, "reflection", view, mirrored, extra=mirror_matrix(ground_y))
+            draw_meshes(
+                job.gpu,
+                pose,
+                "reflection",
+                view,
+                mirrored,
+                extra=mirror_matrix(ground_y),
+                defines=lit_defines(job.lighting),
+            )
         if shadow_vp is not None:
             self._draw_ground(camera, bounds)
             self._shadow.use(SHADOW_UNIT)
@@ -372,9 +385,10 @@ class Renderer:
             draw_meshes(job.gpu, pose, "depth", view, depth_only, opaque_only=True)
             self._target.fbo.color_mask = (True, True, True, True)
         ctx.depth_func = "<="
-        draw_meshes(job.gpu, pose, "color", view, direct)
+        draw_meshes(job.gpu, pose, "color", view, direct, defines=lit_defines(job.lighting))
         ctx.depth_func = "<"
         ctx.disable(moderngl.CULL_FACE)
+        ctx.scissor = None
 
     def _draw_ground(self, camera: Camera, bounds: Bounds) -> None:
         ctx, program = self.ctx, self._ground_program
