@@ -90,7 +90,11 @@ class EnvironmentBackground:
         self.ctx = ctx
         self.lighting = lighting
         self.vignette = vignette
-        self._program = get_program("fullscreen.vert", "environment_background.frag", {})
+        self._program = get_program(
+            "fullscreen.vert",
+            "environment_background.frag",
+            {"TONE_MAPPING": TONE_MAPPING_CODES[lighting.tone_mapping]},
+        )
         self._vao = ctx.vertex_array(self._program, [])
 
     def draw(self, backdrop: Backdrop, camera: Camera) -> None:
@@ -111,7 +115,6 @@ class EnvironmentBackground:
         set_uniform(program, "u_env_rotation", lighting.rotation_cs)
         set_uniform(program, "u_env_intensity", lighting.intensity)
         set_uniform(program, "u_exposure", EXPOSURE)
-        set_uniform(program, "u_tone_mapping", TONE_MAPPING_CODES[lighting.tone_mapping])
         set_uniform(program, "u_lod", lod)
         set_uniform(program, "u_vignette", self.vignette)
         set_uniform(program, "u_output_size", (float(width), float(height)))

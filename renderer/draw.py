@@ -14,7 +14,7 @@ module sets per-draw state: matrices, material, textures, morph weights, culling
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import moderngl
 import numpy as np
@@ -61,12 +61,14 @@ def draw_meshes(
     extra: np.ndarray | None = None,
     *,
     opaque_only: bool = False,
+    defines: Mapping[str, object] | None = None,
 ) -> None:
     """Draw every primitive instance of ``gpu`` in pass ``kind`` with ``pose``.
 
     ``extra`` pre-multiplies model matrices (the mirror for the reflection pass); winding
     is flipped wherever the final matrix mirrors, so culling stays correct.
-    ``opaque_only`` skips blended materials (for the depth pre-pass).
+    ``opaque_only`` skips blended materials (for the depth pre-pass). ``defines`` are the
+    job's switches added to every program (the tone mapping).
     """
     ctx = gpu.ctx
     extra = np.eye(4) if extra is None else extra
@@ -88,7 +90,7 @@ def draw_meshes(
     for group, depth_write in ((opaque, True), (blended, not lit)):
         ctx.fbo.depth_mask = depth_write
         for item in group:
-            _draw_item(gpu, item, pose, kind, extra, shared, prepared)
+            _draw_item(gpu, item, pose, kind, extra, shared, prepared, defines or {})
     ctx.fbo.depth_mask = True
     ctx.front_face = "ccw"
 
@@ -131,10 +133,11 @@ def _draw_item(
     extra: np.ndarray,
     shared: Callable[[moderngl.Program], None],
     prepared: set[int],
+    job_defines: Mapping[str, object],
 ) -> None:
     ctx = gpu.ctx
     gp = item.gpu
-    defines = {**gp.defines, **EXTRA_DEFINES.get(kind, {})}
+    defines = {**gp.defines, **EXTRA_DEFINES.get(kind, {}), **job_defines}
     program = get_program("primitive.vert", FRAGMENT[kind], defines)
     if program.glo not in prepared:
         shared(program)

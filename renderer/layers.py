@@ -15,7 +15,7 @@ import numpy as np
 from renderer.animation import evaluate_pose
 from renderer.camera import Camera
 from renderer.draw import draw_meshes
-from renderer.frame_renderer import bind_lighting, lighting_uniforms
+from renderer.frame_renderer import bind_lighting, lighting_uniforms, lit_defines
 from renderer.gl_context import get_context, release, set_uniform
 from renderer.gl_scene import GpuScene
 from renderer.ibl import get_ibl
@@ -93,7 +93,7 @@ class LayersRenderer:
         def lit(program: moderngl.Program) -> None:
             lighting_uniforms(program, camera, lighting, None)
 
-        draw_meshes(gpu, pose, "color", view, lit)
+        draw_meshes(gpu, pose, "color", view, lit, defines=lit_defines(lighting))
         target.resolve(None, vignette=0.0)
         rgba = target.read()
 

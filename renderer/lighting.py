@@ -24,6 +24,7 @@ LIGHT_DIRECTION = np.array([-0.5, 1.0, 0.55]) / np.linalg.norm([-0.5, 1.0, 0.55]
 LIGHT_COLOR = (2.55, 2.55, 2.55)
 """Neutral white, like every light of the studio: grey renders grey."""
 TONE_MAPPING_CODES = {"neutral": 0, "aces": 1, "none": 2}
+"""The values of the shaders' TONE_MAPPING define (tonemap.glsl)."""
 EXPOSURE = 1.0
 SHADOW_MAP_SIZE = 2048
 SHADOW_OPACITY = 0.55

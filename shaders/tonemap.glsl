@@ -1,10 +1,14 @@
-// Tone mapping of linear radiance to display range, chosen per job by u_tone_mapping:
+// Tone mapping of linear radiance to display range, chosen per job by TONE_MAPPING:
 // 0 Khronos PBR Neutral (the default look: base colours faithful up to ~0.8, highlights
 // rolled off), 1 ACES filmic exactly as three.js (and so model-viewer and the Khronos
 // fidelity harnesses) applies it, exposure / 0.6 included, 2 none (a clamp: physical
-// tests). The sRGB transfer function for 8-bit output is linear_to_srgb.
+// tests). The sRGB transfer function for 8-bit output is linear_to_srgb. A define, not a
+// uniform: llvmpipe would run every operator for every fragment (≈2 ms of a DamagedHelmet
+// share frame).
 
-uniform int u_tone_mapping;
+#ifndef TONE_MAPPING
+#define TONE_MAPPING 0
+#endif
 
 vec3 pbr_neutral(vec3 color) {
     const float start = 0.8 - 0.04;
@@ -38,8 +42,11 @@ vec3 aces_filmic(vec3 color) {
 }
 
 vec3 tone_map(vec3 color) {
-    if (u_tone_mapping == 0) color = pbr_neutral(color);
-    else if (u_tone_mapping == 1) color = aces_filmic(color);
+#if TONE_MAPPING == 0
+    color = pbr_neutral(color);
+#elif TONE_MAPPING == 1
+    color = aces_filmic(color);
+#endif
     return clamp(color, 0.0, 1.0);
 }
 
