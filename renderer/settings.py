@@ -41,7 +41,8 @@ FPS = 30
 class RenderSettings:
     """Everything that decides the pixels of a render, validated.
 
-    ``width``/``height`` are the OUTPUT size; the renderer draws at twice that (2× SSAA).
+    ``width``/``height`` are the OUTPUT size; the renderer draws at ``supersample`` times
+    that (2: 2×2 SSAA, the look of every charged render; 1: none, for cheap previews).
     ``bg_color`` is an sRGB-encoded RGB triple in 0..1 (what ``#rrggbb`` means), so
     ``(1, 1, 1)`` is white and the background pixels equal ``round(255 * bg_color)``.
     ``bg_image`` (H×W×3 or H×W×4 uint8, sRGB) replaces ``bg_color``; it is scaled to
@@ -91,6 +92,7 @@ class RenderSettings:
     tone_mapping: str = "neutral"
     key_light: bool | None = None
     background_environment: bool = False
+    supersample: int = 2
     material_variant: str | None = None
     """KHR_materials_variants variant to draw by name (None: the file's default materials);
     a name the model lacks is InvalidSettings when the scene is rendered."""
@@ -103,6 +105,7 @@ class RenderSettings:
             0 < self.width <= MAX_OUTPUT_SIDE and 0 < self.height <= MAX_OUTPUT_SIDE,
             f"output size must be between 1 and {MAX_OUTPUT_SIDE} pixels per side",
         )
+        _check(self.supersample in (1, 2), "supersample must be 1 or 2")
         _check(0.0 <= self.vignette <= 1.0, "vignette must be between 0 and 1")
         _check(0.0 < self.length <= 600.0, "length must be between 0 and 600 seconds")
         _check(0.5 <= self.zoom <= 2.0, "zoom must be between 0.5 and 2.0")

@@ -58,7 +58,8 @@ DATASET_TIERS: dict[str, DatasetTier] = {
     )
 }
 PREVIEW_DIVISOR = 2
-"""The free preview of an upload renders at half the share size (480×270)."""
+"""The free preview of an upload renders at half the share size (480×270, the share
+render's thumbnail size), without supersampling."""
 PREVIEW_LENGTH = 3.0
 
 SIMREADY_PRICES: dict[str, int] = {

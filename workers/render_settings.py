@@ -72,7 +72,8 @@ def render_settings(
     name that is neither built in nor loaded is InvalidSettings. ``transparent`` asks for
     frames without background even when the tier keeps one (frames shared by renders
     with different backgrounds); a ProRes 4444 tier is always transparent. A preview
-    renders at 1/``PREVIEW_DIVISOR`` of its tier's size.
+    renders at 1/``PREVIEW_DIVISOR`` of its tier's size (the thumbnail's) without
+    supersampling: a sixteenth of the charged render's fragments per frame.
     """
     tier = VIDEO_TIERS[spec.tier]
     long_side = tier.long_side // PREVIEW_DIVISOR if spec.preview else tier.long_side
@@ -89,6 +90,7 @@ def render_settings(
         bg_image=bg_image,
         bg_align=spec.bg_align or "top-left",
         environment=environment if environment is not None else spec.environment or "studio",
+        supersample=1 if spec.preview else 2,
     )
 
 

@@ -77,6 +77,23 @@ def test_draco_twin_renders_like_the_original(
     assert np.percentile(np.abs(a - b), 99) <= 8
 
 
+def test_without_supersampling_the_look_stays_and_only_edges_alias(
+    scene: Callable[[str], Scene], small: Callable[..., RenderSettings]
+) -> None:
+    """The free preview draws at output size (supersample 1): the same colours, the
+    model in the same place, differences only along edges and texture detail."""
+    fine = render(scene("Duck.glb"), small()).astype(np.int16)
+    cheap = render(scene("Duck.glb"), small(supersample=1)).astype(np.int16)
+    assert cheap.shape == fine.shape
+    diff = np.abs(cheap - fine)[..., :3]
+    assert diff.mean() < 2.0
+    assert np.percentile(diff.max(axis=-1), 95) <= 12
+    duck = (fine[..., :3] != fine[0, 0, :3]).any(axis=-1)
+    cast = (cheap - fine)[duck][:, :3].mean(axis=0)
+    assert np.all(np.abs(cast) < 1.5), cast  # no shift of colour, only aliasing
+    assert (diff.max(axis=-1) > 0).any()  # it did draw without supersampling
+
+
 def test_silhouette_matches_a_ray_cast(
     scene: Callable[[str], Scene],
     small: Callable[..., RenderSettings],

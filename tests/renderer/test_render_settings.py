@@ -76,6 +76,7 @@ def test_output_size_refuses_an_unknown_aspect() -> None:
         {"width": 0},
         {"height": 99999},
         {"bg_image": np.zeros((4, 4), np.uint8)},
+        {"supersample": 4},
     ],
 )
 def test_invalid_values_raise_invalid_settings(bad: dict[str, Any]) -> None:

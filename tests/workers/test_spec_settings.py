@@ -48,6 +48,8 @@ def test_tier_sizes_keep_the_long_side(tier: str, aspect: str, size: tuple[int, 
 def test_a_preview_is_half_the_share_size(aspect: str, size: tuple[int, int]) -> None:
     s = render_settings(spec(preview=True, aspect=aspect))
     assert (s.width, s.height) == size
+    assert s.supersample == 1  # the cheap look: a sixteenth of the share render's fragments
+    assert render_settings(spec(aspect=aspect)).supersample == 2
 
 
 def test_pro_is_transparent_and_a_shared_batch_can_ask_for_it() -> None:
