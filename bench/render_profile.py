@@ -80,7 +80,7 @@ def instrument(renderer: Renderer, profile: Profile) -> None:
         with profile.timed(name):
             draw(gpu, pose, kind, *args, **kwargs)
 
-    fr.draw_meshes = draw_meshes  # type: ignore[assignment]
+    fr.draw_meshes = draw_meshes
     r: Any = renderer
     r._bake_ground_shadow = profile.wrap("ground shadow bake", r._bake_ground_shadow)
     r._draw_ground = profile.wrap("ground catcher", r._draw_ground)

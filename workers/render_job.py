@@ -252,9 +252,11 @@ def run_render(runs: list[JobRun], workdir: Path, settings: Settings) -> None:
     environment = load_environment(spec, inputs, store, workdir)
     model = model_input(inputs)
     limits = AssetLimits.from_settings(settings)
+    started = time.monotonic()
     scene = scene_cache.load(
         model.key, lambda: fetch_model(model, store, workdir, main.timings), limits
     )
+    main.timings["load"] = time.monotonic() - started  # download included; 0 when cached
     if len(runs) > 1:
         _render_shared(runs, scene, workdir, settings, bg_image, environment)
     else:
