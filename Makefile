@@ -11,7 +11,7 @@ RUN_STAMP := $(VENV)/.installed-runtime
 # browser tests; kubectl for `kubectl kustomize` of the k8s overlays, Debian's only where the
 # machine has none: Google's kubectl package, where present, owns /usr/bin/kubectl).
 SYSDEPS := libegl1 libegl-mesa0 libgl1-mesa-dri libgles2
-DEV_SYSDEPS := glslang-tools poppler-utils chromium docker-compose
+DEV_SYSDEPS := glslang-tools poppler-utils chromium docker-compose wrk
 PORT ?=
 
 .PHONY: install sysdeps run test lint test-fast clean bench-fidelity bench-fidelity-env
