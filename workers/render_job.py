@@ -201,7 +201,8 @@ def _render_shared(
     size and vignette; they may differ in tier/codec and background colour, so the frames
     are rendered transparent and each encoder lays its own background under them. A
     background image is part of the frame key (one image per group); ``bg_color`` is
-    ignored beside it.
+    ignored beside it. Variants with the same codec and background would encode the same
+    files: they are encoded once and uploaded for each.
     """
     specs = [_spec(run) for run in runs]
     backgrounds = {spec.bg_image_id or spec.bg_color for spec in specs}
@@ -214,34 +215,51 @@ def _render_shared(
         run.progress("poster-processing")
     clock: dict[str, float] = {}
     started = time.monotonic()
+    # variants whose files would be identical (same codec, same background) share one
+    # encode: each of them uploads the same files
+    groups: dict[tuple[str, tuple[int, int, int]], list[int]] = {}
+    for index, spec in enumerate(specs):
+        key = (VIDEO_TIERS[spec.tier].main_codec, parse_hex_color(spec.bg_color))
+        groups.setdefault(key, []).append(index)
+    members = list(groups.values())
     with Renderer(frames) as renderer:
         total = renderer.frame_count
 
-        def consumer(
-            run: JobRun, spec: RenderSpec, index: int
-        ) -> Callable[[Iterator[np.ndarray]], Files]:
+        def consumer(index: int, group: list[int]) -> Callable[[Iterator[np.ndarray]], Files]:
+            posters = [_poster_handler(runs[i]) for i in group]
+
+            def on_poster(files: Files) -> None:
+                for handler in posters:
+                    handler(files)
+
+            def progress(done: int, of: int | None) -> None:
+                for i in group:
+                    runs[i].frames(done, of)
+
             return lambda stream: _encode(
                 stream,
-                spec,
+                specs[group[0]],
                 workdir / f"out-{index}",
                 total=total,
                 h264_encoder=settings.h264_encoder,
                 backdrop=backdrop,
-                on_poster=_poster_handler(run),
-                progress=run.frames,
+                on_poster=on_poster,
+                progress=progress,
             )
 
         outcomes = tee(
             _timed(renderer.frames(scene), clock, _encoding(*runs)),
-            [consumer(run, spec, i) for i, (run, spec) in enumerate(zip(runs, specs, strict=True))],
+            [consumer(i, group) for i, group in enumerate(members)],
         )
     encode = max(0.0, time.monotonic() - started - clock.get("render", 0.0))
-    for run, outcome in zip(runs, outcomes, strict=True):
-        run.timings.update(render=clock.get("render", 0.0) / len(runs), encode=encode)
-        if isinstance(outcome, BaseException):
-            run.fail(outcome)
-        else:
-            _publish(run, outcome)
+    for group, outcome in zip(members, outcomes, strict=True):
+        for i in group:
+            run = runs[i]
+            run.timings.update(render=clock.get("render", 0.0) / len(runs), encode=encode)
+            if isinstance(outcome, BaseException):
+                run.fail(outcome)
+            else:
+                _publish(run, outcome)
 
 
 def run_render(runs: list[JobRun], workdir: Path, settings: Settings) -> None:

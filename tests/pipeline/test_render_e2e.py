@@ -218,6 +218,42 @@ def test_same_model_batch_shares_frames_and_keeps_each_background(
         assert np.abs(centre - centres[0]).max() < 8
 
 
+def test_identical_variants_of_a_batch_each_get_every_file(farm, farm_ctx, user_headers, wait_for):
+    """Two variants with the same codec and background share one encode (the worker
+    uploads its files for both); a third with another background gets its own."""
+    headers, _ = user_headers
+    with (ASSETS / "BoxTextured.glb").open("rb") as fh:
+        model_id = farm.post("/v1/models", headers=headers, files={"file": ("box.glb", fh)}).json()[
+            "data"
+        ]["modelId"]
+    colours = ["#336699", "#336699", "#ff8800"]
+    batch = farm.post(
+        "/v1/renders/batch",
+        headers=headers,
+        json={
+            "renders": [
+                {"modelId": model_id, "renderSettings": {"length": 3, "bgColor": c}}
+                for c in colours
+            ]
+        },
+    ).json()["data"]
+    files: list[dict[str, bytes]] = []
+    for item, colour in zip(batch, colours, strict=True):
+        data = wait_for(item["id"], headers)
+        assert data["status"] == "done", data["errorMessage"]
+        got = {}
+        for path in ("video", "video?quality=web", "thumb", "poster"):
+            response = farm.get(f"/v1/renders/{item['id']}/{path}", headers=headers)
+            assert response.status_code == 200, (path, response.text)
+            got[path] = response.content
+        _, _, _, _, frames = _decode(got["video"])
+        expected = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+        assert np.abs(frames[0][3, 3].astype(int) - expected).max() < 12, colour
+        files.append(got)
+    assert files[0] == files[1]
+    assert files[0]["video"] != files[2]["video"]
+
+
 def test_pro_render_is_prores_4444_with_a_transparent_background(
     farm, farm_ctx, user_headers, wait_for
 ):
