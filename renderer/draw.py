@@ -185,7 +185,10 @@ def _bind_material(gpu: GpuScene, program: moderngl.Program, item: DrawItem) -> 
         if f"HAS_{slot.upper()}_MAP" not in item.gpu.defines:
             continue
         unit = SLOT_UNITS[slot]
-        gpu.texture(ref, srgb=slot in SRGB_SLOTS).use(unit)
+        if slot == "metallic_roughness" and "OCCLUSION_IN_METALLIC_ROUGHNESS" in item.gpu.defines:
+            gpu.occlusion_metallic_roughness(m).use(unit)
+        else:
+            gpu.texture(ref, srgb=slot in SRGB_SLOTS).use(unit)
         set_uniform(program, f"u_{slot}_tex", unit)
         set_uniform(program, f"u_{slot}_uvt", ref.uv_transform.astype(np.float64))
 

@@ -122,7 +122,7 @@ class GpuScene:
     def __init__(self, ctx: moderngl.Context, scene: Scene) -> None:
         self.ctx = ctx
         self.scene = scene
-        self._textures: dict[tuple[int, bool, object], moderngl.Texture] = {}
+        self._textures: dict[tuple[object, ...], moderngl.Texture] = {}
         self._prims: dict[tuple[int, int, bool], GpuPrimitive] = {}
         self._sheen_lut: moderngl.Texture | None = None
         self.joint_textures = [
@@ -156,24 +156,43 @@ class GpuScene:
         pixels = self.scene.images[ref.image].pixels
         # Keyed by the pixel array, not the image index: image entries with identical bytes
         # share one decoded array (renderer.images), and so one GPU texture.
-        key = (id(pixels), srgb, ref.sampler)
+        key: tuple[object, ...] = (id(pixels), srgb, ref.sampler)
         tex = self._textures.get(key)
         if tex is None:
-            h, w = pixels.shape[:2]
-            tex = self.ctx.texture(
-                (w, h),
-                4,
-                np.ascontiguousarray(pixels),
-                internal_format=SRGB8_ALPHA8 if srgb else None,
-            )
-            s = ref.sampler
-            mipmapped = s.min_filter not in (moderngl.NEAREST, moderngl.LINEAR)
-            if mipmapped:
-                tex.build_mipmaps()
-            tex.filter = (MIN_FILTER.get(s.min_filter, s.min_filter), s.mag_filter)
-            tex.repeat_x = s.wrap_s != CLAMP_TO_EDGE
-            tex.repeat_y = s.wrap_t != CLAMP_TO_EDGE
-            self._textures[key] = tex
+            tex = self._textures[key] = self._make_texture(pixels, srgb, ref)
+        return tex
+
+    def occlusion_metallic_roughness(self, material: Material) -> moderngl.Texture:
+        """The metallic-roughness texture with the occlusion map in its red channel
+        (glTF's ORM layout; for a material that :func:`packs_occlusion`)."""
+        mr, occ = material.metallic_roughness_texture, material.occlusion_texture
+        assert mr is not None and occ is not None
+        mr_pixels = self.scene.images[mr.image].pixels
+        occ_pixels = self.scene.images[occ.image].pixels
+        if mr_pixels is occ_pixels:
+            return self.texture(mr, srgb=False)
+        key: tuple[object, ...] = (id(mr_pixels), id(occ_pixels), mr.sampler)
+        tex = self._textures.get(key)
+        if tex is None:
+            packed = np.array(mr_pixels, copy=True)
+            packed[..., 0] = occ_pixels[..., 0]
+            tex = self._textures[key] = self._make_texture(packed, False, mr)
+        return tex
+
+    def _make_texture(self, pixels: np.ndarray, srgb: bool, ref: TextureRef) -> moderngl.Texture:
+        h, w = pixels.shape[:2]
+        tex = self.ctx.texture(
+            (w, h),
+            4,
+            np.ascontiguousarray(pixels),
+            internal_format=SRGB8_ALPHA8 if srgb else None,
+        )
+        s = ref.sampler
+        if s.min_filter not in (moderngl.NEAREST, moderngl.LINEAR):
+            tex.build_mipmaps()
+        tex.filter = (MIN_FILTER.get(s.min_filter, s.min_filter), s.mag_filter)
+        tex.repeat_x = s.wrap_s != CLAMP_TO_EDGE
+        tex.repeat_y = s.wrap_t != CLAMP_TO_EDGE
         return tex
 
     def sheen_lut(self) -> moderngl.Texture:
@@ -212,6 +231,11 @@ class GpuScene:
             self.scene.materials[prim.material] if prim.material is not None else DEFAULT_MATERIAL
         )
         defines = material_defines(prim, material, skinned)
+        both = "HAS_OCCLUSION_MAP" in defines and "HAS_METALLIC_ROUGHNESS_MAP" in defines
+        if both and packs_occlusion(material, self.scene):
+            for key in ("HAS_OCCLUSION_MAP", "OCCLUSION_UV", "OCCLUSION_MIRROR"):
+                defines.pop(key, None)
+            defines["OCCLUSION_IN_METALLIC_ROUGHNESS"] = True
         if self.light_nodes:
             defines["LIGHT_COUNT"] = len(self.light_nodes)
         arrays: dict[str, np.ndarray | None] = {
@@ -253,6 +277,21 @@ class GpuScene:
         tex = self.ctx.texture((MORPH_TEX_WIDTH, height), 3, padded.tobytes(), dtype="f4")
         tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
         return tex
+
+
+def packs_occlusion(material: Material, scene: Scene) -> bool:
+    """Whether occlusion (red) and metallic-roughness (green, blue) can be read with one
+    texture fetch: same UV set, transform, sampler and image size. One of five fetches
+    of a typical PBR material (≈3 ms of a DamagedHelmet share frame, bench/render_profile.py)."""
+    mr, occ = material.metallic_roughness_texture, material.occlusion_texture
+    if mr is None or occ is None:
+        return False
+    return (
+        mr.tex_coord == occ.tex_coord
+        and mr.sampler == occ.sampler
+        and np.array_equal(mr.uv_transform, occ.uv_transform)
+        and scene.images[mr.image].pixels.shape == scene.images[occ.image].pixels.shape
+    )
 
 
 def material_defines(prim: Primitive, material: Material, skinned: bool) -> dict[str, object]:

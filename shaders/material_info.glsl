@@ -296,7 +296,9 @@ MaterialInfo material_info() {
 #endif
     m.roughness = clamp(m.roughness, 0.04, 1.0);
     m.occlusion = 1.0;
-#ifdef HAS_OCCLUSION_MAP
+#if defined(OCCLUSION_IN_METALLIC_ROUGHNESS)
+    m.occlusion = 1.0 + u_occlusion_strength * (mr.r - 1.0);  // packed by the loader
+#elif defined(HAS_OCCLUSION_MAP)
     float ao = sample_slot(u_occlusion_tex, u_occlusion_uvt, u_occlusion_mirror,
                            slot_uv(OCCLUSION_UV)).r;
     m.occlusion = 1.0 + u_occlusion_strength * (ao - 1.0);
