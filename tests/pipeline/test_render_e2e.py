@@ -184,16 +184,13 @@ def test_a_killed_worker_is_retried_and_charged_once(
     assert_retried_once_and_charged_once(farm_ctx, body["renderId"], account_id)
 
 
-def test_same_model_batch_shares_frames_and_keeps_each_background(
-    farm, farm_ctx, user_headers, wait_for
-):
-    headers, _ = user_headers
+def _box_batch(farm, headers, colours: list[str]) -> list[dict]:
+    """BoxTextured uploaded (or found again) and one 3 s render per background colour."""
     with (ASSETS / "BoxTextured.glb").open("rb") as fh:
         model_id = farm.post("/v1/models", headers=headers, files={"file": ("box.glb", fh)}).json()[
             "data"
         ]["modelId"]
-    colours = ["#ffffff", "#000000", "#336699", "#ff8800"]
-    batch = farm.post(
+    return farm.post(
         "/v1/renders/batch",
         headers=headers,
         json={
@@ -203,6 +200,14 @@ def test_same_model_batch_shares_frames_and_keeps_each_background(
             ]
         },
     ).json()["data"]
+
+
+def test_same_model_batch_shares_frames_and_keeps_each_background(
+    farm, farm_ctx, user_headers, wait_for
+):
+    headers, _ = user_headers
+    colours = ["#ffffff", "#000000", "#336699", "#ff8800"]
+    batch = _box_batch(farm, headers, colours)
     centres = []
     for item, colour in zip(batch, colours, strict=True):
         data = wait_for(item["id"], headers)
@@ -222,21 +227,8 @@ def test_identical_variants_of_a_batch_each_get_every_file(farm, farm_ctx, user_
     """Two variants with the same codec and background share one encode (the worker
     uploads its files for both); a third with another background gets its own."""
     headers, _ = user_headers
-    with (ASSETS / "BoxTextured.glb").open("rb") as fh:
-        model_id = farm.post("/v1/models", headers=headers, files={"file": ("box.glb", fh)}).json()[
-            "data"
-        ]["modelId"]
     colours = ["#336699", "#336699", "#ff8800"]
-    batch = farm.post(
-        "/v1/renders/batch",
-        headers=headers,
-        json={
-            "renders": [
-                {"modelId": model_id, "renderSettings": {"length": 3, "bgColor": c}}
-                for c in colours
-            ]
-        },
-    ).json()["data"]
+    batch = _box_batch(farm, headers, colours)
     files: list[dict[str, bytes]] = []
     for item, colour in zip(batch, colours, strict=True):
         data = wait_for(item["id"], headers)
