@@ -222,7 +222,10 @@ class Client:
             return self.http.post("/models", files={"file": (path.name, fh)}, data=data)
 
     def new_render(self, model_id: str) -> str:
-        res = self.http.post("/renders", json={"modelId": model_id})
+        # 20 s of video (≈ 40 s of rendering here): it outlasts a wrk run
+        res = self.http.post(
+            "/renders", json={"modelId": model_id, "renderSettings": {"length": 20}}
+        )
         res.raise_for_status()
         render_id: str = res.json()["data"]["id"]
         return render_id
