@@ -61,8 +61,8 @@ def free_port() -> int:
 
 
 def write_big_glb(path: Path, size: int) -> None:
-    """A valid GLB of exactly ``size`` bytes (as tests/broker/test_upload_memory.py): one
-    degenerate triangle list, its positions 16 bytes apart so that 100 MB stay under the
+    """A valid GLB of exactly ``size`` bytes (tests/broker/test_upload_memory.py uses it
+    too): one degenerate triangle list, its positions 16 bytes apart so that 100 MB stay under the
     8 M vertex limit."""
 
     def doc(vertices: int) -> bytes:

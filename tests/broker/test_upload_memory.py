@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -17,38 +15,9 @@ import httpx
 import psutil
 import pytest
 
+from bench.broker_load_bench import write_big_glb
+
 MB = 1024 * 1024
-
-
-def write_big_glb(path: Path, size: int) -> None:
-    """A valid GLB of exactly ``size`` bytes: one huge (degenerate) triangle list, its
-    positions 16 bytes apart so that 100 MB stay under the 8 M vertex limit."""
-
-    def doc(vertices: int) -> bytes:
-        raw = json.dumps(
-            {
-                "asset": {"version": "2.0"},
-                "scene": 0,
-                "scenes": [{"nodes": [0]}],
-                "nodes": [{"mesh": 0}],
-                "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
-                "buffers": [{"byteLength": vertices * 16}],
-                "bufferViews": [{"buffer": 0, "byteLength": vertices * 16, "byteStride": 16}],
-                "accessors": [
-                    {"bufferView": 0, "componentType": 5126, "count": vertices, "type": "VEC3"}
-                ],
-            }
-        ).encode()
-        return raw + b" " * (-len(raw) % 4)
-
-    vertices = (size - 12 - 8 - len(doc(0)) - 8 - 16) // 48 * 3
-    json_chunk = doc(vertices)
-    bin_len = size - 12 - 8 - len(json_chunk) - 8
-    with path.open("wb") as fh:
-        fh.write(b"glTF" + struct.pack("<II", 2, size))
-        fh.write(struct.pack("<II", len(json_chunk), 0x4E4F534A) + json_chunk)
-        fh.write(struct.pack("<II", bin_len, 0x004E4942))
-        fh.truncate(size)  # zero positions: finite, so the file is valid
 
 
 @pytest.mark.slow
