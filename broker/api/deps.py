@@ -12,7 +12,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from broker.context import AppContext
-from broker.db.engine import reading
 from broker.db.models import Account, ApiToken, as_utc
 from broker.errors import Forbidden, InsufficientScope, TokenExpired, Unauthorized
 from broker.security import (
@@ -85,7 +84,7 @@ def require(scope: str) -> Callable[..., Principal]:
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
         ctx: AppContext = Depends(get_ctx),
     ) -> Principal:
-        with reading(ctx.sessions) as session:  # _mark_used's rare write is best effort
+        with ctx.sessions() as session:
             principal = authenticate(session, credentials.credentials if credentials else None)
         if not has_scope(principal.scopes, scope):
             raise InsufficientScope(f"This token lacks the '{scope}' scope")
