@@ -64,6 +64,10 @@ def test_a_token_revoked_while_the_page_is_open_signs_it_out(
     token = make_token(credits=1)
     visit.sign_in(token)
     visit.page.wait_for_selector("#dropzone")
+    # The page's first requests (models, account) must be answered before the revocation,
+    # or one of them, not the click below, is the request that signs the page out.
+    visit.page.locator(".models-page .note").filter(has_text="No models yet").wait_for()
+    visit.page.wait_for_load_state("networkidle")
     with transaction(ctx.sessions) as session:
         accounts.revoke_token(session, token_prefix(token))
     visit.page.click("text=Account")
