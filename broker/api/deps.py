@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from broker.context import AppContext
+from broker.db.engine import reading
 from broker.db.models import Account, ApiToken, as_utc
 from broker.errors import Forbidden, InsufficientScope, TokenExpired, Unauthorized
 from broker.security import (
@@ -84,7 +85,7 @@ def require(scope: str) -> Callable[..., Principal]:
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
         ctx: AppContext = Depends(get_ctx),
     ) -> Principal:
-        with ctx.sessions() as session:
+        with reading(ctx.sessions) as session:  # _mark_used's rare write is best effort
             principal = authenticate(session, credentials.credentials if credentials else None)
         if not has_scope(principal.scopes, scope):
             raise InsufficientScope(f"This token lacks the '{scope}' scope")

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 # Write transactions here last milliseconds; a lock held longer is a stuck or foreign writer,
 # and a client is better told to retry than left hanging.
 SQLITE_BUSY_SECONDS = 5
+READ_ONLY = {"meshfarm_read_only": True}
+"""The execution option of :func:`reading`'s connection: a deferred BEGIN on SQLite."""
 
 
 def make_engine(url: str) -> Engine:
@@ -47,7 +49,11 @@ def make_engine(url: str) -> Engine:
     def _on_begin(conn: Any) -> None:
         # A plain BEGIN upgrades to a write lock mid-transaction and fails with "database is
         # locked" under concurrency; taking the write lock up front serialises writers cleanly.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read (see ``reading``) begins deferred: a WAL reader never waits for the writer
+        # nor makes it wait, so polling GETs do not queue behind each other or a worker's
+        # progress report.
+        read_only = conn.get_execution_options().get("meshfarm_read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -61,3 +67,16 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception."""
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work that only reads: on SQLite a deferred transaction (no write lock),
+    rolled back at the end. A write in it upgrades the lock and may fail at once with
+    "database is locked" rather than wait: keep writes in :func:`transaction`."""
+    with factory() as session:
+        session.connection(execution_options=READ_ONLY)
+        try:
+            yield session
+        finally:
+            session.rollback()

@@ -17,7 +17,7 @@ from broker.api.deps import get_ctx, require
 from broker.api.downloads import serve_object
 from broker.api.error_handlers import server_roots
 from broker.context import AppContext
-from broker.db.engine import transaction
+from broker.db.engine import reading, transaction
 from broker.db.models import Model
 from broker.dialects.dxgl.errors import envelope
 from broker.dialects.dxgl.pagination import Paging, page_of, paging
@@ -115,7 +115,7 @@ def list_models(
     principal: Principal = Depends(require("models:read")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Page[ModelOut]:
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         wanted = [t.strip().lower() for t in (tags or "").split(",") if t.strip()]
         rows, total = model_service.list_models(
             session, principal, tags=wanted, archived=archived, limit=page.limit, offset=page.offset

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 
 from broker.api.deps import get_ctx, require
 from broker.context import AppContext
-from broker.db.engine import transaction
+from broker.db.engine import reading, transaction
 from broker.dialects.dxgl.pagination import Paging, page_of, paging
 from broker.dialects.dxgl.render_orders import STATUS_FILTERS, Status, render_order, status_of
 from broker.dialects.dxgl.schemas import (
@@ -105,7 +105,7 @@ def get_render(
     principal: Principal = Depends(require("renders:read")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[RenderOut]:
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         return Data(data=render_out(render_service.get_render(session, principal, render_id)))
 
 
