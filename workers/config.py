@@ -151,6 +151,14 @@ class Settings(BaseSettings):
         description="CPU job slots (conversions, collision decomposition), apart from the "
         "render slots: local processes or one-CPU Ray actors that never touch GL.",
     )
+    worker_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="How much lower the local worker processes' CPU priority is than the "
+        "broker's (nice): on a shared machine a render then yields to API requests instead "
+        "of doubling their latency; 0 runs them at the broker's priority.",
+    )
     h264_encoder: H264Choice = Field(
         "auto",
         description="auto: h264_nvenc where it opens, else libx264; or force either one.",

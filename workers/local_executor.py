@@ -31,8 +31,11 @@ _ctx = mp.get_context("spawn")
 PARENT_DIED_EXIT = 75  # EX_TEMPFAIL: the job was not finished, it will be retried elsewhere
 
 
-def _worker_main(settings_json: str, runner: str, warm_gl: bool, tasks: Any, events: Any) -> None:
+def _worker_main(
+    settings_json: str, runner: str, warm_gl: bool, nice: int, tasks: Any, events: Any
+) -> None:
     _exit_with_parent()
+    os.nice(nice)
     worker = SlotWorker(settings_json, runner)
     if warm_gl:
         warm_up_gl()
@@ -85,6 +88,7 @@ class LocalExecutor(Executor):
         settings of the same names); ``runner`` is what each runs per job
         (:mod:`workers.pool_worker`)."""
         self._settings_json = settings.model_dump_json()
+        self._nice = settings.worker_nice
         self._runner = runner
         self._events: Any = _ctx.Queue()
         sizes: dict[Resource, int] = {
@@ -98,7 +102,14 @@ class LocalExecutor(Executor):
         tasks: Any = _ctx.Queue()
         process = _ctx.Process(
             target=_worker_main,
-            args=(self._settings_json, self._runner, resource == "gpu", tasks, self._events),
+            args=(
+                self._settings_json,
+                self._runner,
+                resource == "gpu",
+                self._nice,
+                tasks,
+                self._events,
+            ),
             daemon=True,
             name=f"meshfarm-{resource}-worker",
         )

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from workers.config import Settings
@@ -116,3 +117,22 @@ def test_a_long_job_in_one_pool_never_holds_up_the_other(
     assert lost == ["long"]
     executor.submit(_assignment("again", 0.1, busy))
     _poll_until(executor, seen, lambda: any(e.job_id == "again" and e.kind == "done" for e in seen))
+
+
+def test_local_workers_run_below_the_brokers_priority(tmp_path: Path) -> None:
+    """A render on the broker's cores must not double its API latency: the local workers
+    run ``worker_nice`` steps below the process that started them (bench/broker_load_bench.py)."""
+    from workers.local_executor import LocalExecutor
+
+    settings = Settings(data_dir=tmp_path / "data", worker_nice=7, _env_file=None)
+    executor = LocalExecutor(settings, 1, cpu_workers=1, runner=RUNNER)
+    try:
+        seen: list[JobEvent] = []
+        jobs: tuple[tuple[str, Resource], ...] = (("render", "gpu"), ("convert", "cpu"))
+        for job_id, resource in jobs:
+            executor.submit(_assignment(job_id, 0.1, resource))
+        _poll_until(executor, seen, lambda: sum(e.kind == "done" for e in seen) == 2)
+        nices = {w["pool"]: psutil.Process(w["pid"]).nice() for w in executor.workers()}
+        assert nices == {"gpu": os.nice(0) + 7, "cpu": os.nice(0) + 7}
+    finally:
+        executor.shutdown()
