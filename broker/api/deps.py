@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Depends, Request
@@ -11,6 +11,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from broker.api.quick_reads import quick_read
 from broker.context import AppContext
 from broker.db.engine import reading
 from broker.db.models import Account, ApiToken, as_utc
@@ -30,7 +31,7 @@ bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer dxgl_sk
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def get_ctx(request: Request) -> AppContext:
+async def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -78,15 +79,20 @@ def _mark_used(session: Session, token: ApiToken) -> None:
         session.rollback()
 
 
-def require(scope: str) -> Callable[..., Principal]:
+def _authenticate(ctx: AppContext, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    # A read: _mark_used's write, once a minute per token, waits at most for a commit.
+    with reading(ctx.sessions) as session:
+        return authenticate(session, credentials.credentials if credentials else None)
+
+
+def require(scope: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that authenticates the bearer token and checks one scope."""
 
-    def dependency(
+    async def dependency(
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
         ctx: AppContext = Depends(get_ctx),
     ) -> Principal:
-        with reading(ctx.sessions) as session:  # _mark_used's rare write is best effort
-            principal = authenticate(session, credentials.credentials if credentials else None)
+        principal = await quick_read(_authenticate, ctx, credentials)
         if not has_scope(principal.scopes, scope):
             raise InsufficientScope(f"This token lacks the '{scope}' scope")
         return principal

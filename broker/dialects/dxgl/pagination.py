@@ -21,7 +21,7 @@ class Paging:
     offset: int
 
 
-def paging(
+async def paging(
     limit: int = Query(50, ge=1, description="Page size; values above 100 are capped at 100."),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> Paging:

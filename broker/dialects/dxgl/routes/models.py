@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from broker.api.deps import get_ctx, require
 from broker.api.downloads import serve_object
 from broker.api.error_handlers import server_roots
+from broker.api.quick_reads import quick_read
 from broker.context import AppContext
 from broker.db.engine import reading, transaction
 from broker.db.models import Model
@@ -108,17 +109,23 @@ def check_hash(
 
 
 @router.get("", response_model=Page[ModelOut])
-def list_models(
+async def list_models(
     tags: str | None = Query(None, description="Comma-separated tags (OR filter)"),
     archived: bool = Query(False, description="true: list archived models instead"),
     page: Paging = Depends(paging),
     principal: Principal = Depends(require("models:read")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Page[ModelOut]:
+    wanted = [t.strip().lower() for t in (tags or "").split(",") if t.strip()]
+    return await quick_read(_list_models, ctx, principal, wanted, archived, page)
+
+
+def _list_models(
+    ctx: AppContext, principal: Principal, tags: list[str], archived: bool, page: Paging
+) -> Page[ModelOut]:
     with reading(ctx.sessions) as session:
-        wanted = [t.strip().lower() for t in (tags or "").split(",") if t.strip()]
         rows, total = model_service.list_models(
-            session, principal, tags=wanted, archived=archived, limit=page.limit, offset=page.offset
+            session, principal, tags=tags, archived=archived, limit=page.limit, offset=page.offset
         )
         return page_of([model_out(m) for m in rows], total, page)
 

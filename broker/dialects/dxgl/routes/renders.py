@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from broker.api.deps import get_ctx, require
+from broker.api.quick_reads import quick_read
 from broker.context import AppContext
 from broker.db.engine import reading, transaction
 from broker.dialects.dxgl.pagination import Paging, page_of, paging
@@ -100,11 +101,15 @@ def list_renders(
 
 
 @router.get("/{render_id}", response_model=Data[RenderOut])
-def get_render(
+async def get_render(
     render_id: str,
     principal: Principal = Depends(require("renders:read")),
     ctx: AppContext = Depends(get_ctx),
 ) -> Data[RenderOut]:
+    return await quick_read(_get_render, ctx, principal, render_id)  # what clients poll
+
+
+def _get_render(ctx: AppContext, principal: Principal, render_id: str) -> Data[RenderOut]:
     with reading(ctx.sessions) as session:
         return Data(data=render_out(render_service.get_render(session, principal, render_id)))
 
