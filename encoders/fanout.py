@@ -13,19 +13,21 @@ import enum
 import queue
 import threading
 from collections.abc import Callable, Iterable
+from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 
 from encoders.compose import Background, check_frame, over_background
 from encoders.errors import EncodeError, EncoderFailed, FrameError
 from encoders.images import write_posters
-from encoders.specs import EncodedFile, MainCodec, VideoSpec, video_specs
-from encoders.video import H264Choice, VideoWriter
+from encoders.specs import FPS, EncodedFile, MainCodec, VideoSpec, video_specs
+from encoders.video import H264Choice, VideoWriter, converted, downscaled
 
 QUEUE_FRAMES = 3
 """Frames waiting per encoder: enough to absorb jitter between renderer and encoders; at
-4K that is ≈100 MB per output at most (composited frames are shared by web and thumb)."""
+4K that is ≈100 MB per output at most (composited and converted frames are shared)."""
 
 Progress = Callable[[int, int | None], None]
 PosterCallback = Callable[[dict[str, EncodedFile]], None]
@@ -37,26 +39,53 @@ class _Signal(enum.Enum):
 
 
 class _Frame:
-    """One frame as each output wants it: raw, or over bgColor.
+    """One frame as each output wants it: raw or over bgColor, converted for its encoder.
 
-    The composite is made at most once, lazily, by the first encoder thread that needs it
-    (web and thumb share it), so the feeding thread — which is also the renderer's — only
-    checks and queues; numpy drops the GIL while compositing, so this runs in parallel.
+    Everything is made at most once, lazily, by the first encoder thread that needs it, so
+    the feeding thread — which is also the renderer's — only checks and queues; numpy and
+    swscale drop the GIL, so this runs in parallel. Outputs of one size and pixel format
+    (a share render's main video and web variant) encode the same converted frame, and a
+    smaller YUV output (the thumbnail) is scaled from the full-size YUV frame rather than
+    converted from RGB again.
     """
 
-    __slots__ = ("_bg", "_composed", "_lock", "raw")
+    __slots__ = ("_bg", "_composed", "_converted", "_lock", "index", "raw")
 
-    def __init__(self, raw: np.ndarray, bg: Background) -> None:
+    def __init__(self, raw: np.ndarray, bg: Background, index: int) -> None:
         self.raw = raw
+        self.index = index
         self._bg = bg
         self._composed: np.ndarray | None = None
+        self._converted: dict[tuple[bool, int, int, str], av.VideoFrame] = {}
         self._lock = threading.Lock()
 
-    def composed(self) -> np.ndarray:
+    def _composed_locked(self) -> np.ndarray:
+        if self._composed is None:
+            self._composed = over_background(self.raw, self._bg)
+        return self._composed
+
+    def for_output(self, spec: VideoSpec) -> av.VideoFrame:
         with self._lock:
-            if self._composed is None:
-                self._composed = over_background(self.raw, self._bg)
-            return self._composed
+            return self._converted_locked(spec.composite, spec.width, spec.height, spec.pix_fmt)
+
+    def _converted_locked(
+        self, composite: bool, width: int, height: int, fmt: str
+    ) -> av.VideoFrame:
+        key = (composite, width, height, fmt)
+        if key in self._converted:
+            return self._converted[key]
+        full_height, full_width = self.raw.shape[:2]
+        if fmt == "yuv420p" and (width, height) != (full_width, full_height):
+            frame = downscaled(
+                self._converted_locked(composite, full_width, full_height, fmt), width, height
+            )
+        else:
+            pixels = self._composed_locked() if composite else self.raw
+            frame = converted(pixels, width, height, fmt)
+        frame.pts = self.index
+        frame.time_base = Fraction(1, FPS)
+        self._converted[key] = frame
+        return frame
 
 
 class _EncoderThread:
@@ -86,7 +115,7 @@ class _EncoderThread:
                 if item is _Signal.END:
                     self.result = self.writer.close()
                     return
-                self.writer.write(item.composed() if self.writer.spec.composite else item.raw)
+                self.writer.write_frame(item.for_output(self.writer.spec), item.index)
         except BaseException as exc:
             self.error = exc
             self.writer.abort()
@@ -201,7 +230,7 @@ def encode_render(
         while frame is not None:
             if count:
                 check_frame(frame, shape)
-            fanout.feed(_Frame(frame, backdrop))
+            fanout.feed(_Frame(frame, backdrop, count))
             count += 1
             if progress is not None and (done := fanout.done) > reported:
                 progress(done, total_frames)

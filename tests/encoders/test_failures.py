@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import get_args
 
+import av
 import numpy as np
 import pytest
 from enc_helpers import moving_square
@@ -70,15 +71,15 @@ def test_unknown_main_codec_is_a_programming_error(tmp_path: Path) -> None:
 def test_an_encoder_breaking_mid_stream_stops_everything(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The thumbnail's encoder gets a bad buffer at frame 5: the render stops early."""
-    real_write = VideoWriter.write
+    """The thumbnail's encoder is handed what it cannot encode at frame 5: the render stops
+    early."""
+    real_write = VideoWriter.write_frame
 
-    def write(self: VideoWriter, pixels: np.ndarray) -> None:
-        real_write(
-            self, pixels[..., :2] if self.spec.name == "thumb" and self.frames == 5 else pixels
-        )
+    def write_frame(self: VideoWriter, frame: av.VideoFrame, index: int) -> None:
+        broken = self.spec.name == "thumb" and index == 5
+        real_write(self, av.AudioFrame() if broken else frame, index)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(VideoWriter, "write", write)
+    monkeypatch.setattr(VideoWriter, "write_frame", write_frame)
     pulled = 0
 
     def frames() -> Iterator[np.ndarray]:
