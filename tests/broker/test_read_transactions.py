@@ -26,10 +26,12 @@ def test_reads_answer_while_a_writer_holds_the_lock(ctx, client, user, upload, d
         started = time.monotonic()
         got = client.get(f"/v1/renders/{render_id}", headers=user.headers)
         listed = client.get("/v1/models", headers=user.headers)
+        health = client.get("/v1/health")
         took = time.monotonic() - started
         writer.rollback()
     assert got.status_code == 200 and got.json()["data"]["id"] == render_id
     assert listed.status_code == 200 and len(listed.json()["data"]) == 1
+    assert health.status_code == 200 and health.json()["data"]["database"] == "ok"
     assert took < 2.0, f"the reads waited {took:.1f} s for the writer"
 
 

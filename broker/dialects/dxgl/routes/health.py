@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from broker.api.deps import get_ctx
 from broker.context import AppContext
+from broker.db.engine import READ_ONLY
 from broker.dialects.dxgl.schemas import Data, ErrorEnvelope, HealthOut
 from broker.errors import ServiceUnavailable
 
@@ -24,7 +25,9 @@ log = logging.getLogger("meshfarm.broker")
 def health(ctx: AppContext = Depends(get_ctx)) -> Data[HealthOut]:
     database = storage = "ok"
     try:
-        with ctx.engine.connect() as conn:
+        # A read: on SQLite it neither waits for nor takes the write lock, so a busy
+        # writer does not make the farm look down to a load balancer.
+        with ctx.engine.connect().execution_options(**READ_ONLY) as conn:
             conn.execute(text("SELECT 1"))
     except Exception:
         log.warning("health: database unreachable", exc_info=True)
