@@ -40,15 +40,18 @@ def authenticate(session: Session, raw: str | None) -> Principal:
     if not raw or not raw.startswith(TOKEN_PREFIX):
         raise Unauthorized()
     digest = hash_token(raw)
-    candidates = session.scalars(select(ApiToken).where(ApiToken.prefix == token_prefix(raw)))
-    token = next((t for t in candidates if hashes_match(t.token_hash, digest)), None)
-    if token is None or token.revoked_at is not None:
+    # The token and its account in one query: every authenticated request makes it.
+    candidates = session.execute(
+        select(ApiToken, Account)
+        .join(Account, Account.id == ApiToken.account_id)
+        .where(ApiToken.prefix == token_prefix(raw))
+    ).tuples()
+    found = next(((t, a) for t, a in candidates if hashes_match(t.token_hash, digest)), None)
+    if found is None or found[0].revoked_at is not None:
         raise Unauthorized()
+    token, account = found
     if token.expires_at is not None and as_utc(token.expires_at) <= datetime.now(UTC):
         raise TokenExpired()
-    account = session.get(Account, token.account_id)
-    if account is None:
-        raise Unauthorized()
     if account.suspended:
         raise Forbidden()
     _mark_used(session, token)
