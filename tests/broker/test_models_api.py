@@ -131,6 +131,8 @@ def test_pagination_limits(client, user, upload):
         upload(user, ASSETS / name)
     page = client.get("/v1/models?limit=2&offset=1", headers=user.headers).json()
     assert len(page["data"]) == 2 and page["meta"] == {"total": 3, "offset": 1, "limit": 2}
+    last = client.get("/v1/models?limit=2&offset=2", headers=user.headers).json()
+    assert len(last["data"]) == 1 and last["meta"] == {"total": 3, "offset": 2, "limit": 2}
     capped = client.get("/v1/models?limit=100000", headers=user.headers).json()
     assert capped["meta"]["limit"] == 100
     far = client.get("/v1/models?offset=999999999", headers=user.headers).json()
