@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Protocol
 
 import typer
 from meshfarm_client.cli import app as client_app
@@ -18,6 +20,10 @@ from broker.db.migrate import upgrade
 from broker.jobs import billing
 from broker.services import accounts
 from workers.config import Settings
+
+if TYPE_CHECKING:
+    from broker.context import AppContext
+    from workers.executor import Executor
 
 app = typer.Typer(help="meshfarm: a self-hosted render farm with the dx.gl v1 API.")
 admin = typer.Typer(help="Accounts, credits and API tokens.")
@@ -93,6 +99,12 @@ def serve(
     executor: Annotated[
         str, typer.Option(help="local (worker processes here) or ray (the fleet).")
     ] = "local",
+    api_processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Processes answering the API (default: MESHFARM_API_PROCESSES, else 1)."
+        ),
+    ] = None,
     ray_address: Annotated[
         str | None,
         typer.Option(help="auto, ray://host:10001, ...; default: start a local Ray instance."),
@@ -102,16 +114,13 @@ def serve(
     import uvicorn
 
     from broker.app import create_app
-    from broker.dialects.refinery import views as refinery_views
-    from broker.dispatcher import Dispatcher
-    from broker.janitor import Janitor
-    from broker.server import ReceiveTimeouts, timed_protocol
-    from broker.webhooks.outbox import WebhookLoop
-    from workers.executor import Executor
+    from broker.server import receive_timeouts, timed_protocol
     from workers.local_executor import LocalExecutor
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
+    processes = settings.api_processes if api_processes is None else api_processes
+    metrics_dir = _metrics_shared_by_processes() if processes > 1 else None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     port = settings.port if port is None else port
     sessions = _sessions(settings)
     with transaction(sessions) as session:
@@ -123,7 +132,6 @@ def serve(
         _announce_first_token(settings, issued.token, base)
     else:
         typer.echo(f"meshfarm on {base} (a new token: meshfarm admin create-token --email E)")
-    app_ = create_app(settings=settings)
     count = settings.workers if workers is None else workers
     if executor == "ray":
         from workers.ray_executor import RayExecutor
@@ -133,17 +141,80 @@ def serve(
         pool = LocalExecutor(settings, count)
     else:
         _fail(ValueError(f"unknown executor {executor!r} (local or ray)"))
-    app_.state.dispatcher = Dispatcher(app_.state.ctx, pool)  # started and stopped by the app
-    app_.state.janitor = Janitor(  # a sweep on start, then one every interval
-        app_.state.ctx,
-        grace_s=settings.janitor_grace_seconds,
-        interval_s=settings.janitor_interval_seconds,
+    if metrics_dir is None:  # one process: the app's lifespan starts and stops the loops
+        app_ = create_app(settings=settings)
+        _loops(app_.state.ctx, pool, settings, app_.state)
+        protocol = timed_protocol(receive_timeouts(settings))
+        uvicorn.run(app_, host=host, port=port, log_level="info", http=protocol)
+        return
+    # Several API processes (broker/asgi.py) on the one socket; this one runs the loops
+    # and uvicorn's supervisor, which returns once SIGTERM or SIGINT has stopped them all.
+    from broker.context import AppContext
+
+    ctx = AppContext.from_settings(settings)
+    loops = _loops(ctx, pool, settings, None)
+    for loop in loops:
+        loop.start()
+    try:
+        uvicorn.run(
+            "broker.asgi:api_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=processes,
+            log_level="info",
+            http="broker.asgi:TimedProtocol",
+        )
+    finally:
+        for loop in loops:
+            loop.stop()
+        ctx.close()
+        if (metrics_dir / METRICS_DIR_MARK).exists():
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+class Loop(Protocol):
+    """A background loop of the serving process: the dispatcher, janitor, webhook outbox."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def _loops(ctx: AppContext, pool: Executor, settings: Settings, state: Any) -> list[Loop]:
+    """The dispatcher, the janitor (a sweep on start, then one every interval) and the
+    webhook outbox; set on ``state`` (an app's) for its lifespan to start and stop."""
+    from broker.dialects.refinery import views as refinery_views
+    from broker.dispatcher import Dispatcher
+    from broker.janitor import Janitor
+    from broker.webhooks.outbox import WebhookLoop
+
+    dispatcher = Dispatcher(ctx, pool)
+    janitor = Janitor(
+        ctx, grace_s=settings.janitor_grace_seconds, interval_s=settings.janitor_interval_seconds
     )
-    app_.state.webhooks = WebhookLoop(app_.state.ctx, refinery_views.webhook_body)
-    timeouts = ReceiveTimeouts(
-        settings.header_timeout_seconds, settings.body_timeout_seconds, settings.body_min_rate
-    )
-    uvicorn.run(app_, host=host, port=port, log_level="info", http=timed_protocol(timeouts))
+    webhooks = WebhookLoop(ctx, refinery_views.webhook_body)
+    if state is not None:
+        state.dispatcher, state.janitor, state.webhooks = dispatcher, janitor, webhooks
+    return [dispatcher, janitor, webhooks]
+
+
+METRICS_DIR_MARK = ".made-by-meshfarm-serve"
+
+
+def _metrics_shared_by_processes() -> Path:
+    """Prometheus' multiprocess mode, so that /metrics in any API process reports the
+    dispatcher's job counters too: every process writes its values under
+    PROMETHEUS_MULTIPROC_DIR. The variable is read when prometheus_client is imported,
+    which this module already did, so the command starts itself again with it set (a new
+    temporary directory, removed at exit, unless one was given)."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        return Path(given)
+    directory = Path(tempfile.mkdtemp(prefix="meshfarm-metrics-"))
+    (directory / METRICS_DIR_MARK).touch()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    os.execv(sys.executable, [sys.executable, "-m", "broker.cli", *sys.argv[1:]])
 
 
 @admin.command("create-account")
@@ -388,3 +459,7 @@ def dataset(
         dataset_locally(model, output, quality=quality, coverage=coverage)
     except (ApiError, ValueError) as exc:
         _fail(exc)
+
+
+if __name__ == "__main__":  # `python -m broker.cli`: how serve restarts itself (above)
+    app()

@@ -7,6 +7,7 @@ only when its transaction commits: a rolled-back charge charged nothing.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, SessionTransaction
@@ -192,6 +194,12 @@ class QueueCollector(Collector):
 
 
 def exposition(ctx: AppContext) -> bytes:
+    """The counters of this process, or of every process of a multi-process ``serve``
+    (their values are files under PROMETHEUS_MULTIPROC_DIR), then the queue from the DB."""
     registry = CollectorRegistry()
     registry.register(QueueCollector(ctx))
-    return generate_latest(REGISTRY) + generate_latest(registry)
+    counters = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        counters = CollectorRegistry()
+        MultiProcessCollector(counters)
+    return generate_latest(counters) + generate_latest(registry)

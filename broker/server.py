@@ -26,6 +26,8 @@ from typing import Any
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from workers.config import Settings
+
 log = logging.getLogger("meshfarm.server")
 
 
@@ -34,6 +36,12 @@ class ReceiveTimeouts:
     header_seconds: float = 10.0
     body_seconds: float = 20.0
     body_min_rate: int = 1000
+
+
+def receive_timeouts(settings: Settings) -> ReceiveTimeouts:
+    return ReceiveTimeouts(
+        settings.header_timeout_seconds, settings.body_timeout_seconds, settings.body_min_rate
+    )
 
 
 def timed_protocol(

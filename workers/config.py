@@ -129,6 +129,14 @@ class Settings(BaseSettings):
         None, description="Write the first admin token to this file (mode 0600), not stdout."
     )
     port: int = Field(8000, ge=1, le=65535, description="TCP port of `meshfarm serve`.")
+    api_processes: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Processes of `meshfarm serve` answering the API on its one port: one "
+        "is held to a core by Python's GIL. The dispatcher, janitor and webhook loop run "
+        "once, in the parent, and /metrics adds up every process's counters.",
+    )
     # Deadlines on receiving a request (broker/server.py): slow or stalled clients are closed.
     header_timeout_seconds: float = Field(
         10.0, gt=0, description="A request's line and headers must arrive within this."
