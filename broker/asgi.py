@@ -8,17 +8,15 @@ and the webhook loop: these processes only answer requests.
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI
 
 from broker.app import create_app
-from broker.server import receive_timeouts, timed_protocol
+from broker.server import configure_logging, receive_timeouts, timed_protocol
 from workers.config import Settings
 
 TimedProtocol = timed_protocol(receive_timeouts(Settings()))
 
 
 def api_app() -> FastAPI:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     return create_app(settings=Settings())

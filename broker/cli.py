@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import sys
@@ -114,13 +113,13 @@ def serve(
     import uvicorn
 
     from broker.app import create_app
-    from broker.server import receive_timeouts, timed_protocol
+    from broker.server import configure_logging, receive_timeouts, timed_protocol
     from workers.local_executor import LocalExecutor
 
     settings = Settings()
     processes = settings.api_processes if api_processes is None else api_processes
     metrics_dir = _metrics_shared_by_processes() if processes > 1 else None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     port = settings.port if port is None else port
     sessions = _sessions(settings)
     with transaction(sessions) as session:

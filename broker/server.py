@@ -31,6 +31,11 @@ from workers.config import Settings
 log = logging.getLogger("meshfarm.server")
 
 
+def configure_logging() -> None:
+    """The log lines of ``meshfarm serve`` and of each of its API processes."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
 @dataclass(frozen=True)
 class ReceiveTimeouts:
     header_seconds: float = 10.0

@@ -115,7 +115,7 @@ class _EncoderThread:
                 if item is _Signal.END:
                     self.result = self.writer.close()
                     return
-                self.writer.write_frame(item.for_output(self.writer.spec), item.index)
+                self.writer.write_frame(item.for_output(self.writer.spec))
         except BaseException as exc:
             self.error = exc
             self.writer.abort()

@@ -137,19 +137,19 @@ class VideoWriter:
         """Convert (and scale, in the same swscale pass) one RGB(A) frame and encode it."""
         try:
             frame = converted(pixels, self.spec.width, self.spec.height, self.spec.pix_fmt)
+            frame.pts = self.frames
+            frame.time_base = Fraction(1, FPS)
         except Exception as exc:
             raise EncoderFailed(self.spec.name, f"frame {self.frames}: {exc}") from exc
-        self.write_frame(frame, self.frames)
+        self.write_frame(frame)
 
-    def write_frame(self, frame: av.VideoFrame, index: int) -> None:
-        """Encode a frame already in this output's size and pixel format, as frame ``index``.
+    def write_frame(self, frame: av.VideoFrame) -> None:
+        """Encode a frame already in this output's size and pixel format, its pts and
+        time base (1/FPS) set.
 
         The frame is only read, so several outputs may encode the same one at once
         (:mod:`encoders.fanout` converts once for all outputs that share a format)."""
         try:
-            if frame.pts is None:
-                frame.pts = index
-                frame.time_base = Fraction(1, FPS)
             self.container.mux(self.stream.encode(frame))
         except Exception as exc:
             raise EncoderFailed(self.spec.name, f"frame {self.frames}: {exc}") from exc

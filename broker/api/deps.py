@@ -83,7 +83,8 @@ def _mark_used(session: Session, token: ApiToken) -> None:
 
 
 def _authenticate(ctx: AppContext, credentials: HTTPAuthorizationCredentials | None) -> Principal:
-    # A read: _mark_used's write, once a minute per token, waits at most for a commit.
+    # A read: _mark_used's write, once a minute per token, is best effort (it fails rather
+    # than waits when the database changed since this read began; see engine.reading).
     with reading(ctx.sessions) as session:
         return authenticate(session, credentials.credentials if credentials else None)
 
